@@ -1,0 +1,151 @@
+"""Each character's hot state: owned by a Redis hash, written behind to the database (invariant 3).
+
+Every change goes through `character_state_mutate`, an optimistic WATCH/MULTI transaction, so a
+battle worker and a village command touching the same character at once lose neither update.
+Changed characters are put in a dirty set that `character_states_flush` writes to the database in
+batches (Celery beat, every GAME["FLUSH_INTERVAL"] seconds) and at once on sign-out and shutdown.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import transaction
+from redis.exceptions import WatchError
+
+from accounts.models import Character
+from battles.rules import exp_to_leave
+from mudserver.redis_client import get_async_redis, get_redis
+
+T = TypeVar("T")
+
+INT_FIELDS = (
+    "level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
+    "kills", "deaths", "arena_wins", "arena_losses", "arena_rating",
+)  # fmt: skip
+DIRTY_KEY = "mud:ch:dirty"
+# A signed-out character's hash stays a while for a quick return; it is always flushed first.
+IDLE_TTL = 24 * 3600
+
+State = dict[str, int]
+Mutation = Callable[[State], tuple[State, T]]
+
+
+def state_key(character_id: int) -> str:
+    return f"mud:ch:{character_id}"
+
+
+def _decode(raw: dict[str, str]) -> State:
+    return {field: int(raw[field]) for field in INT_FIELDS if field in raw}
+
+
+# Load only if absent: the hash in Redis may be newer than the database (not flushed yet).
+_LOAD = """
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV))
+end
+redis.call('PERSIST', KEYS[1])
+return redis.call('HGETALL', KEYS[1])
+"""
+
+
+async def character_state_ensure(character: Character) -> State:
+    """Bring a character's state into Redis (if it is not already there) and return it."""
+    args = []
+    for field in INT_FIELDS:
+        args += [field, getattr(character, field)]
+    flat = await get_async_redis().eval(_LOAD, 1, state_key(character.pk), *args)
+    return _decode(dict(zip(flat[::2], flat[1::2], strict=True)))
+
+
+async def character_state_get(character_id: int) -> State | None:
+    raw = await get_async_redis().hgetall(state_key(character_id))
+    return _decode(raw) if raw else None
+
+
+async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
+    """Apply `mutation(state) -> (changes, result)` atomically and mark the character dirty."""
+    r = get_async_redis()
+    key = state_key(character_id)
+    while True:
+        async with r.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(key)
+                raw = await pipe.hgetall(key)
+                if not raw:
+                    raise LookupError(f"character {character_id} has no hot state")
+                changes, result = mutation(_decode(raw))
+                if changes:
+                    pipe.multi()
+                    pipe.hset(key, mapping=changes)
+                    pipe.sadd(DIRTY_KEY, character_id)
+                    await pipe.execute()
+                return result
+            except WatchError:
+                continue
+
+
+async def character_state_idle(character_id: int) -> None:
+    await get_async_redis().expire(state_key(character_id), IDLE_TTL)
+
+
+async def character_state_drop(character_id: int) -> None:
+    r = get_async_redis()
+    await r.pipeline(transaction=True).delete(state_key(character_id)).srem(DIRTY_KEY, character_id).execute()
+
+
+def character_status(name: str, state: State) -> dict:
+    """The `status` frame's character object (PROTOCOL.md)."""
+    return {
+        "name": name,
+        "level": state["level"],
+        "hp": state["hp"],
+        "max_hp": state["max_hp"],
+        "mp": state["mp"],
+        "max_mp": state["max_mp"],
+        "exp": state["exp"],
+        "exp_next": exp_to_leave(state["level"]),
+        "attack": state["attack"],
+        "defense": state["defense"],
+        "weapon_level": state["weapon_level"],
+    }
+
+
+async def character_status_frame(character_id: int | None, name: str | None) -> dict:
+    state = await character_state_get(character_id) if character_id is not None else None
+    return {"type": "status", "character": character_status(name, state) if state else None}
+
+
+def character_states_flush(character_ids: list[int] | None = None, *, batch: int = 1000) -> int:
+    """Write dirty characters (or the given ones) to the database; return how many were written.
+
+    An id is taken off the dirty set before its hash is read, so a change made meanwhile marks it
+    dirty again and is written by the next flush. If the database write fails, the ids go back.
+    """
+    r = get_redis()
+    written = 0
+    while True:
+        if character_ids is None:
+            ids = [int(i) for i in r.spop(DIRTY_KEY, batch) or []]
+        else:
+            ids, character_ids = character_ids[:batch], character_ids[batch:]
+            if ids:
+                r.srem(DIRTY_KEY, *ids)
+        if not ids:
+            return written
+        pipe = r.pipeline(transaction=False)
+        for character_id in ids:
+            pipe.hgetall(state_key(character_id))
+        states = {cid: _decode(raw) for cid, raw in zip(ids, pipe.execute(), strict=True) if raw}
+        try:
+            _states_write(states)
+        except Exception:
+            r.sadd(DIRTY_KEY, *ids)
+            raise
+        written += len(states)
+
+
+def _states_write(states: dict[int, State]) -> None:
+    # bulk_update needs only the primary key and the fields: no read before the write.
+    rows = [Character(pk=character_id, **state) for character_id, state in states.items()]
+    with transaction.atomic():
+        Character.objects.bulk_update(rows, INT_FIELDS, batch_size=500)

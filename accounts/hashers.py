@@ -1,0 +1,11 @@
+from django.contrib.auth.hashers import Argon2PasswordHasher
+
+
+class OwaspArgon2PasswordHasher(Argon2PasswordHasher):
+    """argon2id at OWASP's minimum parameters (19 MiB, t=2, p=1): ~23 ms a hash on our machines,
+    against ~125 ms for Django's Argon2 defaults; never lower than this."""
+
+    algorithm = "argon2"
+    time_cost = 2
+    memory_cost = 19 * 1024
+    parallelism = 1

@@ -1,0 +1,53 @@
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    def create_user(self, username, password=None, **extra):
+        user = self.model(username=username.lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, username, password=None, **extra):
+        return self.create_user(username, password, is_staff=True, is_superuser=True, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    # Stored lower-cased, which makes uniqueness case-insensitive on every database.
+    username = models.CharField(_("username"), max_length=16, unique=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+
+    def __str__(self):
+        return self.username
+
+
+class Character(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="character")
+    name = models.CharField(_("name"), max_length=16, unique=True)
+    level = models.PositiveSmallIntegerField(default=1, db_index=True)
+    exp = models.PositiveIntegerField(default=0)
+    hp = models.PositiveIntegerField(default=100)
+    max_hp = models.PositiveIntegerField(default=100)
+    mp = models.PositiveIntegerField(default=100)
+    max_mp = models.PositiveIntegerField(default=100)
+    attack = models.PositiveIntegerField(default=10)
+    defense = models.PositiveIntegerField(default=10)
+    weapon_level = models.PositiveIntegerField(default=1)
+    kills = models.PositiveIntegerField(default=0)
+    deaths = models.PositiveIntegerField(default=0)
+    arena_wins = models.PositiveIntegerField(default=0)
+    arena_losses = models.PositiveIntegerField(default=0)
+    arena_rating = models.IntegerField(default=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,247 @@
+"""The title screen, sign-up, sign-in and account deletion (GAME.md §2)."""
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.character_state import character_state_drop
+from accounts.passwords import password_hash, run_hashing
+from accounts.selectors import character_name_taken, username_taken
+from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
+from accounts.validation import character_name_normalise, password_valid, username_normalise
+from mudserver.markup import cyan, escape, green, red, rule, yellow
+from mudserver.ratelimit import window_clear, window_hit, window_retry_after
+from mudserver.router import Command, Context, Reply, Scene, register
+from mudserver.scene_store import scene_forget
+
+# --- front (title screen, and the menu once signed in)
+
+
+async def front_enter(ctx: Context) -> str:
+    if ctx.signed_in:
+        return "\n".join([
+            rule(),
+            _("%(name)s, where to?") % {"name": escape(ctx.name)},
+            f"  {yellow('[D]ungeon')}  {_('the dungeons')}",
+            f"  {yellow('[V]illage')}  {_('the village')}",
+            f"  {yellow('[OUT]')}      {_('sign out')}",
+            f"  {yellow('[DELETE]')}   {_('delete your account')}",
+            rule(),
+        ])  # fmt: skip
+    return "\n".join([
+        rule(),
+        cyan(_("GREAT-GREAT! The effect was super effective!")),
+        rule(),
+        _("Welcome, traveller. A village, five dungeons and an arena wait for you."),
+        f"  {yellow('[IN]')}  {_('sign in')}",
+        f"  {yellow('[UP]')}  {_('sign up')}",
+        _("Type [H]elp for help at any time."),
+    ])  # fmt: skip
+
+
+def _needs_signin(handler):
+    async def guarded(ctx: Context, args: str) -> Reply:
+        if not ctx.signed_in:
+            return Reply(red(_("Sign in first: [IN] to sign in, [UP] to sign up.")))
+        return await handler(ctx, args)
+
+    return guarded
+
+
+def _needs_signout(handler):
+    async def guarded(ctx: Context, args: str) -> Reply:
+        if ctx.signed_in:
+            return Reply(red(_("You are already signed in as %(name)s. [OUT] signs out.") % {"name": escape(ctx.name)}))
+        return await handler(ctx, args)
+
+    return guarded
+
+
+@_needs_signout
+async def front_signin(ctx: Context, args: str) -> Reply:
+    return Reply(goto="signin_username")
+
+
+@_needs_signout
+async def front_signup(ctx: Context, args: str) -> Reply:
+    return Reply(goto="signup_username")
+
+
+@_needs_signin
+async def front_dungeon(ctx: Context, args: str) -> Reply:
+    return Reply(yellow(_("The dungeon gates are still sealed. Visit the village meanwhile.")))
+
+
+@_needs_signin
+async def front_village(ctx: Context, args: str) -> Reply:
+    return Reply(goto="village")
+
+
+@_needs_signin
+async def front_signout(ctx: Context, args: str) -> Reply:
+    await ctx.connection.sign_out()
+    return Reply(green(_("You have signed out. See you soon.")), goto="front", status=True)
+
+
+@_needs_signin
+async def front_delete(ctx: Context, args: str) -> Reply:
+    return Reply(goto="delete_confirm")
+
+
+register(Scene(
+    name="front",
+    enter=front_enter,
+    signed_in=False,
+    commands=[
+        Command(("in", "i", "로그인"), front_signin, gettext_lazy("sign in")),
+        Command(("up", "u", "가입", "회원가입"), front_signup, gettext_lazy("sign up")),
+        Command(("dungeon", "d", "던전"), front_dungeon, gettext_lazy("go to the dungeons")),
+        Command(("village", "v", "마을"), front_village, gettext_lazy("go to the village")),
+        Command(("out", "o", "로그아웃"), front_signout, gettext_lazy("sign out")),
+        Command(("delete", "탈퇴"), front_delete, gettext_lazy("delete your account (asks for your password)")),
+    ],
+))  # fmt: skip
+
+
+# --- sign up: username -> password -> character name
+
+
+async def signup_username_enter(ctx: Context) -> str:
+    return "\n".join([
+        rule(),
+        yellow(_("Sign up")),
+        _("Choose a username: a letter first, then letters or digits, 4 to 16 characters."),
+        _("(g home goes back to the title.)"),
+    ])  # fmt: skip
+
+
+async def signup_username_given(ctx: Context, line: str) -> Reply:
+    username = username_normalise(line)
+    if username is None:
+        return Reply(red(_("'%(name)s' is not a valid username: a letter first, then letters or digits, 4 to 16 characters.") % {"name": escape(line)}))
+    if await username_taken(username):
+        return Reply(red(_("The username '%(name)s' is taken; choose another.") % {"name": username}))
+    return Reply(goto="signup_password", carry={"username": username})
+
+
+async def signup_password_enter(ctx: Context) -> str:
+    return _("Choose a password: 6 to 64 characters with at least one letter and one digit. (An empty line cancels.)")
+
+
+async def signup_password_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return Reply(yellow(_("Sign-up cancelled.")), goto="front")
+    if not password_valid(line):
+        return Reply(red(_("That password does not fit: 6 to 64 characters with at least one letter and one digit.")))
+    hashed = await password_hash(line)
+    return Reply(goto="character_name", carry={**ctx.data, "password_hash": hashed})
+
+
+async def character_name_enter(ctx: Context) -> str:
+    return "\n".join([
+        _("Name your character:"),
+        _("  English: a lowercase letter first, then lowercase letters or digits, 4 to 16 characters;"),
+        _("  Korean: a Hangul syllable first, then Hangul or digits, 2 to 9 characters."),
+    ])  # fmt: skip
+
+
+async def character_name_given(ctx: Context, line: str) -> Reply:
+    name = character_name_normalise(line)
+    if name is None:
+        return Reply(red(_("'%(name)s' cannot be a character name: English and Korean cannot be mixed; see the rules above.") % {"name": escape(line)}))
+    if await character_name_taken(name):
+        return Reply(red(_("The character name '%(name)s' is taken; choose another.") % {"name": name}))
+    try:
+        character = await account_create(
+            username=ctx.data["username"], password_hash=ctx.data["password_hash"], character_name=name
+        )
+    except NameTaken as taken:
+        if taken.field == "username":
+            return Reply(red(_("Someone took that username a moment ago; choose another.")), goto="signup_username")
+        return Reply(red(_("The character name '%(name)s' is taken; choose another.") % {"name": name}))
+    await ctx.connection.sign_in(character.user)
+    return Reply(green(_("Character %(name)s is born! Welcome to the village of GREAT-GREAT.") % {"name": name}), goto="front", status=True)
+
+
+register(Scene(name="signup_username", enter=signup_username_enter, fallback=signup_username_given, signed_in=False))
+register(Scene(
+    name="signup_password", enter=signup_password_enter, fallback=signup_password_given,
+    input="password", globals=False, signed_in=False,
+))  # fmt: skip
+register(Scene(name="character_name", enter=character_name_enter, fallback=character_name_given, signed_in=False))
+
+
+# --- sign in: username -> password
+
+
+async def signin_username_enter(ctx: Context) -> str:
+    return "\n".join([rule(), yellow(_("Sign in")), _("Username:")])
+
+
+async def signin_username_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return Reply(red(_("Type your username, or g home to go back.")))
+    return Reply(goto="signin_password", carry={"username": line.lower()[:64]})
+
+
+async def signin_password_enter(ctx: Context) -> str:
+    return _("Password: (an empty line cancels)")
+
+
+def _failure_keys(ctx: Context) -> tuple[str, str]:
+    return f"mud:rl:signin:user:{ctx.data['username']}", f"mud:rl:signin:ip:{ctx.ip}"
+
+
+async def signin_password_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return Reply(yellow(_("Sign-in cancelled.")), goto="front")
+    game = settings.GAME
+    user_key, ip_key = _failure_keys(ctx)
+    wait = max([await window_retry_after(key, limit=game["SIGNIN_FAILURE_LIMIT"]) for key in (user_key, ip_key)])
+    if wait:
+        return Reply(red(_("Too many failed sign-ins. Try again in %(seconds)d seconds.") % {"seconds": wait}), goto="front")
+    user = await run_hashing(user_authenticate, ctx.data["username"], line)
+    if user is None:
+        await window_hit(user_key, ip_key, window=game["SIGNIN_FAILURE_WINDOW"])
+        return Reply(red(_("The username or the password is wrong.")), goto="signin_username")
+    await window_clear(user_key)
+    await ctx.connection.sign_in(user)
+    if not ctx.signed_in:
+        return Reply(red(_("This account has no character; please sign up again.")), goto="front")
+    return Reply(green(_("Signed in. Welcome back, %(name)s!") % {"name": escape(ctx.name)}), goto="front", status=True)
+
+
+register(Scene(name="signin_username", enter=signin_username_enter, fallback=signin_username_given, signed_in=False))
+register(Scene(
+    name="signin_password", enter=signin_password_enter, fallback=signin_password_given,
+    input="password", globals=False, signed_in=False,
+))  # fmt: skip
+
+
+# --- delete the account, after the password again
+
+
+async def delete_confirm_enter(ctx: Context) -> str:
+    return "\n".join([
+        red(_("Delete your account and your character %(name)s for good?") % {"name": escape(ctx.name)}),
+        _("Type your password to confirm, or an empty line to keep everything."),
+    ])  # fmt: skip
+
+
+async def delete_confirm_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return Reply(green(_("Nothing was deleted.")), goto="front")
+    if not await run_hashing(user_password_check, ctx.user_id, line):
+        return Reply(red(_("Wrong password; nothing was deleted.")), goto="front")
+    user_id, character_id = ctx.user_id, ctx.character_id
+    await ctx.connection.sign_out()
+    await account_delete(user_id=user_id)
+    await character_state_drop(character_id)
+    await scene_forget(character_id)
+    return Reply(yellow(_("Your account and character are deleted. Farewell, traveller.")), goto="front", status=True)
+
+
+register(Scene(
+    name="delete_confirm", enter=delete_confirm_enter, fallback=delete_confirm_given,
+    input="password", globals=False,
+))  # fmt: skip

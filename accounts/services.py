@@ -1,0 +1,39 @@
+from channels.db import database_sync_to_async
+from django.contrib.auth import authenticate
+from django.db import IntegrityError, transaction
+
+from accounts.models import Character, User
+
+
+class NameTaken(Exception):
+    def __init__(self, field: str):
+        super().__init__(field)
+        self.field = field  # "username" or "name"
+
+
+@database_sync_to_async
+def account_create(*, username: str, password_hash: str, character_name: str) -> Character:
+    """Create the user and the character together: there is never an account without one."""
+    try:
+        with transaction.atomic():
+            user = User.objects.create(username=username, password=password_hash)
+            return Character.objects.create(user=user, name=character_name)
+    except IntegrityError as error:
+        field = "username" if User.objects.filter(username=username).exists() else "name"
+        raise NameTaken(field) from error
+
+
+def user_authenticate(username: str, password: str) -> User | None:
+    """Blocking (a password hash): call through accounts.passwords.run_hashing."""
+    return authenticate(None, username=username, password=password)
+
+
+def user_password_check(user_id: int, password: str) -> bool:
+    """Blocking (a password hash): call through accounts.passwords.run_hashing."""
+    user = User.objects.filter(pk=user_id).first()
+    return user is not None and user.check_password(password)
+
+
+@database_sync_to_async
+def account_delete(*, user_id: int) -> None:
+    User.objects.filter(pk=user_id).delete()

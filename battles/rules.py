@@ -1,0 +1,47 @@
+"""Growth rules of GAME.md §3: the experience table and the stats of a level. Pure functions."""
+
+from functools import cache
+
+MAX_LEVEL = 100
+BASE_STAT = 10
+HP_PER_LEVEL = 100
+
+
+@cache
+def _req_table() -> tuple[int, ...]:
+    """REQ(L) for L = 1..MAX_LEVEL: the cumulative exp needed to leave level L."""
+    req, step = [50], 50
+    for level in range(2, MAX_LEVEL + 1):
+        step += 20 * (level // 5 + 1) ** 2
+        req.append(req[-1] + step)
+    return tuple(req)
+
+
+def exp_to_leave(level: int) -> int | None:
+    """Cumulative exp needed to reach level+1, or None at the maximum level."""
+    if level >= MAX_LEVEL:
+        return None
+    return _req_table()[level - 1]
+
+
+def level_for_exp(exp: int) -> int:
+    level = 1
+    while level < MAX_LEVEL and exp >= _req_table()[level - 1]:
+        level += 1
+    return level
+
+
+def stats_for_level(level: int, weapon_level: int) -> dict[str, int]:
+    """Level-up to L refills hp/mp to 100·L; the weapon's bonus is never lost."""
+    return {
+        "max_hp": HP_PER_LEVEL * level,
+        "max_mp": HP_PER_LEVEL * level,
+        "hp": HP_PER_LEVEL * level,
+        "mp": HP_PER_LEVEL * level,
+        "defense": BASE_STAT + level,
+        "attack": attack_for(level, weapon_level),
+    }
+
+
+def attack_for(level: int, weapon_level: int) -> int:
+    return BASE_STAT + level + weapon_level

@@ -1,0 +1,11 @@
+"""The Celery application: battle cycles, write-behind flushes and sweeps (see DESIGN.md)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev")
+
+app = Celery("mudserver")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,186 @@
+"""The game's WebSocket: parse frames, authorise, hand lines to the scene router, send what comes
+back. Game rules live in the scenes' services; this only wires a socket to them."""
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+from accounts.character_state import (
+    character_state_ensure,
+    character_state_idle,
+    character_states_flush,
+    character_status_frame,
+)
+from accounts.passwords import ServerBusy
+from accounts.selectors import character_of_user
+from mudserver import push
+from mudserver.markup import yellow
+from mudserver.presence import presence_claim, presence_release
+from mudserver.protocol import BadFrame, frame_parse
+from mudserver.ratelimit import EventCounter, TokenBucket
+from mudserver.router import SCENES, Context, enter_scene, route_line
+from mudserver.scene_store import scene_load, scene_save
+from mudserver.sessions import session_user_attach, session_user_detach, session_user_detach_by_key
+
+log = logging.getLogger(__name__)
+
+CLOSE_TAKEOVER = 4001
+CLOSE_BAD_FRAMES = 4008
+LANG_CODES = {code for code, _name in settings.LANGUAGES}
+
+
+class GameConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        game = settings.GAME
+        self.bad_frames = EventCounter(window=game["BAD_FRAME_WINDOW"])
+        self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
+        client = self.scope.get("client") or ("", 0)
+        self.ctx = Context(connection=self, lang=self._initial_lang(), ip=client[0] or "")
+        await self.accept()
+        with translation.override(self.ctx.lang):
+            user = self.scope.get("user")
+            if user is not None and user.is_authenticated and await self._activate(user.pk):
+                self.ctx.load_scene(await scene_load(self.ctx.character_id))
+                scene = SCENES.get(self.ctx.scene) or SCENES["front"]
+                text = "\n".join([yellow(_("Welcome back, %(name)s.") % {"name": self.ctx.name}), await scene.enter(self.ctx)])
+                if scene.name != self.ctx.scene:
+                    self.ctx.scene = scene.name
+            else:
+                text = await enter_scene(self.ctx, "front")
+            await self._send_output(text)
+            await self._send_status()
+
+    async def disconnect(self, code):
+        if self.ctx.signed_in:
+            await self._release()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        with translation.override(self.ctx.lang):
+            try:
+                frame = frame_parse(text_data, bytes_data)
+            except BadFrame as bad:
+                await self._send_error(bad.code, bad.text)
+                if self.bad_frames.add() > settings.GAME["BAD_FRAME_LIMIT"]:
+                    await self.close(code=CLOSE_BAD_FRAMES)
+                return
+            try:
+                await self._handle(frame)
+            except ServerBusy:
+                await self._send_error("server_busy", _("The server is busy; please try again in a moment."))
+            except Exception:
+                log.exception("command failed: %r", frame)
+                await self._send_error("internal", _("Something went wrong on our side; nothing was lost. Please try again."))
+
+    async def _handle(self, frame):
+        if frame["type"] == "ping":
+            await self._send({"type": "pong"})
+            return
+        if not self.commands.take():
+            await self._send_error("rate_limited", _("Too many commands at once; slow down a little."))
+            return
+        if frame["type"] == "chat":
+            await self._chat(frame)
+            return
+        output = await route_line(self.ctx, frame["line"])
+        if self.ctx.signed_in:
+            await scene_save(self.ctx.character_id, self.ctx.dump_scene())
+        await self._send({"type": "output", "scene": output.scene, "text": output.text, "input": output.input})
+        if output.status:
+            await self._send_status()
+
+    async def _chat(self, frame):
+        if not self.ctx.signed_in:
+            await self._send_error("not_signed_in", _("Sign in to chat."))
+            return
+        await self._send_output(yellow(_("The chat channels are not open yet.")))
+
+    # --- Connection (what scene handlers may ask of their connection)
+
+    async def sign_in(self, user) -> None:
+        if not await self._activate(user.pk):
+            return
+        await database_sync_to_async(session_user_attach)(self.scope["session"], user)
+
+    async def sign_out(self) -> None:
+        character_id = self.ctx.character_id
+        await self._release()
+        await database_sync_to_async(character_states_flush)([character_id])
+        await character_state_idle(character_id)
+        await database_sync_to_async(session_user_detach)(self.scope["session"])
+
+    async def set_language(self, lang: str) -> None:
+        self.ctx.lang = lang
+        self.scope["session"]["lang"] = lang
+        await database_sync_to_async(self.scope["session"].save)()
+
+    # --- channel layer events (sent through mudserver.push)
+
+    async def player_frame(self, event):
+        await self._send(event["frame"])
+
+    async def connection_close(self, event):
+        with translation.override(self.ctx.lang):
+            await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
+        self.ctx.character_id = None  # the new connection owns the account now
+        await self.close(code=event["code"])
+
+    # --- helpers
+
+    async def _activate(self, user_id: int) -> bool:
+        """Make this connection the account's only one, with its character's state hot in Redis."""
+        character = await character_of_user(user_id)
+        if character is None:
+            return False
+        await character_state_ensure(character)
+        session_key = self.scope["session"].session_key or ""
+        previous = await presence_claim(
+            user_id=user_id, channel=self.channel_name, session=session_key, character_id=character.pk, name=character.name
+        )
+        if previous is not None:
+            await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
+            if previous.session and previous.session != session_key:
+                await database_sync_to_async(session_user_detach_by_key)(previous.session)
+        await push.player_group_join(character.pk, self.channel_name)
+        self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
+        return True
+
+    async def _release(self) -> None:
+        await presence_release(user_id=self.ctx.user_id, channel=self.channel_name)
+        await push.player_group_leave(self.ctx.character_id, self.channel_name)
+        self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
+
+    def _initial_lang(self) -> str:
+        session_lang = self.scope["session"].get("lang")
+        if session_lang in LANG_CODES:
+            return session_lang
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        wanted = [code[:2].lower() for code in query.get("lang", [])]
+        headers = dict(self.scope.get("headers") or [])
+        accept = headers.get(b"accept-language", b"").decode("latin-1")
+        wanted += [code[:2].lower() for code, _q in parse_accept_lang_header(accept)]
+        return next((code for code in wanted if code in LANG_CODES), settings.LANGUAGE_CODE)
+
+    async def _send(self, frame: dict) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def _send_output(self, text: str) -> None:
+        scene = SCENES[self.ctx.scene]
+        await self._send({"type": "output", "scene": scene.name, "text": text, "input": scene.input})
+
+    async def _send_status(self) -> None:
+        await self._send(await character_status_frame(self.ctx.character_id, self.ctx.name))
+
+    async def _send_error(self, code: str, text: str) -> None:
+        await self._send({"type": "error", "code": code, "text": text})
+
+
+CLOSE_REASONS = {
+    "signed_in_elsewhere": lambda: _("This account has just signed in from another place; this connection is closed."),
+}

@@ -1,0 +1,83 @@
+"""Commands that work in every scene except while a password is typed: g, who, status, lang."""
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.character_state import character_state_get
+from battles.rules import exp_to_leave
+from mudserver.markup import escape, red, rule, yellow
+from mudserver.presence import online_count, online_names
+from mudserver.router import Command, Context, Reply, register_global
+
+G_HOME = ("home", "홈", "처음")
+G_OUT = ("out", "나가기", "로그아웃")
+
+
+def _global_help() -> str:
+    return "\n".join([
+        yellow(_("Global commands (any scene):")),
+        f"  {yellow('g home')} : {_('back to the title / main menu')}",
+        f"  {yellow('g out')}  : {_('sign out')}",
+        f"  {yellow('g help')} : {_('this help')}",
+        f"  {yellow('who [page]')} : {_('who is online')}",
+        f"  {yellow('status')} : {_('your character')}",
+        f"  {yellow('lang ko|en')} : {_('language')}",
+    ])  # fmt: skip
+
+
+async def global_g(ctx: Context, args: str) -> Reply:
+    option = args.casefold()
+    if option in G_HOME:
+        return Reply(goto="front")
+    if option in G_OUT:
+        if not ctx.signed_in:
+            return Reply(red(_("You are not signed in.")))
+        await ctx.connection.sign_out()
+        return Reply(yellow(_("You have signed out. See you soon.")), goto="front", status=True)
+    return Reply(_global_help())
+
+
+async def global_who(ctx: Context, args: str) -> Reply:
+    size = settings.GAME["WHO_PAGE_SIZE"]
+    page = int(args) if args.isdigit() and int(args) > 0 else 1
+    total = await online_count()
+    pages = max(1, -(-total // size))
+    names = await online_names(page=min(page, pages), size=size)
+    lines = [yellow(_("%(count)d online (page %(page)d of %(pages)d)") % {"count": total, "page": min(page, pages), "pages": pages})]
+    lines.append(", ".join(escape(name) for name in names) or _("(nobody)"))
+    if page < pages:
+        lines.append(_("'who %(next)d' shows the next page.") % {"next": page + 1})
+    return Reply("\n".join(lines))
+
+
+async def global_status(ctx: Context, args: str) -> Reply:
+    if not ctx.signed_in:
+        return Reply(red(_("Sign in first: [IN] to sign in, [UP] to sign up.")))
+    s = await character_state_get(ctx.character_id)
+    nxt = exp_to_leave(s["level"])
+    return Reply("\n".join([
+        rule(),
+        f"{yellow(escape(ctx.name))}  Lv. {s['level']}",
+        _("HP %(hp)d/%(max_hp)d   MP %(mp)d/%(max_mp)d") % s,
+        _("EXP %(exp)d / %(next)s") % {"exp": s["exp"], "next": nxt if nxt is not None else "MAX"},
+        _("Attack %(attack)d   Defense %(defense)d   Weapon +%(weapon_level)d") % s,
+        _("Kills %(kills)d   Deaths %(deaths)d") % s,
+        rule(),
+    ]), status=True)  # fmt: skip
+
+
+async def global_lang(ctx: Context, args: str) -> Reply:
+    code = args.casefold()[:2]
+    if code not in {c for c, _name in settings.LANGUAGES}:
+        return Reply(red(_("Usage: lang ko|en")))
+    await ctx.connection.set_language(code)
+    with translation.override(code):
+        return Reply(yellow(_("Language: English")))
+
+
+register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
+register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
+register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
+register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language (ko|en)")))

@@ -1,0 +1,57 @@
+"""The colour markup of PROTOCOL.md: `|r` … `|n`, `||` for a literal bar."""
+
+COLOURS = "rgybcmwx"
+
+
+def escape(text: str) -> str:
+    """Player-typed text (names, chat, echoed input) must never be read as markup."""
+    return text.replace("|", "||")
+
+
+def colour(code: str, text: str) -> str:
+    return f"|{code}{text}|n"
+
+
+def red(text: str) -> str:
+    return colour("r", text)
+
+
+def green(text: str) -> str:
+    return colour("g", text)
+
+
+def yellow(text: str) -> str:
+    return colour("y", text)
+
+
+def blue(text: str) -> str:
+    return colour("b", text)
+
+
+def cyan(text: str) -> str:
+    return colour("c", text)
+
+
+def grey(text: str) -> str:
+    return colour("x", text)
+
+
+def rule() -> str:
+    return grey("=" * 40)
+
+
+def strip(text: str) -> str:
+    """Plain text of a marked-up string (for terminal-less clients and tests)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "|" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "|":
+                out.append("|")
+            elif nxt not in COLOURS + "n":
+                out.append(text[i : i + 2])
+            i += 2
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)

@@ -1,0 +1,38 @@
+"""Client frames of PROTOCOL.md: parse and validate, or raise BadFrame with the error to send."""
+
+import json
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+FRAME_FIELDS = {"command": ("line",), "chat": ("text",), "ping": ()}
+
+
+class BadFrame(Exception):
+    def __init__(self, code: str, text: str):
+        super().__init__(code)
+        self.code, self.text = code, text
+
+
+def frame_parse(text_data: str | None, bytes_data: bytes | None) -> dict:
+    if text_data is None:
+        raise BadFrame("bad_frame", _("Binary frames are not accepted; send JSON text."))
+    try:
+        frame = json.loads(text_data)
+    except ValueError:
+        raise BadFrame("bad_frame", _("The frame is not valid JSON.")) from None
+    if not isinstance(frame, dict):
+        raise BadFrame("bad_frame", _("A frame must be a JSON object."))
+    kind = frame.get("type")
+    if not isinstance(kind, str) or kind not in FRAME_FIELDS:
+        raise BadFrame("bad_frame", _("Unknown frame type; expected command, chat or ping."))
+    for name in FRAME_FIELDS[kind]:
+        if not isinstance(frame.get(name), str):
+            raise BadFrame("bad_frame", _("The field '%(field)s' must be a string.") % {"field": name})
+    if kind == "chat" and "to" in frame and not isinstance(frame["to"], str):
+        raise BadFrame("bad_frame", _("The field '%(field)s' must be a string.") % {"field": "to"})
+    limit = settings.GAME["MAX_LINE"]
+    for name in ("line", "text"):
+        if isinstance(frame.get(name), str) and len(frame[name]) > limit:
+            raise BadFrame("too_long", _("A line may hold at most %(limit)d characters.") % {"limit": limit})
+    return frame

@@ -1,0 +1,27 @@
+"""Redis clients for hot game state (not the cache, sessions or channel layer, which own theirs).
+
+An asyncio client is bound to the event loop that created it, so one is kept per running loop.
+"""
+
+import asyncio
+from functools import cache
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+_async_clients: dict[int, aioredis.Redis] = {}
+
+
+def get_async_redis() -> aioredis.Redis:
+    loop = asyncio.get_running_loop()
+    client = _async_clients.get(id(loop))
+    if client is None:
+        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        _async_clients[id(loop)] = client
+    return client
+
+
+@cache
+def get_redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)

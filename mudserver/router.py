@@ -1,0 +1,185 @@
+"""The scene router: every line a player types goes through `route_line`.
+
+A scene has a stable name, an `enter` text and a table from aliases to handlers. A handler gets the
+player's context and the rest of the line, and returns a `Reply`: what to show, the next scene and
+whether the status bar changed. Handlers never touch the socket (DESIGN.md, "Scenes").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.utils.translation import gettext as _
+
+from mudserver.markup import escape, red, yellow
+
+Handler = Callable[["Context", str], Awaitable["Reply"]]
+EnterText = Callable[["Context"], Awaitable[str]]
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    goto: str | None = None
+    status: bool = False
+    carry: dict | None = None  # the next scene's starting `data` (a multi-step prompt's answers)
+
+
+@dataclass
+class Output:
+    """What the consumer sends back for one line."""
+
+    text: str
+    scene: str
+    input: str
+    status: bool
+
+
+class Connection(Protocol):
+    """What a handler may ask of the connection it came from (implemented by the consumer)."""
+
+    async def sign_in(self, user) -> None: ...
+
+    async def sign_out(self) -> None: ...
+
+    async def set_language(self, lang: str) -> None: ...
+
+
+@dataclass
+class Context:
+    """The player as a handler sees it. `data` is scratch space owned by the current scene."""
+
+    connection: Connection
+    lang: str
+    scene: str = "front"
+    data: dict = field(default_factory=dict)
+    user_id: int | None = None
+    character_id: int | None = None
+    name: str | None = None
+    ip: str = ""
+
+    @property
+    def signed_in(self) -> bool:
+        return self.character_id is not None
+
+    def dump_scene(self) -> dict[str, str]:
+        return {"scene": self.scene, "data": json.dumps(self.data)}
+
+    def load_scene(self, stored: dict[str, str]) -> None:
+        self.scene = stored.get("scene") or "front"
+        self.data = json.loads(stored.get("data") or "{}")
+
+
+@dataclass
+class Command:
+    aliases: tuple[str, ...]
+    handler: Handler
+    help: str = ""  # a lazy translation; shown by `help`
+
+
+@dataclass
+class Scene:
+    name: str
+    enter: EnterText
+    commands: list[Command] = field(default_factory=list)
+    # Lines that match no alias go here (a username prompt, `<target> <attack>`, ...).
+    fallback: Handler | None = None
+    input: str = "text"
+    signed_in: bool = True
+    # Global commands are off while a password is typed: the line is the password.
+    globals: bool = True
+
+    def find(self, word: str) -> Command | None:
+        return _find(self.commands, word)
+
+    def help_text(self) -> str:
+        lines = [yellow(_("Commands here:"))]
+        for command in [*self.commands, HELP_COMMAND]:
+            if command.help:
+                lines.append(f"  {yellow(' / '.join(command.aliases))} : {command.help}")
+        if self.globals:
+            lines.append(yellow(_("Everywhere:")))
+            for command in GLOBAL_COMMANDS:
+                lines.append(f"  {yellow(' / '.join(command.aliases))} : {command.help}")
+        return "\n".join(lines)
+
+
+def _find(commands: list[Command], word: str) -> Command | None:
+    word = word.casefold()
+    for command in commands:
+        if word in command.aliases:
+            return command
+    return None
+
+
+SCENES: dict[str, Scene] = {}
+GLOBAL_COMMANDS: list[Command] = []
+
+
+async def _help(ctx: Context, args: str) -> Reply:
+    return Reply(SCENES[ctx.scene].help_text())
+
+
+HELP_COMMAND = Command(("help", "도움말", "h"), _help)
+
+
+def register(scene: Scene) -> Scene:
+    SCENES[scene.name] = scene
+    return scene
+
+
+def register_global(command: Command) -> None:
+    GLOBAL_COMMANDS.append(command)
+
+
+def unknown_reply(line: str) -> Reply:
+    return Reply(red(_("Unknown command '%(line)s'. Type [H]elp to see what you can do here.") % {"line": escape(line)}))
+
+
+async def enter_scene(ctx: Context, name: str, data: dict | None = None) -> str:
+    """Move the player into a scene and return its entry text."""
+    scene = SCENES[name]
+    if scene.signed_in and not ctx.signed_in:
+        name, scene, data = "front", SCENES["front"], None
+    ctx.scene = name
+    ctx.data = data or {}
+    return await scene.enter(ctx)
+
+
+async def route_line(ctx: Context, line: str) -> Output:
+    scene = SCENES.get(ctx.scene) or SCENES["front"]
+    if scene.signed_in and not ctx.signed_in:
+        # The session ended under this scene (deleted elsewhere, expired): start over at the title.
+        text = await enter_scene(ctx, "front")
+        return _output(ctx, text, status=True)
+    reply = await _dispatch(ctx, scene, line)
+    text = reply.text
+    if reply.goto is not None:
+        entered = await enter_scene(ctx, reply.goto, reply.carry)
+        text = f"{text}\n{entered}" if text else entered
+    return _output(ctx, text, status=reply.status)
+
+
+async def _dispatch(ctx: Context, scene: Scene, line: str) -> Reply:
+    stripped = line.strip()
+    if not stripped and scene.fallback is None:
+        return Reply(await scene.enter(ctx))
+    word, _sep, args = stripped.partition(" ")
+    if scene.globals and word:
+        command = _find(GLOBAL_COMMANDS, word)
+        if command is not None:
+            return await command.handler(ctx, args.strip())
+    command = scene.find(word) or _find([HELP_COMMAND], word)
+    if command is not None:
+        return await command.handler(ctx, args.strip())
+    if scene.fallback is not None:
+        # A password is taken exactly as typed; anything else without its surrounding spaces.
+        return await scene.fallback(ctx, line if scene.input == "password" else stripped)
+    return unknown_reply(stripped)
+
+
+def _output(ctx: Context, text: str, *, status: bool) -> Output:
+    return Output(text=text, scene=ctx.scene, input=SCENES[ctx.scene].input, status=status)

@@ -1,0 +1,20 @@
+"""A signed-in player's scene lives in Redis, so that any web process can serve the next line and a
+reload resumes where the player was (invariant 2)."""
+
+from mudserver.redis_client import get_async_redis
+
+
+def _key(character_id: int) -> str:
+    return f"mud:pl:{character_id}"
+
+
+async def scene_load(character_id: int) -> dict[str, str]:
+    return await get_async_redis().hgetall(_key(character_id))
+
+
+async def scene_save(character_id: int, stored: dict[str, str]) -> None:
+    await get_async_redis().hset(_key(character_id), mapping=stored)
+
+
+async def scene_forget(character_id: int) -> None:
+    await get_async_redis().delete(_key(character_id))

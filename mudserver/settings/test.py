@@ -1,0 +1,12 @@
+"""Tests run against the real MariaDB, Redis and a real Celery worker (see tests/conftest.py)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "mysql://root@127.0.0.1:3306/test")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
+
+from .base import *  # noqa: E402,F401,F403
+from .base import GAME  # noqa: E402
+
+GAME["FLUSH_INTERVAL"] = 1.0
+CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  # noqa: F405

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from village.models import NpcLine
+
+
+@admin.register(NpcLine)
+class NpcLineAdmin(admin.ModelAdmin):
+    list_display = ("npc", "text_ko", "text_en")
+    list_filter = ("npc",)
+    search_fields = ("text_ko", "text_en")

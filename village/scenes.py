@@ -1,0 +1,239 @@
+"""The village and its five NPCs (GAME.md §2): in each NPC scene 1 talks, 2 acts, 3 goes back."""
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.character_state import character_state_get
+from mudserver.markup import blue, cyan, escape, green, grey, red, rule, yellow
+from mudserver.router import Command, Context, Reply, Scene, register
+from village.models import Npc
+from village.rules import dice_roll
+from village.services import RNG, StakeRefused, character_heal, dice_play, npc_line_pick, weapon_enhance
+
+NPC_ORDER = [Npc.STORY, Npc.HEALER, Npc.BLACKSMITH, Npc.DICE, Npc.ARENA]
+
+
+def _npc_titles() -> dict[str, str]:
+    return {
+        Npc.STORY: _("the Book of Adventure"),
+        Npc.HEALER: _("the Healer's House"),
+        Npc.BLACKSMITH: _("the Blacksmith"),
+        Npc.DICE: _("the Dice Table"),
+        Npc.ARENA: _("Keeper of the Trial Grounds"),
+    }
+
+
+async def village_enter(ctx: Context) -> str:
+    titles = _npc_titles()
+    lines = [rule(), cyan(_("The village. Who will you visit?"))]
+    for number, npc in enumerate(NPC_ORDER, start=1):
+        lines.append(f"  {yellow(str(number))}. {npc.label} - {titles[npc]}")
+    lines += [_("Type a number, [L]ist to see this again, [B]ack to the main menu."), rule()]
+    return "\n".join(lines)
+
+
+def _visit(npc: Npc):
+    async def visit(ctx: Context, args: str) -> Reply:
+        return Reply(goto=npc.value)
+
+    return visit
+
+
+async def village_list(ctx: Context, args: str) -> Reply:
+    return Reply(await village_enter(ctx))
+
+
+async def to_front(ctx: Context, args: str) -> Reply:
+    return Reply(goto="front")
+
+
+async def to_village(ctx: Context, args: str) -> Reply:
+    return Reply(goto="village")
+
+
+register(Scene(
+    name="village",
+    enter=village_enter,
+    commands=[
+        *[
+            Command((str(n),), _visit(npc), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else "")
+            for n, npc in enumerate(NPC_ORDER, start=1)
+        ],
+        Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
+        Command(("back", "b", "돌아가기"), to_front, gettext_lazy("back to the main menu")),
+    ],
+))  # fmt: skip
+
+
+# --- the NPC scenes share one shape
+
+
+def _npc_intro() -> dict[str, str]:
+    return {
+        Npc.STORY: _("Fradeiri, keeper of the Book of Adventure, looks up from her pages."),
+        Npc.HEALER: _("Agnes the healer smiles; her hands glow with a soft light."),
+        Npc.BLACKSMITH: _("Fergus the blacksmith wipes his brow beside a roaring forge. (Enhancing costs exp!)"),
+        Npc.DICE: _("Etna rattles two dice in a cup. 'Five rounds, highest roll wins.'"),
+        Npc.ARENA: _("Sir Shax, keeper of the Trial Grounds, grins behind his scarred helmet."),
+    }
+
+
+def _npc_action_names() -> dict[str, str]:
+    return {
+        Npc.STORY: _("read the Book of Adventure"),
+        Npc.HEALER: _("be healed (free)"),
+        Npc.BLACKSMITH: _("enhance your weapon (costs exp)"),
+        Npc.DICE: _("play dice (2 <exp> to stake up to 10% of your exp)"),
+        Npc.ARENA: _("enter the Trial Grounds (3 vs 3 PvP)"),
+    }
+
+
+def _npc_enter(npc: Npc):
+    async def enter(ctx: Context) -> str:
+        return "\n".join([
+            rule(),
+            f"{yellow(npc.label)} - {_npc_titles()[npc]}",
+            _npc_intro()[npc],
+            f"  {yellow('1')}. {_('talk')}",
+            f"  {yellow('2')}. {_npc_action_names()[npc]}",
+            f"  {yellow('3')}. {_('back to the village')}",
+            rule(),
+        ])  # fmt: skip
+
+    return enter
+
+
+def _npc_talk(npc: Npc):
+    async def talk(ctx: Context, args: str) -> Reply:
+        line = await npc_line_pick(npc.value, ctx.lang) or "..."
+        return Reply(f"{yellow(npc.label)}: {line.replace('{name}', escape(ctx.name))}")
+
+    return talk
+
+
+def register_npc(npc: Npc, action_aliases: tuple[str, ...], action) -> None:
+    register(Scene(
+        name=npc.value,
+        enter=_npc_enter(npc),
+        commands=[
+            Command(("1", "talk", "t", "대화", "대화하기"), _npc_talk(npc), gettext_lazy("talk")),
+            Command(("2", *action_aliases), action, gettext_lazy("the NPC's service")),
+            Command(("3", "back", "b", "돌아가기"), to_village, gettext_lazy("back to the village")),
+        ],
+    ))  # fmt: skip
+
+
+# --- 프라데이리: the adventure log
+
+MILESTONES = (1, 10, 20, 30, 40, 50)
+
+
+def _milestone_texts() -> dict[int, str]:
+    return {
+        1: _("The journey begins. With a dream of adventure, %(name)s set out for the continent of Ula."),
+        10: _("Level 10: the first boss-class monster falls to %(name)s's blade."),
+        20: _("Level 20: %(name)s goes up to the city, where rumours of dark rites spread."),
+        30: _("Level 30: the back alleys of Barton learn to fear the name %(name)s."),
+        40: _("Level 40: the kingdom asks %(name)s for help; war with the demon king Polibear draws near."),
+        50: _("Level 50: %(name)s faces the demon king Polibear, and wins."),
+    }
+
+
+async def story_read(ctx: Context, args: str) -> Reply:
+    s = await character_state_get(ctx.character_id)
+    texts, name = _milestone_texts(), escape(ctx.name)
+    lines = [yellow(_("The Book of Adventure of %(name)s") % {"name": name})]
+    for level in MILESTONES:
+        if s["level"] >= level:
+            lines.append(f"  {cyan(f'Lv.{level}')} {texts[level] % {'name': name}}")
+    lines.append(yellow(_("Records")))
+    lines.append(_("  Monsters defeated: %(kills)d   Fallen: %(deaths)d") % s)
+    lines.append(_("  Trial Grounds: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d") % s)
+    return Reply("\n".join(lines))
+
+
+register_npc(Npc.STORY, ("read", "log", "r", "모험의서", "기록"), story_read)
+
+
+# --- 아그네스: the healer
+
+
+async def healer_heal(ctx: Context, args: str) -> Reply:
+    if not await character_heal(ctx.character_id):
+        return Reply(_("Agnes: I see no wounds to treat. If it is your heart that aches, perhaps talk to someone?"))
+    return Reply(
+        green(_("Light flows from Agnes's hands into your wounds. HP and MP are full."))
+        + "\n" + _("Agnes: %(name)s, please take care of yourself.") % {"name": escape(ctx.name)},
+        status=True,
+    )
+
+
+register_npc(Npc.HEALER, ("heal", "치료", "치료받기"), healer_heal)
+
+
+# --- 퍼거스: weapon enhancement, paid with exp
+
+
+async def blacksmith_enhance(ctx: Context, args: str) -> Reply:
+    result = await weapon_enhance(ctx.character_id)
+    if result.outcome == "too_poor":
+        return Reply(red(_("Fergus: The next enhancement needs %(cost)d exp. Come back when you have it.") % {"cost": result.cost}))
+    if result.outcome == "success":
+        return Reply(
+            green(_("Enhancement succeeded! Weapon level %(level)d (-%(cost)d exp).") % {"level": result.weapon_level, "cost": result.cost})
+            + "\n" + _("Fergus: Ha! This old man still has it!"),
+            status=True,
+        )
+    return Reply(
+        red(_("Enhancement failed... (-%(cost)d exp; the weapon is unharmed.)") % {"cost": result.cost})
+        + "\n" + _("Fergus: Oops, my hand slipped. Try again?"),
+        status=True,
+    )
+
+
+register_npc(Npc.BLACKSMITH, ("enhance", "e", "강화", "강화하기"), blacksmith_enhance)
+
+
+# --- 에트나: dice, optionally for a stake of exp
+
+
+async def dice_game(ctx: Context, args: str) -> Reply:
+    if args and not args.isdigit():
+        return Reply(red(_("The stake must be a whole number of exp, e.g. '2 10'.")))
+    stake = int(args or 0)
+    try:
+        game = await dice_play(ctx.character_id, rounds=dice_roll(RNG), stake=stake)
+    except StakeRefused as refused:
+        if refused.limit == 0:
+            return Reply(red(_("Etna: You need at least 10 exp to place a stake.")))
+        return Reply(red(_("Etna: You may stake at most %(limit)d exp (10%% of your exp).") % {"limit": refused.limit}))
+    lines = []
+    for number, (dealer, player) in enumerate(game.rounds, start=1):
+        verdict = green(_("win!")) if player > dealer else red(_("lose.."))
+        lines.append(_("Round %(n)d: Etna %(dealer)d vs you %(player)d - %(verdict)s") % {
+            "n": number, "dealer": dealer, "player": player, "verdict": verdict})  # fmt: skip
+    lines.append(_("Score: %(score)+d") % {"score": game.score})
+    won = game.score > 0
+    if won:
+        lines.append(green(_("Result: %(name)s wins!") % {"name": escape(ctx.name)}))
+    else:
+        lines.append(red(_("Result: Etna wins. Better luck next time~")))
+    if game.stake:
+        template = _("You win %(stake)d exp.") if won else _("You lose %(stake)d exp.")
+        lines.append((blue if won else red)(template % {"stake": game.stake}))
+    else:
+        lines.append(grey(_("(No stake: just for fun. '2 <exp>' plays for exp.)")))
+    return Reply("\n".join(lines), status=bool(game.stake))
+
+
+register_npc(Npc.DICE, ("dice", "roll", "주사위", "제비뽑기"), dice_game)
+
+
+# --- 샤크스 경: the arena keeper (the arena itself is built later)
+
+
+async def arena_enter(ctx: Context, args: str) -> Reply:
+    return Reply(yellow(_("Sir Shax: The Trial Grounds are being prepared. Come back soon, warrior!")))
+
+
+register_npc(Npc.ARENA, ("pvp", "p", "시련의장", "시"), arena_enter)

@@ -1,0 +1,94 @@
+"""The NPCs' actions on a character's hot state (atomic: see accounts.character_state)."""
+
+import random
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+
+from accounts.character_state import State, character_state_mutate
+from battles.rules import attack_for
+from village.models import NpcLine
+from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhance_cost, stake_limit
+
+RNG = random.SystemRandom()
+
+
+@database_sync_to_async
+def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
+    lines = list(NpcLine.objects.filter(npc=npc))
+    return rng.choice(lines).text(lang) if lines else None
+
+
+async def character_heal(character_id: int) -> bool:
+    """Restore hp and mp to their maxima (reviving the dead); False when both were already full."""
+
+    def heal(s: State):
+        if s["hp"] >= s["max_hp"] and s["mp"] >= s["max_mp"]:
+            return {}, False
+        return {"hp": s["max_hp"], "mp": s["max_mp"]}, True
+
+    return await character_state_mutate(character_id, heal)
+
+
+@dataclass
+class Enhancement:
+    outcome: str  # "success", "failure" or "too_poor"
+    weapon_level: int
+    cost: int
+    chance: float
+
+
+async def weapon_enhance(character_id: int, *, rng: random.Random = RNG) -> Enhancement:
+    roll = rng.random() * 100  # drawn once, outside the transaction, which may be retried
+
+    def enhance(s: State):
+        w = s["weapon_level"]
+        cost, chance = enhance_cost(w), enhance_chance(w)
+        if s["exp"] < cost:
+            return {}, Enhancement("too_poor", w, cost, chance)
+        if roll < chance:
+            changes = {"weapon_level": w + 1, "attack": attack_for(s["level"], w + 1), "exp": s["exp"] - cost}
+            return changes, Enhancement("success", w + 1, cost, chance)
+        return {"exp": s["exp"] - FAILED_ENHANCE_COST}, Enhancement("failure", w, FAILED_ENHANCE_COST, chance)
+
+    return await character_state_mutate(character_id, enhance)
+
+
+@dataclass
+class DiceGame:
+    rounds: list[tuple[int, int]]
+    score: int
+    stake: int
+    exp: int  # after the game
+
+
+class StakeRefused(Exception):
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+
+async def dice_play(character_id: int, *, rounds: list[tuple[int, int]], stake: int) -> DiceGame:
+    """Settle a game of dice; a stake above 10 % of the exp held at that moment is refused."""
+    score = dice_score(rounds)
+
+    def settle(s: State):
+        if stake > stake_limit(s["exp"]):
+            raise StakeRefused(stake_limit(s["exp"]))
+        exp = s["exp"] + (stake if score > 0 else -stake)
+        return ({"exp": exp} if stake else {}), DiceGame(rounds, score, stake, exp)
+
+    return await character_state_mutate(character_id, settle)
+
+
+def npc_lines_load(*, reset: bool = False) -> int:
+    """Load the shipped talk lines; with reset, replace whatever game masters changed."""
+    from village.content import NPC_LINES
+
+    if reset:
+        NpcLine.objects.all().delete()
+    elif NpcLine.objects.exists():
+        return 0
+    rows = [NpcLine(npc=npc, text_ko=ko, text_en=en) for npc, lines in NPC_LINES.items() for ko, en in lines]
+    NpcLine.objects.bulk_create(rows)
+    return len(rows)
