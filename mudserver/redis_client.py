@@ -17,7 +17,12 @@ def get_async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
     client = _async_clients.get(id(loop))
     if client is None:
-        client = aioredis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+        # A bounded pool that waits for a free connection: a burst of commands queues briefly
+        # instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(
+            settings.REDIS_URL, decode_responses=True, max_connections=64, timeout=10
+        )
+        client = aioredis.Redis(connection_pool=pool)
         _async_clients[id(loop)] = client
     return client
 

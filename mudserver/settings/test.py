@@ -11,5 +11,5 @@ from .base import GAME  # noqa: E402
 GAME["FLUSH_INTERVAL"] = 1.0
 CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  # noqa: F405
 # The tests type far faster than people; the flood test still overruns these.
-GAME["COMMAND_RATE"] = 200.0
-GAME["COMMAND_BURST"] = 200
+GAME["COMMAND_RATE"] = 500.0
+GAME["COMMAND_BURST"] = 500
