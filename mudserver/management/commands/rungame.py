@@ -53,7 +53,8 @@ class Command(BaseCommand):
             "--save", "", "--appendonly", "no", "--loglevel", "warning",
         ]  # fmt: skip
         self.stdout.write(f"Starting the bundled Redis on port {port}")
-        return subprocess.Popen(command), f"redis://127.0.0.1:{port}/0"
+        # A session of its own: Ctrl-C must not stop Redis before the final flush has read it.
+        return subprocess.Popen(command, start_new_session=True), f"redis://127.0.0.1:{port}/0"
 
     def _wait_for_redis(self, url: str) -> None:
         client = redis.Redis.from_url(url)
