@@ -83,6 +83,7 @@ def _npc_action_names() -> dict[str, str]:
         Npc.STORY: _("read the Book of Adventure"),
         Npc.HEALER: _("be healed (free)"),
         Npc.BLACKSMITH: _("enhance your weapon (costs exp)"),
+        # xgettext:no-python-format
         Npc.DICE: _("play dice (2 <exp> to stake up to 10% of your exp)"),
         Npc.ARENA: _("enter the Trial Grounds (3 vs 3 PvP)"),
     }
