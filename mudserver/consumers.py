@@ -59,7 +59,9 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code):
         if self.ctx.signed_in:
+            character_id = self.ctx.character_id
             await self._release()
+            await character_state_idle(character_id)
 
     async def receive(self, text_data=None, bytes_data=None):
         with translation.override(self.ctx.lang):
