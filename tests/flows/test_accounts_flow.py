@@ -246,3 +246,55 @@ async def test_reload_after_sign_out_shows_the_title(game_server):
     out = await again.welcome()
     assert out["scene"] == "front" and "[IN]" in out["plain"]
     await again.close()
+
+
+@pytest.mark.parametrize(
+    ("alias", "scene"),
+    [("in", "signin_username"), ("I", "signin_username"), ("로그인", "signin_username"),
+     ("UP", "signup_username"), ("u", "signup_username"), ("가입", "signup_username"), ("회원가입", "signup_username"),
+     ("h", "front"), ("HELP", "front"), ("도움말", "front"), ("g help", "front"), ("who", "front")],
+)  # fmt: skip
+async def test_title_aliases(game_server, alias, scene):
+    client = await connected(game_server)
+    assert (await client.command(alias))["scene"] == scene
+    await client.close()
+
+
+@pytest.mark.parametrize(("alias", "scene"), [("O", "front"), ("로그아웃", "front"), ("delete", "delete_confirm"),
+                                              ("V", "village"), ("마을", "village"), ("D", "front"), ("던전", "front")])
+async def test_main_menu_aliases(game_server, alias, scene):
+    client = await connected(game_server)
+    await client.sign_up()
+    assert (await client.command(alias))["scene"] == scene
+    await client.close()
+
+
+async def test_takeover_signs_the_older_browser_out(game_server):
+    old_cookie, new_cookie = session_cookie(game_server), session_cookie(game_server)
+    old = await connected(game_server, cookie=old_cookie)
+    username = await old.sign_up()
+    new = await connected(game_server, cookie=new_cookie)
+    await new.sign_in(username)
+    await new.next("status")
+    await asyncio.sleep(0.2)
+    reloaded = await Client.connect(game_server, cookie=old_cookie)  # the old browser reloads
+    out = await reloaded.welcome()
+    assert out["scene"] == "front" and "[IN]" in out["plain"]
+    assert username in (await new.command("who"))["plain"]  # and did not take the account back
+    await reloaded.close()
+    await new.close()
+
+
+async def test_who_pages_names(game_server):
+    clients = [await connected(game_server) for _ in range(3)]
+    names = [await client.sign_up() for client in clients]
+    out = await clients[0].command("who")
+    count = int(out["plain"].split()[0])
+    assert count >= 3 and all(name in out["plain"] for name in names) or "who 2" in out["plain"]
+    out = await clients[0].command("who 999")  # past the end: the last page
+    assert "online (page" in out["plain"]
+    for client in clients:
+        await client.close()
+    await asyncio.sleep(0.2)
+    out = await (await connected(game_server)).command("who")
+    assert not any(name in out["plain"] for name in names)
