@@ -91,12 +91,16 @@ async def test_password_prompt_takes_g_home_as_a_password_and_empty_line_cancels
     await client.close()
 
 
+async def _at_character_name(game_server) -> Client:
+    client = await connected(game_server)
+    for line in ("up", unique(), "abc123"):
+        await client.command(line)
+    return client
+
+
 @pytest.mark.parametrize("bad", ["abc", "Ab_cd", "한", "한abc", "abc한글", "가나다라마바사아자차", "1한글"])
 async def test_character_name_validation(game_server, bad):
-    client = await connected(game_server)
-    await client.command("up")
-    await client.command(unique())
-    await client.command("abc123")
+    client = await _at_character_name(game_server)
     out = await client.command(bad)
     assert out["scene"] == "character_name" and "cannot be a character name" in out["plain"]
     await client.close()
@@ -106,10 +110,7 @@ async def test_korean_character_name_and_unique_names(game_server):
     client = await connected(game_server)
     korean = "용사" + str(abs(hash(unique())) % 10000)
     await client.sign_up(name=korean)
-    other = await connected(game_server)
-    await other.command("up")
-    await other.command(unique())
-    await other.command("abc123")
+    other = await _at_character_name(game_server)
     out = await other.command(korean)
     assert out["scene"] == "character_name" and "is taken" in out["plain"]
     await client.close()

@@ -22,6 +22,12 @@ async def _set(character_id: int, **changes) -> None:
     await character_state_mutate(character_id, lambda state: (changes, None))
 
 
+async def _walk(client, scene: str) -> None:
+    """From the main menu to `scene`."""
+    for step in PATHS[scene]:
+        await client.command(step)
+
+
 PATHS = {
     "front": [],
     "village": ["v"],
@@ -57,8 +63,7 @@ async def test_every_scene_and_alias(game_server):
     client, _cid = await _player(game_server)
     for start, alias, expected in ALIASES:
         await client.command("g home")
-        for step in PATHS[start]:
-            await client.command(step)
+        await _walk(client, start)
         out = await client.command(alias)
         assert out["scene"] == expected, (start, alias, out)
     await client.close()
@@ -67,8 +72,7 @@ async def test_every_scene_and_alias(game_server):
 @pytest.mark.parametrize("scene", list(PATHS))
 async def test_unknown_input_is_quoted_and_keeps_the_scene(game_server, scene):
     client, _cid = await _player(game_server)
-    for step in PATHS[scene]:
-        await client.command(step)
+    await _walk(client, scene)
     out = await client.command("fly <b>away|r")
     assert out["scene"] == scene
     assert "Unknown command 'fly <b>away|r'" in out["plain"] and "[H]elp" in out["plain"]
@@ -89,8 +93,7 @@ async def test_help_lists_the_scene_commands_and_the_globals(game_server):
 
 async def test_healer_heals_revives_and_says_when_full(game_server):
     client, cid = await _player(game_server)
-    for step in PATHS["heal"]:
-        await client.command(step)
+    await _walk(client, "heal")
     out = await client.command("2")
     assert "no wounds" in out["plain"]
     await _set(cid, hp=0, mp=40)  # dead
@@ -105,8 +108,7 @@ async def test_healer_heals_revives_and_says_when_full(game_server):
 
 async def test_blacksmith_spends_exp(game_server):
     client, cid = await _player(game_server)
-    for step in PATHS["enhance"]:
-        await client.command(step)
+    await _walk(client, "enhance")
     out = await client.command("2")
     assert "needs 10 exp" in out["plain"]
     await _set(cid, exp=500)
@@ -122,8 +124,7 @@ async def test_blacksmith_spends_exp(game_server):
 
 async def test_dice_for_fun_and_for_a_stake(game_server):
     client, cid = await _player(game_server)
-    for step in PATHS["gamble"]:
-        await client.command(step)
+    await _walk(client, "gamble")
     out = await client.command("2")
     assert out["plain"].count("Round") == 5 and "No stake" in out["plain"]
     assert "at least 10 exp" in (await client.command("2 1"))["plain"]
@@ -141,8 +142,7 @@ async def test_dice_for_fun_and_for_a_stake(game_server):
 
 async def test_story_shows_milestones_reached_and_records(game_server):
     client, cid = await _player(game_server)
-    for step in PATHS["story"]:
-        await client.command(step)
+    await _walk(client, "story")
     out = await client.command("2")
     assert "Lv.1" in out["plain"] and "Lv.10" not in out["plain"]
     assert "Monsters defeated: 0" in out["plain"]
@@ -155,8 +155,7 @@ async def test_story_shows_milestones_reached_and_records(game_server):
 
 async def test_npc_talk_uses_the_npc_lines(game_server):
     client, _cid = await _player(game_server)
-    for step in PATHS["gamble"]:
-        await client.command(step)
+    await _walk(client, "gamble")
     lines = {"Dice never lie.", "Fancy a game? Just for fun is fine too."}
     out = await client.command("1")
     assert out["plain"].startswith("에트나: ")
