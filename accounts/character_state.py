@@ -20,9 +20,10 @@ T = TypeVar("T")
 
 INT_FIELDS = (
     "level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
-    "kills", "deaths", "arena_wins", "arena_losses", "arena_rating",
+    "skill_1", "skill_2", "skill_3", "kills", "deaths", "arena_wins", "arena_losses", "arena_rating",
 )  # fmt: skip
 DIRTY_KEY = "mud:ch:dirty"
+ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
 # A signed-out character's hash stays a while for a quick return; it is always flushed first.
 IDLE_TTL = 24 * 3600
 
@@ -36,6 +37,11 @@ def state_key(character_id: int) -> str:
 
 def _decode(raw: dict[str, str]) -> State:
     return {field: int(raw[field]) for field in INT_FIELDS if field in raw}
+
+
+def state_decode(raw: dict[str, str]) -> State:
+    """A hash read from Redis, with its version `v` (0 before the first change)."""
+    return {**_decode(raw), "v": int(raw.get("v", 0))}
 
 
 # Load only if absent: the hash in Redis may be newer than the database (not flushed yet).
@@ -77,6 +83,7 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
                 if changes:
                     pipe.multi()
                     pipe.hset(key, mapping=changes)
+                    pipe.hincrby(key, "v", 1)  # the battle cycles' compare-and-set sees this change
                     pipe.sadd(DIRTY_KEY, character_id)
                     await pipe.execute()
                 return result
@@ -131,6 +138,8 @@ def character_states_flush(character_ids: list[int] | None = None, *, batch: int
             if ids:
                 r.srem(DIRTY_KEY, *ids)
         if not ids:
+            if written:
+                r.incrby(ROWS_WRITTEN_KEY, written)
             return written
         pipe = r.pipeline(transaction=False)
         for character_id in ids:

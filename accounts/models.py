@@ -42,6 +42,10 @@ class Character(models.Model):
     attack = models.PositiveIntegerField(default=10)
     defense = models.PositiveIntegerField(default=10)
     weapon_level = models.PositiveIntegerField(default=1)
+    # Equipped skills by slot (battles.Skill ids; 0 = empty). Every character starts with 강타.
+    skill_1 = models.PositiveSmallIntegerField(default=1)
+    skill_2 = models.PositiveSmallIntegerField(default=0)
+    skill_3 = models.PositiveSmallIntegerField(default=0)
     kills = models.PositiveIntegerField(default=0)
     deaths = models.PositiveIntegerField(default=0)
     arena_wins = models.PositiveIntegerField(default=0)

@@ -9,6 +9,7 @@ from accounts.passwords import password_hash, run_hashing
 from accounts.selectors import character_name_taken, username_taken
 from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
 from accounts.validation import character_name_normalise, password_valid, username_normalise
+from battles.scenes import battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, red, rule, yellow
 from mudserver.ratelimit import window_clear, window_hit, window_retry_after
 from mudserver.router import Command, Context, Reply, Scene, register
@@ -19,9 +20,12 @@ from mudserver.scene_store import scene_forget
 
 async def front_enter(ctx: Context) -> str:
     if ctx.signed_in:
+        loaded = await battle_get(ctx.character_id)
+        fighting = [yellow(_("Your fight goes on: [D]ungeon to watch it."))] if loaded else []
         return "\n".join([
             rule(),
             _("%(name)s, where to?") % {"name": escape(ctx.name)},
+            *fighting,
             f"  {yellow('[D]ungeon')}  {_('the dungeons')}",
             f"  {yellow('[V]illage')}  {_('the village')}",
             f"  {yellow('[OUT]')}      {_('sign out')}",
@@ -69,7 +73,8 @@ async def front_signup(ctx: Context, args: str) -> Reply:
 
 @_needs_signin
 async def front_dungeon(ctx: Context, args: str) -> Reply:
-    return Reply(yellow(_("The dungeon gates are still sealed. Visit the village meanwhile.")))
+    loaded = await battle_get(ctx.character_id)
+    return Reply(goto=scene_of_battle(loaded) if loaded else "dungeon")
 
 
 @_needs_signin
@@ -205,10 +210,11 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
         await window_hit(user_key, ip_key, window=game["SIGNIN_FAILURE_WINDOW"])
         return Reply(red(_("The username or the password is wrong.")), goto="signin_username")
     await window_clear(user_key)
-    await ctx.connection.sign_in(user)
-    if not ctx.signed_in:
+    arrival = await ctx.connection.sign_in(user)
+    if arrival is None:
         return Reply(red(_("This account has no character; please sign up again.")), goto="front")
-    return Reply(green(_("Signed in. Welcome back, %(name)s!") % {"name": escape(ctx.name)}), goto="front", status=True)
+    welcome = green(_("Signed in. Welcome back, %(name)s!") % {"name": escape(ctx.name)})
+    return Reply("\n".join(t for t in (welcome, arrival.text) if t), goto=arrival.scene or "front", status=True)
 
 
 register(Scene(name="signin_username", enter=signin_username_enter, fallback=signin_username_given, signed_in=False))

@@ -21,12 +21,12 @@ from accounts.character_state import (
 from accounts.passwords import ServerBusy
 from accounts.selectors import character_of_user
 from mudserver import push
-from mudserver.markup import yellow
+from mudserver.markup import escape, yellow
 from mudserver.presence import presence_claim, presence_release
 from mudserver.protocol import BadFrame, frame_parse
 from mudserver.ratelimit import EventCounter, TokenBucket
-from mudserver.router import SCENES, Context, enter_scene, route_line
-from mudserver.scene_store import scene_load, scene_save
+from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
+from mudserver.scene_store import player_meta_save, scene_load, scene_save
 from mudserver.sessions import session_user_attach, session_user_detach, session_user_detach_by_key
 
 log = logging.getLogger(__name__)
@@ -48,10 +48,13 @@ class GameConsumer(AsyncWebsocketConsumer):
             user = self.scope.get("user")
             if user is not None and user.is_authenticated and await self._activate(user.pk):
                 self.ctx.load_scene(await scene_load(self.ctx.character_id))
-                scene = SCENES.get(self.ctx.scene) or SCENES["front"]
-                text = "\n".join([yellow(_("Welcome back, %(name)s.") % {"name": self.ctx.name}), await scene.enter(self.ctx)])
-                if scene.name != self.ctx.scene:
-                    self.ctx.scene = scene.name
+                arrival = await arrival_run(self.ctx)
+                if arrival.scene or self.ctx.scene not in SCENES:
+                    self.ctx.scene, self.ctx.data = arrival.scene or "front", {}
+                welcome = yellow(_("Welcome back, %(name)s.") % {"name": escape(self.ctx.name)})
+                parts = [welcome, arrival.text, await SCENES[self.ctx.scene].enter(self.ctx)]
+                text = "\n".join(part for part in parts if part)
+                await scene_save(self.ctx.character_id, self.ctx.dump_scene())
             else:
                 text = await enter_scene(self.ctx, "front")
             await self._send_output(text)
@@ -60,6 +63,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.ctx.signed_in:
             character_id = self.ctx.character_id
+            await departure_run(self.ctx)
             await self._release()
             await character_state_idle(character_id)
 
@@ -90,8 +94,11 @@ class GameConsumer(AsyncWebsocketConsumer):
         if frame["type"] == "chat":
             await self._chat(frame)
             return
+        if self.ctx.signed_in:  # a battle worker may have moved the player (to the healer, ...)
+            self.ctx.load_scene(await scene_load(self.ctx.character_id))
+        before = self.ctx.dump_scene()
         output = await route_line(self.ctx, frame["line"])
-        if self.ctx.signed_in:
+        if self.ctx.signed_in and self.ctx.dump_scene() != before:
             await scene_save(self.ctx.character_id, self.ctx.dump_scene())
         await self._send({"type": "output", "scene": output.scene, "text": output.text, "input": output.input})
         if output.status:
@@ -105,13 +112,15 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     # --- Connection (what scene handlers may ask of their connection)
 
-    async def sign_in(self, user) -> None:
+    async def sign_in(self, user) -> Arrival | None:
         if not await self._activate(user.pk):
-            return
+            return None
         await database_sync_to_async(session_user_attach)(self.scope["session"], user)
+        return await arrival_run(self.ctx)
 
     async def sign_out(self) -> None:
         character_id = self.ctx.character_id
+        await departure_run(self.ctx)
         await self._release()
         await database_sync_to_async(character_states_flush)([character_id])
         await character_state_idle(character_id)
@@ -121,6 +130,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.ctx.lang = lang
         self.scope["session"]["lang"] = lang
         await database_sync_to_async(self.scope["session"].save)()
+        if self.ctx.signed_in:
+            await player_meta_save(self.ctx.character_id, name=self.ctx.name, lang=lang)
 
     # --- channel layer events (sent through mudserver.push)
 
@@ -150,6 +161,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             if previous.session and previous.session != session_key:
                 await database_sync_to_async(session_user_detach_by_key)(previous.session)
         await push.player_group_join(character.pk, self.channel_name)
+        await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang)
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
         return True
 

@@ -4,18 +4,19 @@ An asyncio client is bound to the event loop that created it, so one is kept per
 """
 
 import asyncio
+import weakref
 from functools import cache
 
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-_async_clients: dict[int, aioredis.Redis] = {}
+_async_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aioredis.Redis]" = weakref.WeakKeyDictionary()
 
 
 def get_async_redis() -> aioredis.Redis:
     loop = asyncio.get_running_loop()
-    client = _async_clients.get(id(loop))
+    client = _async_clients.get(loop)
     if client is None:
         # A bounded pool that waits for a free connection: a burst of commands queues briefly
         # instead of failing with "Too many connections".
@@ -23,7 +24,7 @@ def get_async_redis() -> aioredis.Redis:
             settings.REDIS_URL, decode_responses=True, max_connections=64, timeout=10
         )
         client = aioredis.Redis(connection_pool=pool)
-        _async_clients[id(loop)] = client
+        _async_clients[loop] = client
     return client
 
 

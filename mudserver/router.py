@@ -38,10 +38,51 @@ class Output:
     status: bool
 
 
+@dataclass
+class Arrival:
+    """What a player finds on signing in or reconnecting (a battle summary, ...)."""
+
+    text: str = ""
+    scene: str | None = None
+
+
+ArrivalHook = Callable[["Context"], Awaitable[Arrival | None]]
+DepartureHook = Callable[["Context"], Awaitable[None]]
+ARRIVAL_HOOKS: list[ArrivalHook] = []
+DEPARTURE_HOOKS: list[DepartureHook] = []
+
+
+def on_arrival(hook: ArrivalHook) -> ArrivalHook:
+    """Register a hook run when a player signs in or reconnects."""
+    ARRIVAL_HOOKS.append(hook)
+    return hook
+
+
+def on_departure(hook: DepartureHook) -> DepartureHook:
+    """Register a hook run when a player signs out or disconnects."""
+    DEPARTURE_HOOKS.append(hook)
+    return hook
+
+
+async def arrival_run(ctx: "Context") -> Arrival:
+    arrival = Arrival()
+    for hook in ARRIVAL_HOOKS:
+        found = await hook(ctx)
+        if found is not None:
+            arrival.text = "\n".join(t for t in (arrival.text, found.text) if t)
+            arrival.scene = found.scene or arrival.scene
+    return arrival
+
+
+async def departure_run(ctx: "Context") -> None:
+    for hook in DEPARTURE_HOOKS:
+        await hook(ctx)
+
+
 class Connection(Protocol):
     """What a handler may ask of the connection it came from (implemented by the consumer)."""
 
-    async def sign_in(self, user) -> None: ...
+    async def sign_in(self, user) -> Arrival | None: ...
 
     async def sign_out(self) -> None: ...
 

@@ -12,8 +12,14 @@ async def scene_load(character_id: int) -> dict[str, str]:
     return await get_async_redis().hgetall(_key(character_id))
 
 
+
 async def scene_save(character_id: int, stored: dict[str, str]) -> None:
     await get_async_redis().hset(_key(character_id), mapping=stored)
+
+
+async def player_meta_save(character_id: int, *, name: str, lang: str) -> None:
+    """What workers need to talk to the player: the name for the status bar, the language."""
+    await get_async_redis().hset(_key(character_id), mapping={"name": name, "lang": lang})
 
 
 async def scene_forget(character_id: int) -> None:

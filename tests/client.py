@@ -71,6 +71,22 @@ class Client:
                     raise AssertionError(f"expected output, got {frame}")
                 self.pending.append(frame)
 
+    async def until(self, predicate, kind: str = "output", timeout: float = 15) -> dict:
+        """Wait for a pushed frame of `kind` that satisfies `predicate` (skipping others)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = await self.next(kind, timeout=timeout)
+                if kind == "output":
+                    frame["plain"] = strip(frame["text"])
+                if predicate(frame):
+                    return frame
+
+    async def ask(self, line: str, expected: str, timeout: float = 15) -> dict:
+        """Send a line and wait for the output that contains `expected`: during a fight, pushed
+        feed frames may come first."""
+        await self.send({"type": "command", "line": line})
+        return await self.until(lambda frame: expected in frame["plain"], timeout=timeout)
+
     async def send(self, frame: dict | str | bytes) -> None:
         await self.ws.send(frame if isinstance(frame, str | bytes) else json.dumps(frame))
 

@@ -2,6 +2,7 @@
 each started once per test session as separate processes, as in production."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,22 +103,47 @@ def game_server(process_env, log_dir):
     _stop(process)
 
 
+class Worker:
+    """A real Celery worker (with its embedded beat) in a process group of its own, so that a test
+    can kill it outright, as a crash would, and start another."""
+
+    def __init__(self, env: dict, log_dir: Path):
+        self.env, self.log_dir, self.process, self.starts = env, log_dir, None, 0
+
+    def start(self) -> None:
+        self.starts += 1
+        log_path = self.log_dir / f"worker-{self.starts}.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-B", "-Q", "celery,battles",
+             "--concurrency", "2", "-l", "info", "-s", str(self.log_dir / "beat-schedule")],
+            cwd=ROOT, env=self.env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while "ready." not in log_path.read_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process, pool children, beat) mid-work."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(process_env, log_dir):
-    """A real Celery worker with its embedded beat, on the test Redis and database."""
-    log_path = log_dir / "worker.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-B", "-Q", "celery,battles",
-         "--concurrency", "2", "-l", "info", "-s", str(log_dir / "beat-schedule")],
-        cwd=ROOT, env=process_env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while "ready." not in log_path.read_text():
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the Celery worker did not start:\n{log_path.read_text()}")
-        time.sleep(0.2)
-    yield process
-    _stop(process)
+    worker = Worker(process_env, log_dir)
+    worker.start()
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

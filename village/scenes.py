@@ -28,7 +28,7 @@ async def village_enter(ctx: Context) -> str:
     lines = [rule(), cyan(_("The village. Who will you visit?"))]
     for number, npc in enumerate(NPC_ORDER, start=1):
         lines.append(f"  {yellow(str(number))}. {npc.label} - {titles[npc]}")
-    lines += [_("Type a number, [L]ist to see this again, [B]ack to the main menu."), rule()]
+    lines += [_("Type a number, [L]ist to see this again, s[K]ill for your skills, [B]ack to the main menu."), rule()]
     return "\n".join(lines)
 
 
@@ -51,6 +51,10 @@ async def to_village(ctx: Context, args: str) -> Reply:
     return Reply(goto="village")
 
 
+async def to_skills(ctx: Context, args: str) -> Reply:
+    return Reply(goto="skills")
+
+
 register(Scene(
     name="village",
     enter=village_enter,
@@ -60,6 +64,7 @@ register(Scene(
             for n, npc in enumerate(NPC_ORDER, start=1)
         ],
         Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
+        Command(("skill", "skills", "k", "스킬"), to_skills, gettext_lazy("choose the skills in your three slots")),
         Command(("back", "b", "돌아가기"), to_front, gettext_lazy("back to the main menu")),
     ],
 ))  # fmt: skip

@@ -127,6 +127,10 @@ GAME = {
     "HASH_QUEUE_LIMIT": 64,
     "FLUSH_INTERVAL": 2.0,  # write-behind period (the loss window is bounded by it, well under 5 s)
     "WHO_PAGE_SIZE": 20,
+    "BATTLE_CYCLE_SECONDS": 1.0,  # an auto-battle is advanced (and its feed sent) this often
+    "BATTLE_DISPATCH_SECONDS": 0.5,  # beat hands out the due battles this often
+    "BATTLE_BATCH": 200,  # battles per Celery task
+    "OFFLINE_CAP_SECONDS": 8 * 3600,  # an auto-battle pauses after this much battle time offline
 }
 
 # --- Celery (broker on the same Redis)
@@ -135,7 +139,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ROUTES = {"battles.tasks.battles_advance": {"queue": "battles"}}
 CELERY_BEAT_SCHEDULE = {
+    "battles-dispatch": {
+        "task": "battles.tasks.battles_dispatch",
+        "schedule": GAME["BATTLE_DISPATCH_SECONDS"],
+        "options": {"expires": GAME["BATTLE_DISPATCH_SECONDS"] * 4},
+    },
     "characters-flush": {
         "task": "accounts.tasks.characters_flush",
         "schedule": GAME["FLUSH_INTERVAL"],

@@ -262,7 +262,7 @@ async def test_title_aliases(game_server, alias, scene):
 
 
 @pytest.mark.parametrize(("alias", "scene"), [("O", "front"), ("로그아웃", "front"), ("delete", "delete_confirm"),
-                                              ("V", "village"), ("마을", "village"), ("D", "front"), ("던전", "front")])
+                                              ("V", "village"), ("마을", "village"), ("D", "dungeon"), ("던전", "dungeon")])
 async def test_main_menu_aliases(game_server, alias, scene):
     client = await connected(game_server)
     await client.sign_up()

@@ -1,0 +1,68 @@
+"""The shipped fight content of GAME.md §2–3, loaded by a data migration (and reset by
+`manage.py load_game_data --reset`). Monster stats follow the formula; game masters may edit them."""
+
+import math
+
+DUNGEONS = [
+    # number, Korean, English, band, descriptions
+    (1, "알비 던전", "Alby Dungeon", 0, 9, "코네일 마을의 던전. 비교적 약한 마물들이 산다.",
+     "The dungeon by Connail village, home to fairly weak monsters."),
+    (2, "라비 던전", "Rabbie Dungeon", 10, 19, "지속적으로 마을을 위협하는 마물들이 모여드는 던전.",
+     "A dungeon where the monsters that keep threatening the village gather."),
+    (3, "칼페온 신전", "Calpheon Temple", 20, 29, "과거 칼페온 외곽의 신전이었지만 지금은 마물의 소굴이다.",
+     "Once a temple outside Calpheon, now a monsters' den."),
+    (4, "마왕성 주변", "Demon Castle Outskirts", 30, 39, "이곳에서 멀쩡히 돌아온 사람은 아무도 없다.",
+     "Nobody has come back from here unharmed."),
+    (5, "마왕성", "Demon Castle", 40, 50, "마왕 폴리베어의 성.", "The castle of the demon king Polibear."),
+]  # fmt: skip
+
+MONSTER_NAMES = {
+    1: [("다람쥐", "Squirrel"), ("고슴도치", "Hedgehog"), ("늑대", "Wolf")],
+    2: [("고슴도치", "Hedgehog"), ("고블린", "Goblin"), ("고블린 대장", "Goblin Chief")],
+    3: [("고블린", "Goblin"), ("오크", "Orc"), ("오크 대장", "Orc Chief")],
+    4: [("오크", "Orc"), ("도적", "Bandit"), ("도적 대장", "Bandit Chief")],
+    5: [("도적", "Bandit"), ("좀비", "Zombie"), ("좀비 숙주", "Zombie Host")],
+}
+SPAWN_WEIGHTS = (80, 15, 5)
+MONSTER_BASE = {"hp": 50, "attack": 5, "defense": 5, "exp": 10}
+
+SKILLS = [
+    # Korean, English, effect, MP cost, damage %, unlock level, duration ms
+    ("강타", "Smash", "damage", 100, 180, 1, 0),
+    ("연속 베기", "Flurry", "damage", 200, 250, 10, 0),
+    ("엑스칼리버", "Excalibur", "damage", 1500, 1000, 20, 0),
+    ("매직아머", "Magic Armor", "armor", 2000, 0, 30, 10_000),
+    ("발도", "Battou", "damage", 2500, 1200, 40, 0),
+]
+
+
+def monster_stat(base: int, dungeon: int, kind: int) -> int:
+    """ceil(base · d · (0.8 + 0.2·d) · (1 + 1.5·type))"""
+    return math.ceil(base * dungeon * (0.8 + 0.2 * dungeon) * (1 + 1.5 * kind))
+
+
+def fight_content_load(dungeon_model, monster_model, skill_model, *, reset: bool) -> int:
+    """Load the shipped content (the models are passed in so a data migration can use it)."""
+    if reset:
+        monster_model.objects.all().delete()
+        dungeon_model.objects.all().delete()
+        skill_model.objects.all().delete()
+    elif dungeon_model.objects.exists():
+        return 0
+    for number, name_ko, name_en, low, high, text_ko, text_en in DUNGEONS:
+        dungeon = dungeon_model.objects.create(
+            number=number, name_ko=name_ko, name_en=name_en, level_min=low, level_max=high,
+            description_ko=text_ko, description_en=text_en,
+        )  # fmt: skip
+        for kind, (monster_ko, monster_en) in enumerate(MONSTER_NAMES[number]):
+            stats = {stat: monster_stat(base, number, kind) for stat, base in MONSTER_BASE.items()}
+            monster_model.objects.create(
+                dungeon=dungeon, kind=kind, name_ko=monster_ko, name_en=monster_en,
+                spawn_weight=SPAWN_WEIGHTS[kind], **stats,
+            )  # fmt: skip
+    for name_ko, name_en, effect, cost, multiple, level, duration in SKILLS:
+        skill_model.objects.create(
+            name_ko=name_ko, name_en=name_en, effect=effect, mp_cost=cost, multiple=multiple,
+            unlock_level=level, duration_ms=duration,
+        )  # fmt: skip
+    return len(DUNGEONS)

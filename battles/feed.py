@@ -1,0 +1,107 @@
+"""What players read about their fights: events and summaries as marked-up text, in their language."""
+
+from django.utils.translation import gettext as _
+
+from battles.catalog import localized
+from battles.engine import Content, Event
+from mudserver.markup import blue, cyan, red, yellow
+
+FEED_LINES = 12  # a cycle shows at most this many lines; older ones are summed up
+
+
+def _strength_word(strength: str) -> str:
+    return {"weak": _("a feeble"), "normal": _("a solid"), "strong": _("a mighty")}[strength]
+
+
+def monster_title(content: Content, monster_id: int, lang: str) -> str:
+    monster = content.monsters[monster_id]
+    name = localized(monster, lang)
+    if monster.kind == 1:
+        return _("[Elite] %(name)s") % {"name": name}
+    if monster.kind == 2:
+        return _("[Boss] %(name)s") % {"name": name}
+    return name
+
+
+def event_line(event: Event, content: Content, lang: str) -> str:
+    if event.kind in ("hit", "hurt", "kill", "spawn", "death"):
+        monster = monster_title(content, event.ref, lang)
+    match event.kind:
+        case "hit":
+            return blue(_("You land %(adj)s blow on %(monster)s: %(damage)d damage.") % {
+                "adj": _strength_word(event.strength), "monster": monster, "damage": event.value})  # fmt: skip
+        case "hurt":
+            return red(_("%(monster)s lands %(adj)s blow on you: %(damage)d damage.") % {
+                "adj": _strength_word(event.strength), "monster": monster, "damage": event.value})  # fmt: skip
+        case "skill":
+            return cyan(_("%(skill)s! %(damage)d damage.") % {
+                "skill": localized(content.skills[event.ref], lang), "damage": event.value})  # fmt: skip
+        case "armor":
+            return cyan(_("%(skill)s! Damage taken is halved for %(seconds)d seconds.") % {
+                "skill": localized(content.skills[event.ref], lang), "seconds": event.value // 1000})  # fmt: skip
+        case "no_mp":
+            return red(_("Not enough MP: %(skill)s needs %(cost)d.") % {
+                "skill": localized(content.skills[event.ref], lang), "cost": event.value})  # fmt: skip
+        case "kill":
+            return yellow(_("%(monster)s falls! => Exp + %(exp)d") % {"monster": monster, "exp": event.value})
+        case "level":
+            return yellow(_("==!! LEVEL UP !! You are now level %(level)d !!==") % {"level": event.value})
+        case "spawn":
+            return _("%(monster)s appears!") % {"monster": monster}
+        case "death":
+            return red(_("!! Fatal blow !! You could not withstand the attack of %(monster)s...") % {"monster": monster})
+    raise ValueError(event.kind)
+
+
+def events_text(events: list[Event], content: Content, lang: str) -> str:
+    lines = [event_line(event, content, lang) for event in events]
+    if len(lines) > FEED_LINES:
+        hidden = len(lines) - FEED_LINES
+        lines = [_("(... %(count)d earlier lines)") % {"count": hidden}, *lines[-FEED_LINES:]]
+    return "\n".join(lines)
+
+
+def summary_text(summary: dict[str, int]) -> str:
+    lines = [yellow(_("While you were away:"))]
+    lines.append(_("  Fights %(away_fights)d, kills %(away_kills)d, exp +%(away_exp)d, level-ups %(away_levels)d") % summary)
+    if summary["away_deaths"]:
+        lines.append(red(_("  ...and you fell in battle.")))
+    return "\n".join(lines)
+
+
+def healer_hint() -> str:
+    return yellow(_("You were carried to Agnes the healer. [2] to be healed, [3] back to the village."))
+
+
+BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
+
+
+def cycle_frames(advanced, content: Content) -> dict[int, list[dict]]:
+    """The frames a cycle sends: the fight to players watching it, the status bar to every
+    connected player whose character changed, and the way to the healer after a death."""
+    from django.utils import translation
+
+    from accounts.character_state import character_status
+
+    frames: dict[int, list[dict]] = {}
+    for item, change in advanced:
+        if not item.online or not change.events:
+            continue
+        player_frames = []
+        with translation.override(item.lang):
+            if change.scene or item.scene in BATTLE_SCENES:
+                text = events_text(change.events, content, item.lang)
+                if change.scene == "heal":
+                    text += "\n" + healer_hint()
+                elif change.scene == "encounter":
+                    text += "\n" + encounter_hint()
+                scene = change.scene or item.scene
+                player_frames.append({"type": "output", "scene": scene, "text": text, "input": "text"})
+        state = {**item.character, **{name: getattr(change.fight, name) for name in item.character if hasattr(change.fight, name)}}
+        player_frames.append({"type": "status", "character": character_status(item.name, state)})
+        frames[item.character_id] = player_frames
+    return frames
+
+
+def encounter_hint() -> str:
+    return yellow(_("[A]ttack to fight it, [R]un to leave."))

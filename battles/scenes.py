@@ -1,0 +1,350 @@
+"""The dungeons, the manual fight and the idle auto-battle (GAME.md §2, §4, §5), and skill slots."""
+
+from asgiref.sync import sync_to_async
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.character_state import character_state_get, character_state_mutate
+from battles import services
+from battles.catalog import catalog_aget, localized
+from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
+from mudserver.markup import cyan, escape, grey, red, rule, yellow
+from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, on_arrival, on_departure, register
+
+# Battle services block (Redis round trips, the engine): they run in a worker thread.
+battle_start = sync_to_async(services.battle_start, thread_sensitive=False)
+battle_attack = sync_to_async(services.battle_attack, thread_sensitive=False)
+battle_skill = sync_to_async(services.battle_skill, thread_sensitive=False)
+battle_stop = sync_to_async(services.battle_stop, thread_sensitive=False)
+battle_return = sync_to_async(services.battle_return, thread_sensitive=False)
+battle_offline = sync_to_async(services.battle_offline, thread_sensitive=False)
+battle_get = sync_to_async(services.battle_get, thread_sensitive=False)
+
+FAR_BELOW = 5  # levels under a dungeon's band before the gate warns
+
+
+def scene_of_battle(loaded) -> str:
+    if loaded.battle["mode"] == "auto":
+        return "auto_battle"
+    return "manual_battle" if loaded.battle["phase"] == "fighting" else "encounter"
+
+
+async def _battle_over(ctx: Context) -> Reply:
+    """The fight ended elsewhere (a death seen by a worker, a stop from another tab)."""
+    state = await character_state_get(ctx.character_id)
+    if state["hp"] <= 0:
+        return Reply(healer_hint(), goto="heal", status=True)
+    return Reply(yellow(_("The fight is over.")), goto="dungeon", status=True)
+
+
+# --- the dungeon list
+
+
+async def dungeon_enter(ctx: Context) -> str:
+    catalog = await catalog_aget()
+    lines = [rule(), cyan(_("%(name)s steps toward the dungeons.") % {"name": escape(ctx.name)})]
+    for dungeon in catalog.dungeons.values():
+        names = " / ".join(localized(m, ctx.lang) for m in catalog.content.spawn_tables.get(dungeon.number, ()))
+        lines.append(f"  {yellow(str(dungeon.number))}. {localized(dungeon, ctx.lang)} "
+                     f"(Lv.{dungeon.level_min}~{dungeon.level_max}) - {names}")  # fmt: skip
+    lines += [_("[E]nter <number> to go in, [L]ist, [B]ack to the main menu."), rule()]
+    return "\n".join(lines)
+
+
+async def dungeon_list(ctx: Context, args: str) -> Reply:
+    return Reply(await dungeon_enter(ctx))
+
+
+async def dungeon_go(ctx: Context, args: str) -> Reply:
+    catalog = await catalog_aget()
+    if not args.isdigit() or int(args) not in catalog.dungeons:
+        numbers = ", ".join(str(n) for n in catalog.dungeons)
+        return Reply(red(_("Which dungeon? Type 'enter' and a number (%(numbers)s).") % {"numbers": numbers}))
+    return Reply(goto="dungeon_gate", carry={"dungeon": int(args)})
+
+
+async def to_front(ctx: Context, args: str) -> Reply:
+    return Reply(goto="front")
+
+
+register(Scene(
+    name="dungeon",
+    enter=dungeon_enter,
+    commands=[
+        Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
+        Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
+        Command(("back", "b", "돌아가기"), to_front, gettext_lazy("back to the main menu")),
+    ],
+))  # fmt: skip
+
+
+# --- the gate of one dungeon
+
+
+async def gate_enter(ctx: Context) -> str:
+    catalog = await catalog_aget()
+    dungeon = catalog.dungeons[ctx.data["dungeon"]]
+    state = await character_state_get(ctx.character_id)
+    names = ", ".join(localized(m, ctx.lang) for m in catalog.content.spawn_tables.get(dungeon.number, ()))
+    lines = [
+        rule(),
+        yellow(f"{localized(dungeon, ctx.lang)} (Lv.{dungeon.level_min}~{dungeon.level_max})"),
+        localized(dungeon, ctx.lang, "description"),
+        _("Monsters such as %(names)s roam here.") % {"names": names},
+    ]
+    if state["level"] + FAR_BELOW < dungeon.level_min:
+        lines.append(red(_("Warning: this dungeon is far above your level (%(level)d). Enter at your own risk!") % {
+            "level": state["level"]}))  # fmt: skip
+    lines += [f"  {yellow('[N]ormal')} {_('fight by hand')}   {yellow('[A]uto')} {_('auto-battle (keeps going while you are away)')}"
+              f"   {yellow('[B]ack')}", rule()]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _gate_start(mode: str):
+    async def start(ctx: Context, args: str) -> Reply:
+        outcome = await battle_start(ctx.character_id, dungeon=ctx.data["dungeon"], mode=mode)
+        if outcome.error == "dead":
+            return Reply(red(_("You are too wounded to fight. Visit Agnes the healer first.")) + "\n" + healer_hint(), goto="heal")
+        if outcome.error == "already":
+            loaded = await battle_get(ctx.character_id)
+            return Reply(yellow(_("You are already fighting.")), goto=scene_of_battle(loaded) if loaded else "dungeon")
+        return Reply(goto="auto_battle" if mode == "auto" else "encounter")
+
+    return start
+
+
+async def gate_back(ctx: Context, args: str) -> Reply:
+    return Reply(goto="dungeon")
+
+
+register(Scene(
+    name="dungeon_gate",
+    enter=gate_enter,
+    commands=[
+        Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
+        Command(("auto", "a", "자동", "2"), _gate_start("auto"), gettext_lazy("start the auto-battle")),
+        Command(("back", "b", "돌아가기", "3"), gate_back, gettext_lazy("back to the dungeon list")),
+    ],
+))  # fmt: skip
+
+
+# --- manual battle: encounter, then the fight
+
+
+async def _monster_in_sight(ctx: Context) -> str:
+    loaded = await battle_get(ctx.character_id)
+    if loaded is None:
+        return ""
+    catalog = await catalog_aget()
+    return monster_title(catalog.content, int(loaded.battle["monster"]), ctx.lang)
+
+
+async def encounter_enter(ctx: Context) -> str:
+    monster = await _monster_in_sight(ctx)
+    if not monster:
+        return yellow(_("The fight is over."))
+    return "\n".join([rule(), _("Beyond the mist, the shadow of %(monster)s appears...") % {"monster": monster},
+                      encounter_hint()])  # fmt: skip
+
+
+async def encounter_attack(ctx: Context, args: str) -> Reply:
+    outcome = await battle_attack(ctx.character_id)
+    if outcome.error == "busy":
+        return Reply(goto="manual_battle")
+    if not outcome.ok:
+        return await _battle_over(ctx)
+    return Reply(goto="manual_battle")
+
+
+async def battle_leave(ctx: Context, text: str) -> Reply:
+    outcome = await battle_stop(ctx.character_id)
+    if outcome.ok and outcome.fight.phase == "dead":
+        catalog = await catalog_aget()
+        return Reply(events_text(outcome.events, catalog.content, ctx.lang) + "\n" + healer_hint(), goto="heal", status=True)
+    return Reply(text, goto="dungeon", status=True)
+
+
+async def run_away(ctx: Context, args: str) -> Reply:
+    return await battle_leave(ctx, yellow(_("You ran away. ??? : Running is a skill too.")))
+
+
+async def stop_fight(ctx: Context, args: str) -> Reply:
+    return await battle_leave(ctx, yellow(_("You stop fighting and return to the dungeon entrance.")))
+
+
+register(Scene(
+    name="encounter",
+    enter=encounter_enter,
+    commands=[
+        Command(("attack", "a", "공격"), encounter_attack, gettext_lazy("attack the monster")),
+        Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
+        Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop and go back to the entrance")),
+    ],
+))  # fmt: skip
+
+
+async def _slots_text(ctx: Context) -> str:
+    catalog = await catalog_aget()
+    state = await character_state_get(ctx.character_id)
+    parts = []
+    for slot in (1, 2, 3):
+        skill = catalog.content.skills.get(state[f"skill_{slot}"])
+        parts.append(f"{yellow(f'[{slot}]')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-"))
+    return "  ".join(parts)
+
+
+async def manual_enter(ctx: Context) -> str:
+    monster = await _monster_in_sight(ctx)
+    if not monster:
+        return yellow(_("The fight is over."))
+    return "\n".join([
+        rule(),
+        _("You fight %(monster)s! Blows are exchanged every 1.5 seconds.") % {"monster": monster},
+        await _slots_text(ctx),
+        _("[1]-[3] use a skill, [S]top to end the fight, [R]un to flee."),
+    ])  # fmt: skip
+
+
+def _use_skill(slot: int):
+    async def use(ctx: Context, args: str) -> Reply:
+        outcome = await battle_skill(ctx.character_id, slot=slot)
+        catalog = await catalog_aget()
+        match outcome.error:
+            case "cooldown":
+                return Reply(red(_("The skill is not ready yet: %(seconds).1f s left.") % {"seconds": outcome.wait_ms / 1000}))
+            case "empty":
+                return Reply(red(_("Slot %(slot)d is empty. Equip skills with 'skill' in the village.") % {"slot": slot}))
+            case "no_mp":
+                return Reply(events_text(outcome.events, catalog.content, ctx.lang))
+            case "not_fighting":
+                return Reply(yellow(_("There is nothing to strike yet.")) + "\n" + encounter_hint(), goto="encounter")
+            case "none":
+                return await _battle_over(ctx)
+        text = events_text(outcome.events, catalog.content, ctx.lang)
+        if outcome.fight.phase == "dead":
+            return Reply(text + "\n" + healer_hint(), goto="heal", status=True)
+        if outcome.fight.phase == "encounter":
+            return Reply(text + "\n" + encounter_hint(), goto="encounter", status=True)
+        return Reply(text, status=True)
+
+    return use
+
+
+async def fight_help(ctx: Context, line: str) -> Reply:
+    """Unknown input during a fight: say so, show the commands, and stay in the fight."""
+    return Reply(red(_("'%(line)s' is not a fight command.") % {"line": escape(line)}) + "\n" + SCENES[ctx.scene].help_text())
+
+
+# In sight of a monster, a skill slot answers that the fight has not started.
+SCENES["encounter"].commands += [Command((str(slot),), _use_skill(slot)) for slot in (1, 2, 3)]
+
+register(Scene(
+    name="manual_battle",
+    enter=manual_enter,
+    commands=[
+        *[Command((str(slot),), _use_skill(slot), gettext_lazy("use the skill in this slot") if slot == 1 else "")
+          for slot in (1, 2, 3)],
+        Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop the fight")),
+        Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
+    ],
+    fallback=fight_help,
+))  # fmt: skip
+
+
+# --- the idle auto-battle
+
+
+async def auto_enter(ctx: Context) -> str:
+    loaded = await battle_get(ctx.character_id)
+    if loaded is None:
+        return yellow(_("The fight is over."))
+    catalog = await catalog_aget()
+    dungeon = catalog.dungeons[int(loaded.battle["dungeon"])]
+    monster = monster_title(catalog.content, int(loaded.battle["monster"]), ctx.lang)
+    return "\n".join([
+        rule(),
+        cyan(_("Auto-battle in %(dungeon)s. It goes on even while you are away.") % {"dungeon": localized(dungeon, ctx.lang)}),
+        _("Now fighting: %(monster)s") % {"monster": monster},
+        _("[S]top to end it. You may also leave it running and visit the village."),
+    ])  # fmt: skip
+
+
+register(Scene(
+    name="auto_battle",
+    enter=auto_enter,
+    commands=[Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle"))],
+    fallback=fight_help,
+))  # fmt: skip
+
+
+# --- arrival and departure: the chain goes on while the player is away
+
+
+@on_arrival
+async def battle_arrival(ctx: Context) -> Arrival | None:
+    outcome = await battle_return(ctx.character_id)
+    if not outcome.ok:
+        return None
+    text = summary_text(outcome.summary) if outcome.summary and outcome.summary["away"] else ""
+    if outcome.fight.phase == "dead":
+        return Arrival("\n".join(t for t in (text, healer_hint()) if t), "heal")
+    loaded = await battle_get(ctx.character_id)
+    return Arrival(text, scene_of_battle(loaded) if loaded else None)
+
+
+@on_departure
+async def battle_departure(ctx: Context) -> None:
+    await battle_offline(ctx.character_id)
+
+
+# --- skill slots (the village's `skill` command)
+
+
+async def skills_enter(ctx: Context) -> str:
+    catalog = await catalog_aget()
+    state = await character_state_get(ctx.character_id)
+    lines = [rule(), yellow(_("Skills")), _("Equipped: %(slots)s") % {"slots": await _slots_text(ctx)}]
+    for skill in catalog.content.skills.values():
+        known = state["level"] >= skill.unlock_level
+        line = _("  #%(id)d %(name)s - %(cost)d MP, unlocked at level %(level)d") % {
+            "id": skill.id, "name": localized(skill, ctx.lang), "cost": skill.mp_cost, "level": skill.unlock_level}  # fmt: skip
+        lines.append(line if known else grey(line))
+    lines += [_("'<slot> <skill #>' equips (e.g. '2 3'), '<slot> 0' empties a slot, [B]ack to the village."), rule()]
+    return "\n".join(lines)
+
+
+async def skills_equip(ctx: Context, line: str) -> Reply:
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) not in (1, 2, 3):
+        return Reply(red(_("Type a slot (1-3) and a skill number, e.g. '2 3'. You typed '%(line)s'.") % {"line": escape(line)}))
+    slot, skill_id = int(parts[0]), int(parts[1])
+    catalog = await catalog_aget()
+    skill = catalog.content.skills.get(skill_id)
+    if skill_id and skill is None:
+        return Reply(red(_("There is no skill #%(id)d.") % {"id": skill_id}))
+
+    def equip(state):
+        if skill is not None and state["level"] < skill.unlock_level:
+            return {}, "locked"
+        slots = {f"skill_{n}": state[f"skill_{n}"] for n in (1, 2, 3)}
+        for name, value in slots.items():  # a skill sits in one slot only
+            if skill_id and value == skill_id:
+                slots[name] = 0
+        slots[f"skill_{slot}"] = skill_id
+        return slots, "ok"
+
+    if await character_state_mutate(ctx.character_id, equip) == "locked":
+        return Reply(red(_("You learn %(name)s at level %(level)d.") % {"name": localized(skill, ctx.lang), "level": skill.unlock_level}))
+    return Reply(yellow(_("Equipped: %(slots)s") % {"slots": await _slots_text(ctx)}))
+
+
+async def to_village(ctx: Context, args: str) -> Reply:
+    return Reply(goto="village")
+
+
+register(Scene(
+    name="skills",
+    enter=skills_enter,
+    commands=[Command(("back", "b", "돌아가기"), to_village, gettext_lazy("back to the village"))],
+    fallback=skills_equip,
+))  # fmt: skip

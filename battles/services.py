@@ -1,0 +1,437 @@
+"""Battles in Redis: start, attack, skills, stop, offline catch-up and the workers' cycles.
+
+A battle is the hash `mud:bt:<character id>` beside the character's hot state `mud:ch:<id>`. Every
+change reads both, runs the rules engine, and writes both back with one compare-and-set script
+that checks both versions: a village command or another cycle that changed either meanwhile makes
+the write fail, and the change is computed again from fresh state (invariant 3). Battle time is
+wall time since `origin`, so a cycle delivered twice, or late, finds nothing left to do and
+rewards nothing twice (invariant 4). Functions here are blocking: the consumer runs them in a
+thread, the Celery worker directly.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from accounts.character_state import DIRTY_KEY, State, character_states_flush, state_decode, state_key
+from battles.catalog import catalog_get
+from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
+from mudserver.redis_client import get_redis
+
+DUE_KEY = "mud:bt:due"
+SKILL_COOLDOWN_MS = 1500
+FIGHT_FIELDS = ("mode", "phase", "dungeon", "seed", "t", "next_exchange", "next_skill", "armor_until", "monster",
+                "monster_hp")  # fmt: skip
+AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths")
+TEXT_FIELDS = ("mode", "phase")
+RETRIES = 8
+
+
+def battle_key(character_id: int) -> str:
+    return f"mud:bt:{character_id}"
+
+
+def player_key(character_id: int) -> str:
+    return f"mud:pl:{character_id}"
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def cycle_ms() -> int:
+    return int(settings.GAME["BATTLE_CYCLE_SECONDS"] * 1000)
+
+
+def offline_cap_ms() -> int:
+    return int(settings.GAME["OFFLINE_CAP_SECONDS"] * 1000)
+
+
+# Write a battle and its character together, if neither changed since they were read.
+_WRITE = """
+if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
+if (redis.call('HGET', KEYS[2], 'v') or '0') ~= ARGV[2] then return 0 end
+local nb = tonumber(ARGV[6])
+local first_char = 7 + nb * 2
+if ARGV[4] == 'del' then
+  redis.call('DEL', KEYS[1])
+  redis.call('ZREM', KEYS[3], ARGV[3])
+else
+  if nb > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 7, first_char - 1)) end
+  redis.call('HINCRBY', KEYS[1], 'v', 1)
+  if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[3]) else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3]) end
+end
+if first_char <= #ARGV then
+  redis.call('HSET', KEYS[2], unpack(ARGV, first_char, #ARGV))
+  redis.call('HINCRBY', KEYS[2], 'v', 1)
+  redis.call('SADD', KEYS[4], ARGV[3])
+end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[5], 'scene', ARGV[5], 'data', '{}') end
+return 1
+"""
+
+
+@dataclass
+class Loaded:
+    """A battle and its character as read from Redis, with their versions."""
+
+    character_id: int
+    battle: dict[str, str]
+    character: State
+    scene: str
+    lang: str
+    name: str
+
+    @property
+    def exists(self) -> bool:
+        return bool(self.battle)
+
+    @property
+    def online(self) -> bool:
+        return self.num("offline_at") < 0
+
+    def num(self, name: str) -> int:
+        return int(self.battle.get(name, 0))
+
+    def fight(self) -> Fight:
+        values = {name: self.battle[name] if name in TEXT_FIELDS else int(self.battle[name]) for name in FIGHT_FIELDS}
+        c = self.character
+        return Fight(**values, **{name: c[name] for name in CHARACTER_FIELDS},
+                     skills=(c["skill_1"], c["skill_2"], c["skill_3"]))  # fmt: skip
+
+    def target(self, now: int) -> int:
+        """The battle time to reach now: wall time since origin, capped 8 hours after going offline."""
+        target = now - self.num("origin")
+        offline_at = self.num("offline_at")
+        return min(target, offline_at + offline_cap_ms()) if offline_at >= 0 else target
+
+
+@dataclass
+class Change:
+    """What one step did: the events, and what to write."""
+
+    fight: Fight | None
+    events: list[Event] = field(default_factory=list)
+    battle: dict[str, int | str] = field(default_factory=dict)
+    due: str = ""  # a score, "" to leave the schedule, "del" to delete the battle
+    scene: str = ""
+    error: str = ""
+    summary: dict[str, int] | None = None
+
+
+def _load_many(character_ids: list[int]) -> list[Loaded]:
+    pipe = get_redis().pipeline(transaction=False)
+    for character_id in character_ids:
+        pipe.hgetall(battle_key(character_id))
+        pipe.hgetall(state_key(character_id))
+        pipe.hmget(player_key(character_id), "scene", "lang", "name")
+    replies = pipe.execute()
+    loaded = []
+    for i, character_id in enumerate(character_ids):
+        battle, character, (scene, lang, name) = replies[3 * i : 3 * i + 3]
+        if character:
+            loaded.append(Loaded(character_id, battle, state_decode(character), scene or "", lang or "ko", name or ""))
+    return loaded
+
+
+def _write_args(item: Loaded, change: Change) -> tuple[list, list]:
+    keys = [battle_key(item.character_id), state_key(item.character_id), DUE_KEY, DIRTY_KEY, player_key(item.character_id)]
+    battle_pairs, character_pairs = [], []
+    if change.fight is not None:
+        for name in FIGHT_FIELDS:
+            battle_pairs += [name, getattr(change.fight, name)]
+        for name in CHARACTER_FIELDS:
+            if getattr(change.fight, name) != item.character[name]:
+                character_pairs += [name, getattr(change.fight, name)]
+    for name, value in change.battle.items():
+        battle_pairs += [name, value]
+    args = [item.battle.get("v", "0"), item.character["v"], item.character_id, change.due, change.scene,
+            len(battle_pairs) // 2, *battle_pairs, *character_pairs]  # fmt: skip
+    return keys, args
+
+
+def _apply(character_ids: list[int], step) -> dict[int, tuple[Loaded, Change]]:
+    """Load, compute `step(loaded) -> Change | None` and write, again for whatever changed meanwhile."""
+    r = get_redis()
+    write = r.register_script(_WRITE)
+    done: dict[int, tuple[Loaded, Change]] = {}
+    pending = list(character_ids)
+    for _attempt in range(RETRIES):
+        if not pending:
+            break
+        planned = [(item, change) for item in _load_many(pending) if (change := step(item)) is not None]
+        pipe = r.pipeline(transaction=False)
+        for item, change in planned:
+            if change.error:
+                continue
+            keys, args = _write_args(item, change)
+            write(keys=keys, args=args, client=pipe)
+        results = iter(pipe.execute())
+        pending = []
+        for item, change in planned:
+            if change.error or next(results) == 1:
+                done[item.character_id] = (item, change)
+            else:
+                pending.append(item.character_id)
+    return done
+
+
+def _apply_one(character_id: int, step) -> tuple[Loaded, Change] | None:
+    return _apply([character_id], step).get(character_id)
+
+
+def _count_away(item: Loaded, events: list[Event], battle: dict) -> None:
+    """While the player is offline, what happens is added up for the summary on return."""
+    if item.online:
+        return
+    counts = _tally(events)
+    for name in AWAY_FIELDS:
+        battle[name] = item.num(name) + counts[name]
+
+
+def _tally(events: list[Event]) -> dict[str, int]:
+    counts = dict.fromkeys(AWAY_FIELDS, 0)
+    for event in events:
+        if event.kind == "spawn":
+            counts["away_fights"] += 1
+        elif event.kind == "kill":
+            counts["away_kills"] += 1
+            counts["away_exp"] += event.value
+        elif event.kind == "level":
+            counts["away_levels"] += 1
+        elif event.kind == "death":
+            counts["away_deaths"] += 1
+    return counts
+
+
+def _schedule(fight: Fight, item_origin: int, now: int, *, capped: bool) -> str:
+    """When the battle is due next: auto every cycle; manual at its next exchange; never when idle."""
+    if fight.phase != "fighting" or capped:
+        return ""
+    if fight.mode == "auto":
+        return str(now + cycle_ms())
+    return str(item_origin + fight.next_exchange)
+
+
+# --- the player's commands
+
+
+@dataclass
+class Outcome:
+    """What a command did, for the scene to describe."""
+
+    ok: bool
+    error: str = ""
+    fight: Fight | None = None
+    events: list[Event] = field(default_factory=list)
+    wait_ms: int = 0
+    summary: dict[str, int] | None = None
+
+
+def battle_start(character_id: int, *, dungeon: int, mode: str, now: int | None = None) -> Outcome:
+    now = now_ms() if now is None else now
+    content = catalog_get().content
+
+    def start(item: Loaded) -> Change:
+        if item.exists:
+            return Change(None, error="already")
+        if item.character["hp"] <= 0:
+            return Change(None, error="dead")
+        fight = fight_new(character=item.character, dungeon=dungeon, seed=random.getrandbits(62), mode=mode,
+                          content=content)  # fmt: skip
+        extra = {"origin": now, "offline_at": -1, "skill_ready_at": 0, **dict.fromkeys(AWAY_FIELDS, 0)}
+        return Change(fight, fight.events, extra, due=_schedule(fight, now, now, capped=False))
+
+    return _outcome(_apply_one(character_id, start))
+
+
+def battle_attack(character_id: int, *, now: int | None = None) -> Outcome:
+    now = now_ms() if now is None else now
+
+    def attack(item: Loaded) -> Change:
+        if not item.exists or item.battle["mode"] != "manual":
+            return Change(None, error="none")
+        fight = item.fight()
+        if fight.phase != "encounter":
+            return Change(None, error="busy" if fight.phase == "fighting" else "none")
+        attack_start(fight, now - item.num("origin"))
+        return Change(fight, [], due=_schedule(fight, item.num("origin"), now, capped=False))
+
+    return _outcome(_apply_one(character_id, attack))
+
+
+def battle_skill(character_id: int, *, slot: int, now: int | None = None) -> Outcome:
+    now = now_ms() if now is None else now
+    content = catalog_get().content
+
+    def use(item: Loaded) -> Change:
+        if not item.exists or item.battle["mode"] != "manual":
+            return Change(None, error="none")
+        wait = item.num("skill_ready_at") - now
+        if wait > 0:
+            return Change(None, error="cooldown", battle={"wait": wait})
+        fight = item.fight()
+        if fight.phase != "fighting":
+            return Change(None, error="not_fighting")
+        skill_id = fight.skills[slot - 1]
+        if skill_id not in content.skills:
+            return Change(None, error="empty")
+        events = skill_use(fight, slot, now - item.num("origin"), content)
+        if events and events[-1].kind == "no_mp":
+            return Change(None, error="no_mp", events=events)
+        battle = {"skill_ready_at": now + SKILL_COOLDOWN_MS}
+        return _after(item, fight, events, battle, now)
+
+    return _outcome(_apply_one(character_id, use))
+
+
+def battle_stop(character_id: int, *, now: int | None = None) -> Outcome:
+    """Stop (or run from) the fight: play it up to now, end it and write the character at once."""
+    now = now_ms() if now is None else now
+    content = catalog_get().content
+
+    def stop(item: Loaded) -> Change:
+        if not item.exists:
+            return Change(None, error="none")
+        fight = item.fight()
+        events = advance(fight, item.target(now), content)
+        return Change(fight, events, due="del", scene="heal" if fight.phase == "dead" else "")
+
+    done = _apply_one(character_id, stop)
+    character_states_flush([character_id])
+    return _outcome(done)
+
+
+def battle_offline(character_id: int, *, now: int | None = None) -> None:
+    """The player left: the chain goes on, adding up what happens for the summary."""
+    now = now_ms() if now is None else now
+
+    def leave(item: Loaded) -> Change | None:
+        if not item.exists or item.num("offline_at") >= 0:
+            return None
+        return Change(None, battle={"offline_at": now - item.num("origin")}, due=_keep_schedule(item))
+
+    _apply_one(character_id, leave)
+
+
+def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
+    """The player is back: catch the battle up to now (or to its offline cap), and return the
+    summary of what happened while away. A battle that ended in death is closed here."""
+    now = now_ms() if now is None else now
+    content = catalog_get().content
+
+    def back(item: Loaded) -> Change | None:
+        if not item.exists:
+            return None
+        fight = item.fight()
+        events = advance(fight, item.target(now), content)
+        battle: dict[str, int | str] = {}
+        _count_away(item, events, battle)
+        summary = {name: int(battle.get(name, item.num(name))) for name in AWAY_FIELDS}
+        summary["away"] = int(item.num("offline_at") >= 0)
+        battle.update(dict.fromkeys(AWAY_FIELDS, 0), offline_at=-1)
+        if fight.phase == "dead":
+            return Change(fight, events, due="del", scene="heal", summary=summary)
+        battle["origin"] = now - fight.t  # a chain paused at its cap resumes from here
+        return Change(fight, events, battle, due=_schedule(fight, now - fight.t, now, capped=False), summary=summary)
+
+    return _outcome(_apply_one(character_id, back))
+
+
+def _keep_schedule(item: Loaded) -> str:
+    fight = item.fight()
+    return _schedule(fight, item.num("origin"), now_ms(), capped=False)
+
+
+def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: int) -> Change:
+    """The write after the engine ran: schedule, away counts, and what ends the battle."""
+    _count_away(item, events, battle)
+    online = item.online
+    if fight.phase == "dead":
+        # Online, the player sees the death and goes to the healer; offline, the battle waits
+        # (unscheduled) to be summed up on return.
+        return Change(fight, events, battle, due="del" if online else "", scene="heal")
+    capped = not online and fight.t >= item.num("offline_at") + offline_cap_ms()
+    scene = "encounter" if fight.mode == "manual" and fight.phase == "encounter" else ""
+    return Change(fight, events, battle, due=_schedule(fight, item.num("origin"), now, capped=capped), scene=scene)
+
+
+def _outcome(done: tuple[Loaded, Change] | None) -> Outcome:
+    if done is None:
+        return Outcome(False, error="none")
+    _item, change = done
+    if change.error:
+        return Outcome(False, error=change.error, events=change.events, wait_ms=int(change.battle.get("wait", 0)))
+    return Outcome(True, fight=change.fight, events=change.events, summary=change.summary)
+
+
+# --- the workers' cycles
+
+
+@dataclass
+class CycleReport:
+    advanced: list[tuple[Loaded, Change]]
+    lags_ms: list[int]
+
+
+def battles_cycle(batch: list[tuple[int, int]], *, now: int | None = None) -> CycleReport:
+    """Advance each (character id, due time) battle to now; return what happened."""
+    now = now_ms() if now is None else now
+    content = catalog_get().content
+
+    def step(item: Loaded) -> Change | None:
+        if not item.exists:
+            return Change(None, due="del")  # a stale entry of the schedule
+        fight = item.fight()
+        if fight.phase != "fighting":
+            return Change(None, due="")
+        events = advance(fight, item.target(now), content)
+        if not events and fight.t == item.num("t"):
+            return None  # already there (a task delivered twice): nothing to write
+        return _after(item, fight, events, {}, now)
+
+    due = dict(batch)
+    done = _apply(list(due), step)
+    lags = [now - due[character_id] for character_id, (_item, change) in done.items() if change.fight is not None]
+    return CycleReport([pair for pair in done.values() if pair[1].fight is not None], lags)
+
+
+def battle_get(character_id: int) -> Loaded | None:
+    loaded = _load_many([character_id])
+    return loaded[0] if loaded and loaded[0].exists else None
+
+
+# --- the schedule
+
+
+LEASE_MS = 10_000
+LAG_SAMPLES_KEY = "mud:bt:stat:lag"
+CYCLES_KEY = "mud:bt:stat:cycles"
+
+# Take the battles that are due and push their due time past a lease, so the next dispatch does
+# not hand them out again while a worker has them; a lost task only delays them by the lease.
+_CLAIM = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[3])
+for i = 1, #due, 2 do redis.call('ZADD', KEYS[1], ARGV[2], due[i]) end
+return due
+"""
+
+
+def battles_due_claim(*, now: int | None = None, limit: int = 100_000) -> list[tuple[int, int]]:
+    now = now_ms() if now is None else now
+    flat = get_redis().eval(_CLAIM, 1, DUE_KEY, now, now + LEASE_MS, limit)
+    return [(int(flat[i]), int(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
+
+
+def battle_metrics_record(report: CycleReport) -> None:
+    if not report.lags_ms:
+        return
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.incrby(CYCLES_KEY, len(report.lags_ms))
+    pipe.lpush(LAG_SAMPLES_KEY, *report.lags_ms)
+    pipe.ltrim(LAG_SAMPLES_KEY, 0, 49_999)
+    pipe.execute()

@@ -1,0 +1,239 @@
+"""Dungeons, manual fights and the auto-battle over a real WebSocket, with the real Celery worker
+and beat advancing the battles (GAME.md §2, §4, §5)."""
+
+import asyncio
+import time
+
+import pytest
+
+from accounts.character_state import character_state_get, character_state_mutate
+from accounts.models import Character
+from tests.client import Client, connected, session_cookie
+
+pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
+
+STRONG_WEAPON = 5000  # one blow kills anything in dungeon 1, at every level
+
+
+async def _player(game_server, **kwargs):
+    client = await connected(game_server, **kwargs)
+    name = await client.sign_up()
+    return client, (await Character.objects.aget(name=name)).pk
+
+
+async def _set(character_id: int, **changes) -> None:
+    await character_state_mutate(character_id, lambda state: (changes, None))
+
+
+async def _make_strong(character_id: int) -> None:
+    await _set(character_id, weapon_level=STRONG_WEAPON, attack=11 + STRONG_WEAPON)
+
+
+async def _to_gate(client, dungeon: int = 1) -> None:
+    assert (await client.command("d"))["scene"] == "dungeon"
+    assert (await client.command(f"enter {dungeon}"))["scene"] == "dungeon_gate"
+
+
+async def test_dungeon_list_gate_and_warnings(game_server):
+    client, _cid = await _player(game_server)
+    out = await client.command("D")
+    assert out["scene"] == "dungeon" and "Alby Dungeon" in out["plain"] and "Squirrel" in out["plain"]
+    for bad in ("enter", "enter 9", "e x"):
+        out = await client.command(bad)
+        assert out["scene"] == "dungeon" and "Which dungeon?" in out["plain"]
+    out = await client.command("입장 5")
+    assert out["scene"] == "dungeon_gate" and "far above your level" in out["plain"]
+    assert (await client.command("b"))["scene"] == "dungeon"
+    out = await client.command("e 1")
+    assert "far above" not in out["plain"] and "[N]ormal" in out["plain"]
+    assert (await client.command("back"))["scene"] == "dungeon"
+    assert (await client.command("b"))["scene"] == "front"
+    await client.close()
+
+
+async def test_manual_fight_to_a_kill(game_server):
+    client, cid = await _player(game_server)
+    await _make_strong(cid)
+    await _to_gate(client)
+    out = await client.command("n")
+    assert out["scene"] == "encounter" and "[A]ttack" in out["plain"]
+    out = await client.command("a")
+    assert out["scene"] == "manual_battle" and "every 1.5 seconds" in out["plain"]
+    kill = await client.until(lambda f: "falls!" in f["plain"])
+    assert kill["scene"] == "encounter" and "[A]ttack" in kill["plain"]
+    state = await character_state_get(cid)
+    assert state["kills"] == 1 and state["exp"] >= 10
+    out = await client.ask("r", "ran away")
+    assert out["scene"] == "dungeon"
+    await client.close()
+
+
+async def test_manual_fight_to_a_death_and_the_healer(game_server):
+    client, cid = await _player(game_server)
+    await _set(cid, hp=1)
+    await _to_gate(client)
+    await client.command("n")
+    await client.command("attack")
+    death = await client.until(lambda f: "Fatal blow" in f["plain"])
+    assert death["scene"] == "heal" and "Agnes" in death["plain"]
+    state = await character_state_get(cid)
+    assert state["hp"] == 0 and state["deaths"] == 1
+    out = await client.ask("2", "HP and MP are full")
+    assert out["scene"] == "heal"
+    await client.close()
+
+
+async def test_skills_and_their_cooldown(game_server):
+    client, cid = await _player(game_server)
+    await _to_gate(client)
+    await client.command("n")
+    out = await client.command("1")
+    assert out["scene"] == "encounter" and "nothing to strike" in out["plain"]
+    await client.command("a")
+    await client.ask("1", "Smash!")
+    await client.until(lambda f: f["character"]["mp"] == 0, kind="status")
+    out = await client.ask("1", "not ready yet")
+    assert "s left" in out["plain"]
+    await asyncio.sleep(1.6)
+    await client.ask("1", "Not enough MP")
+    await asyncio.sleep(1.6)
+    await client.ask("3", "Slot 3 is empty")
+    out = await client.ask("what now", "'what now' is not a fight command")
+    assert out["scene"] == "manual_battle" and "stop the fight" in out["plain"]
+    out = await client.ask("s", "You stop fighting")
+    assert out["scene"] == "dungeon"
+    await client.close()
+
+
+async def test_auto_battle_streams_live_events_and_gains_exp(game_server):
+    client, cid = await _player(game_server)
+    await _make_strong(cid)
+    await _to_gate(client)
+    out = await client.command("a")
+    assert out["scene"] == "auto_battle" and "Auto-battle in" in out["plain"]
+    feed = await client.until(lambda f: "falls!" in f["plain"])
+    assert feed["scene"] == "auto_battle"
+    status = await client.until(lambda f: f["character"]["exp"] > 0, kind="status")
+    assert status["character"]["exp"] > 0
+    out = await client.ask("zzz", "not a fight command")  # unknown input keeps the fight
+    assert out["scene"] == "auto_battle"
+    out = await client.ask("S", "stop fighting")
+    assert out["scene"] == "dungeon"
+    row = await Character.objects.aget(pk=cid)  # written at once on stop
+    assert row.exp == (await character_state_get(cid))["exp"] > 0
+    await client.close()
+
+
+async def test_auto_battle_goes_on_offline_and_the_summary_matches_the_database(game_server):
+    cookie = session_cookie(game_server)
+    client, cid = await _player(game_server, cookie=cookie)
+    await _make_strong(cid)
+    await _to_gate(client)
+    await client.command("a")
+    await client.close()  # at once: every fight happens while away
+    await _wait_frozen(cid)  # the test settings cap offline battles at 3 s of battle time
+    row = await Character.objects.aget(pk=cid)
+    assert row.kills > 0
+    again = await Client.connect(game_server, cookie=cookie)
+    welcome = await again.welcome()
+    assert welcome["scene"] == "auto_battle"
+    assert f"kills {row.kills}, exp +{row.exp}" in welcome["plain"], welcome["plain"]
+    await again.ask("s", "stop fighting")
+    await again.close()
+
+
+async def _wait_frozen(character_id: int, timeout: float = 15) -> None:
+    """Until the offline battle has reached its cap and the database holds its last state."""
+    from battles.services import battle_get
+
+    deadline = time.monotonic() + timeout
+    while True:
+        loaded = await asyncio.to_thread(battle_get, character_id)
+        row = await Character.objects.aget(pk=character_id)
+        state = await character_state_get(character_id)
+        capped = loaded and int(loaded.battle["t"]) >= int(loaded.battle["offline_at"]) + 3000
+        if capped and row.exp == state["exp"] and row.kills == state["kills"]:
+            return
+        assert time.monotonic() < deadline, "the offline battle did not freeze"
+        await asyncio.sleep(0.3)
+
+
+async def test_sign_in_while_the_chain_runs_shows_the_summary_and_the_fight(game_server):
+    client, cid = await _player(game_server)
+    name = (await Character.objects.aget(pk=cid)).name
+    await _make_strong(cid)
+    await _to_gate(client)
+    await client.command("a")
+    await client.ask("g out", "signed out")  # signing out leaves the chain running
+    await asyncio.sleep(1.5)
+    out = await client.sign_in(name)
+    assert out["scene"] == "auto_battle" and "While you were away" in out["plain"]
+    await client.ask("stop", "stop fighting")
+    await client.close()
+
+
+async def test_two_players_auto_battle_at_once(game_server):
+    (a, a_id), (b, b_id) = await asyncio.gather(_player(game_server), _player(game_server))
+    await asyncio.gather(_make_strong(a_id), _make_strong(b_id))
+    await asyncio.gather(_to_gate(a), _to_gate(b, 2))
+    await asyncio.gather(a.command("a"), b.command("a"))
+    feeds = await asyncio.gather(a.until(lambda f: "falls!" in f["plain"]), b.until(lambda f: "falls!" in f["plain"]))
+    assert all(feed["scene"] == "auto_battle" for feed in feeds)
+    await asyncio.gather(a.ask("s", "stop fighting"), b.ask("s", "stop fighting"))
+    states = [await character_state_get(i) for i in (a_id, b_id)]
+    assert all(state["kills"] > 0 for state in states)
+    await a.close()
+    await b.close()
+
+
+async def test_enhancing_during_an_auto_battle_keeps_both_changes(game_server):
+    client, cid = await _player(game_server)
+    await _set(cid, weapon_level=STRONG_WEAPON, attack=11 + STRONG_WEAPON, exp=100_000)
+    await _to_gate(client)
+    await client.command("a")
+    await client.ask("g home", "where to?")  # the chain goes on
+    await client.ask("v", "The village")
+    await client.ask("3", "Fergus")
+    successes = 0
+    for _ in range(15):
+        out = await client.ask("2", "Enhancement")
+        successes += "succeeded" in out["plain"]
+        await asyncio.sleep(0.1)
+    kills_before = (await character_state_get(cid))["kills"]
+    await client.ask("g home", "where to?")
+    out = await client.ask("d", "Auto-battle in")  # back to the running fight
+    assert out["scene"] == "auto_battle"
+    await client.until(lambda f: "falls!" in f["plain"])
+    await client.ask("s", "stop fighting")
+    state = await character_state_get(cid)
+    assert state["weapon_level"] == STRONG_WEAPON + successes
+    assert state["attack"] == 10 + state["level"] + state["weapon_level"]
+    assert state["kills"] > kills_before > 0
+    await client.close()
+
+
+async def test_a_worker_killed_mid_run_loses_nothing_and_rewards_nothing_twice(game_server, celery_worker):
+    """Kill the worker (SIGKILL, pool and beat) during an offline chain and start another; the
+    frozen result must equal the rules engine replayed over the same battle time."""
+    from battles.catalog import catalog_aget
+    from battles.engine import advance
+    from battles.services import battle_get
+
+    client, cid = await _player(game_server)
+    await _make_strong(cid)
+    await _to_gate(client)
+    await client.command("a")
+    start = await asyncio.to_thread(battle_get, cid)  # before the first cycle (due 1 s later)
+    await client.close()
+    await asyncio.sleep(1.2)  # a cycle or so in
+    celery_worker.kill()
+    await asyncio.sleep(0.5)
+    celery_worker.start()
+    await _wait_frozen(cid, timeout=40)
+    end = await asyncio.to_thread(battle_get, cid)
+    replay = start.fight()
+    advance(replay, int(end.battle["t"]), (await catalog_aget()).content)
+    state = await character_state_get(cid)
+    for field in ("exp", "kills", "level", "hp", "mp", "attack", "deaths"):
+        assert state[field] == getattr(replay, field), field
+    assert int(end.battle["monster_hp"]) == replay.monster_hp and state["kills"] > 0

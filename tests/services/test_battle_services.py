@@ -1,0 +1,80 @@
+"""Battles in the real Redis: idempotent cycles and no lost update against village changes."""
+
+import pytest
+from asgiref.sync import async_to_sync
+
+from accounts.character_state import character_state_ensure, state_key
+from accounts.models import Character, User
+from battles import services
+from mudserver.redis_client import get_redis
+from tests.client import unique
+
+pytestmark = pytest.mark.usefixtures("live_db")
+
+T0 = 1_700_000_000_000
+
+
+def _strong_character() -> int:
+    name = unique("bs")
+    user = User.objects.create(username=name)
+    character = Character.objects.create(user=user, name=name, weapon_level=5000, attack=5011)
+    async_to_sync(character_state_ensure)(character)
+    return character.pk
+
+
+def _state(character_id: int) -> dict:
+    return get_redis().hgetall(state_key(character_id))
+
+
+def test_a_cycle_delivered_twice_changes_nothing_the_second_time():
+    cid = _strong_character()
+    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
+    services.battles_cycle([(cid, T0 + 1000)], now=T0 + 5000)
+    after_first = (_state(cid), get_redis().hgetall(services.battle_key(cid)))
+    assert int(after_first[0]["kills"]) > 0
+    services.battles_cycle([(cid, T0 + 1000)], now=T0 + 5000)
+    assert (_state(cid), get_redis().hgetall(services.battle_key(cid))) == after_first
+    services.battle_stop(cid, now=T0 + 5000)
+
+
+def test_a_village_change_between_read_and_write_is_kept(monkeypatch):
+    cid = _strong_character()
+    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
+    real_load = services._load_many
+    calls = []
+
+    def load_then_enhance(ids):
+        loaded = real_load(ids)
+        if not calls:  # another writer slips in between the cycle's read and its write
+            get_redis().hset(state_key(cid), mapping={"weapon_level": 5001, "attack": 5012})
+            get_redis().hincrby(state_key(cid), "v", 1)
+        calls.append(ids)
+        return loaded
+
+    monkeypatch.setattr(services, "_load_many", load_then_enhance)
+    services.battles_cycle([(cid, T0 + 1000)], now=T0 + 5000)
+    state = _state(cid)
+    assert len(calls) == 2  # the first write was refused and computed again
+    assert state["weapon_level"] == "5001" and int(state["kills"]) > 0
+    monkeypatch.undo()
+    services.battle_stop(cid, now=T0 + 5000)
+
+
+def test_the_schedule_hands_a_battle_out_once_per_lease():
+    cid = _strong_character()
+    services.battle_start(cid, dungeon=1, mode="auto", now=T0)
+    claimed = services.battles_due_claim(now=T0 + 1000)
+    assert (cid, T0 + 1000) in claimed
+    assert cid not in [c for c, _due in services.battles_due_claim(now=T0 + 1500)]
+    assert cid in [c for c, _due in services.battles_due_claim(now=T0 + 1000 + services.LEASE_MS)]
+    services.battle_stop(cid, now=T0 + 2000)
+    assert cid not in [c for c, _due in services.battles_due_claim(now=T0 + 10**9)]
+
+
+def test_starting_twice_is_refused_and_the_dead_cannot_start():
+    cid = _strong_character()
+    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
+    assert services.battle_start(cid, dungeon=2, mode="manual", now=T0).error == "already"
+    services.battle_stop(cid, now=T0)
+    get_redis().hset(state_key(cid), "hp", 0)
+    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).error == "dead"
