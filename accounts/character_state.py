@@ -9,7 +9,7 @@ batches (Celery beat, every GAME["FLUSH_INTERVAL"] seconds) and at once on sign-
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from redis.exceptions import WatchError
 
 from accounts.models import Character
@@ -26,6 +26,7 @@ DIRTY_KEY = "mud:ch:dirty"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
 # A signed-out character's hash stays a while for a quick return; it is always flushed first.
 IDLE_TTL = 24 * 3600
+WRITE_BATCH = 400  # rows per UPDATE (SQLite allows 500 SELECTs in one compound statement)
 
 State = dict[str, int]
 Mutation = Callable[[State], tuple[State, T]]
@@ -154,7 +155,22 @@ def character_states_flush(character_ids: list[int] | None = None, *, batch: int
 
 
 def _states_write(states: dict[int, State]) -> None:
-    # bulk_update needs only the primary key and the fields: no read before the write.
-    rows = [Character(pk=character_id, **state) for character_id, state in states.items()]
-    with transaction.atomic():
-        Character.objects.bulk_update(rows, INT_FIELDS, batch_size=500)
+    """One UPDATE per batch, joined to the new values. Django's bulk_update builds a CASE per field
+    and row (~2 ms of CPU a character here); the values are integers decoded by us, so they go in
+    as literals, which also spares the driver's escaping of every parameter (most of the rest)."""
+    quote = connection.ops.quote_name
+    table = quote(Character._meta.db_table)
+    columns = [quote(column) for column in ("id", *INT_FIELDS)]
+    rows = [(character_id, *(int(state[field]) for field in INT_FIELDS)) for character_id, state in states.items()]
+    if connection.vendor == "mysql":
+        assignments = ", ".join(f"{table}.{c} = v.{c}" for c in columns[1:])
+        template = f"UPDATE {table} JOIN ({{values}}) AS v ON {table}.id = v.id SET {assignments}"
+    else:  # SQLite 3.33+ and PostgreSQL
+        assignments = ", ".join(f"{c} = v.{c}" for c in columns[1:])
+        template = f"UPDATE {table} SET {assignments} FROM ({{values}}) AS v WHERE {table}.id = v.id"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for start in range(0, len(rows), WRITE_BATCH):
+            first, *others = rows[start : start + WRITE_BATCH]
+            selects = ["SELECT " + ", ".join(f"{value} AS {column}" for value, column in zip(first, columns, strict=True))]
+            selects += ["SELECT " + ", ".join(map(str, row)) for row in others]
+            cursor.execute(template.format(values=" UNION ALL ".join(selects)))

@@ -10,7 +10,7 @@ from accounts.selectors import character_name_taken, username_taken
 from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
 from accounts.validation import character_name_normalise, password_valid, username_normalise
 from battles.scenes import battle_get, scene_of_battle
-from mudserver.markup import cyan, escape, green, red, rule, yellow
+from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
 from mudserver.ratelimit import window_clear, window_hit, window_retry_after
 from mudserver.router import Command, Context, Reply, Scene, register
 from mudserver.scene_store import scene_forget
@@ -26,10 +26,10 @@ async def front_enter(ctx: Context) -> str:
             rule(),
             _("%(name)s, where to?") % {"name": escape(ctx.name)},
             *fighting,
-            f"  {yellow('[D]ungeon')}  {_('the dungeons')}",
-            f"  {yellow('[V]illage')}  {_('the village')}",
-            f"  {yellow('[OUT]')}      {_('sign out')}",
-            f"  {yellow('[DELETE]')}   {_('delete your account')}",
+            menu_line("[D]ungeon", _("the dungeons"), 9),
+            menu_line("[V]illage", _("the village"), 9),
+            menu_line("[OUT]", _("sign out"), 9),
+            menu_line("[DELETE]", _("delete your account"), 9),
             rule(),
         ])  # fmt: skip
     return "\n".join([
@@ -37,8 +37,8 @@ async def front_enter(ctx: Context) -> str:
         cyan(_("GREAT-GREAT! The effect was super effective!")),
         rule(),
         _("Welcome, traveller. A village, five dungeons and an arena wait for you."),
-        f"  {yellow('[IN]')}  {_('sign in')}",
-        f"  {yellow('[UP]')}  {_('sign up')}",
+        menu_line("[IN]", _("sign in")),
+        menu_line("[UP]", _("sign up")),
         _("Type [H]elp for help at any time."),
     ])  # fmt: skip
 

@@ -73,9 +73,6 @@ def healer_hint() -> str:
     return yellow(_("You were carried to Agnes the healer. [2] to be healed, [3] back to the village."))
 
 
-BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
-
-
 def cycle_frames(advanced, content: Content) -> dict[int, list[dict]]:
     """The frames a cycle sends: the fight to players watching it, the status bar to every
     connected player whose character changed, and the way to the healer after a death."""
@@ -89,7 +86,7 @@ def cycle_frames(advanced, content: Content) -> dict[int, list[dict]]:
             continue
         player_frames = []
         with translation.override(item.lang):
-            if change.scene or item.scene in BATTLE_SCENES:
+            if change.scene or item.watched:
                 text = events_text(change.events, content, item.lang)
                 if change.scene == "heal":
                     text += "\n" + healer_hint()

@@ -8,7 +8,7 @@ from accounts.character_state import character_state_get, character_state_mutate
 from battles import services
 from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
-from mudserver.markup import cyan, escape, grey, red, rule, yellow
+from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
 from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, on_arrival, on_departure, register
 
 # Battle services block (Redis round trips, the engine): they run in a worker thread.
@@ -95,8 +95,12 @@ async def gate_enter(ctx: Context) -> str:
     if state["level"] + FAR_BELOW < dungeon.level_min:
         lines.append(red(_("Warning: this dungeon is far above your level (%(level)d). Enter at your own risk!") % {
             "level": state["level"]}))  # fmt: skip
-    lines += [f"  {yellow('[N]ormal')} {_('fight by hand')}   {yellow('[A]uto')} {_('auto-battle (keeps going while you are away)')}"
-              f"   {yellow('[B]ack')}", rule()]  # fmt: skip
+    lines += [
+        menu_line("[N]ormal", _("fight by hand"), 8),
+        menu_line("[A]uto", _("auto-battle (keeps going while you are away)"), 8),
+        menu_line("[B]ack", _("back to the dungeon list"), 8),
+        rule(),
+    ]
     return "\n".join(lines)
 
 

@@ -43,35 +43,65 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def cycle_ms() -> int:
-    return int(settings.GAME["BATTLE_CYCLE_SECONDS"] * 1000)
+BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
+
+
+def cycle_ms(*, watched: bool) -> int:
+    key = "BATTLE_CYCLE_SECONDS" if watched else "BATTLE_IDLE_CYCLE_SECONDS"
+    return int(settings.GAME[key] * 1000)
 
 
 def offline_cap_ms() -> int:
     return int(settings.GAME["OFFLINE_CAP_SECONDS"] * 1000)
 
 
-# Write a battle and its character together, if neither changed since they were read.
+# Both scripts work on a whole batch in one round trip: redis-py's per-command cost (~25 us) was
+# most of a cycle's CPU. KEYS are the battle, character and player hashes of each battle in turn.
+_READ = """
+local out = {}
+for i = 1, #KEYS, 3 do
+  out[#out + 1] = redis.call('HGETALL', KEYS[i])
+  out[#out + 1] = redis.call('HGETALL', KEYS[i + 1])
+  out[#out + 1] = redis.call('HMGET', KEYS[i + 2], 'scene', 'lang', 'name')
+end
+return out
+"""
+
+# Write each battle and its character together, if neither changed since they were read.
+# KEYS: the schedule, the dirty set, then three hashes per battle; ARGV per battle: character id,
+# battle version, character version, due ("" unschedules, "del" deletes the battle), scene
+# ("" keeps it), n, n battle field/value pairs, m, m character field/value pairs.
 _WRITE = """
-if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
-if (redis.call('HGET', KEYS[2], 'v') or '0') ~= ARGV[2] then return 0 end
-local nb = tonumber(ARGV[6])
-local first_char = 7 + nb * 2
-if ARGV[4] == 'del' then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[3], ARGV[3])
-else
-  if nb > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 7, first_char - 1)) end
-  redis.call('HINCRBY', KEYS[1], 'v', 1)
-  if ARGV[4] == '' then redis.call('ZREM', KEYS[3], ARGV[3]) else redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3]) end
+local results, a, k = {}, 1, 3
+while a <= #ARGV do
+  local id, due, scene = ARGV[a], ARGV[a + 3], ARGV[a + 4]
+  local nb = tonumber(ARGV[a + 5])
+  local first_battle = a + 6
+  local nc = tonumber(ARGV[first_battle + 2 * nb])
+  local first_char = first_battle + 2 * nb + 1
+  local battle, char, player = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  local ok = (redis.call('HGET', battle, 'v') or '0') == ARGV[a + 1]
+    and (redis.call('HGET', char, 'v') or '0') == ARGV[a + 2]
+  if ok then
+    if due == 'del' then
+      redis.call('DEL', battle)
+      redis.call('ZREM', KEYS[1], id)
+    else
+      if nb > 0 then redis.call('HSET', battle, unpack(ARGV, first_battle, first_char - 2)) end
+      redis.call('HINCRBY', battle, 'v', 1)
+      if due == '' then redis.call('ZREM', KEYS[1], id) else redis.call('ZADD', KEYS[1], due, id) end
+    end
+    if nc > 0 then
+      redis.call('HSET', char, unpack(ARGV, first_char, first_char + 2 * nc - 1))
+      redis.call('HINCRBY', char, 'v', 1)
+      redis.call('SADD', KEYS[2], id)
+    end
+    if scene ~= '' then redis.call('HSET', player, 'scene', scene, 'data', '{}') end
+  end
+  results[#results + 1] = ok and 1 or 0
+  a, k = first_char + 2 * nc, k + 3
 end
-if first_char <= #ARGV then
-  redis.call('HSET', KEYS[2], unpack(ARGV, first_char, #ARGV))
-  redis.call('HINCRBY', KEYS[2], 'v', 1)
-  redis.call('SADD', KEYS[4], ARGV[3])
-end
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[5], 'scene', ARGV[5], 'data', '{}') end
-return 1
+return results
 """
 
 
@@ -93,6 +123,11 @@ class Loaded:
     @property
     def online(self) -> bool:
         return self.num("offline_at") < 0
+
+    @property
+    def watched(self) -> bool:
+        """The player is connected and looking at the fight."""
+        return self.online and self.scene in BATTLE_SCENES
 
     def num(self, name: str) -> int:
         return int(self.battle.get(name, 0))
@@ -123,23 +158,27 @@ class Change:
     summary: dict[str, int] | None = None
 
 
+def _hash_keys(character_id: int) -> list[str]:
+    return [battle_key(character_id), state_key(character_id), player_key(character_id)]
+
+
+def _pairs(flat: list[str]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
 def _load_many(character_ids: list[int]) -> list[Loaded]:
-    pipe = get_redis().pipeline(transaction=False)
-    for character_id in character_ids:
-        pipe.hgetall(battle_key(character_id))
-        pipe.hgetall(state_key(character_id))
-        pipe.hmget(player_key(character_id), "scene", "lang", "name")
-    replies = pipe.execute()
+    keys = [key for character_id in character_ids for key in _hash_keys(character_id)]
+    replies = get_redis().register_script(_READ)(keys=keys)
     loaded = []
     for i, character_id in enumerate(character_ids):
         battle, character, (scene, lang, name) = replies[3 * i : 3 * i + 3]
         if character:
-            loaded.append(Loaded(character_id, battle, state_decode(character), scene or "", lang or "ko", name or ""))
+            loaded.append(Loaded(character_id, _pairs(battle), state_decode(_pairs(character)), scene or "", lang or "ko",
+                                 name or ""))  # fmt: skip
     return loaded
 
 
-def _write_args(item: Loaded, change: Change) -> tuple[list, list]:
-    keys = [battle_key(item.character_id), state_key(item.character_id), DUE_KEY, DIRTY_KEY, player_key(item.character_id)]
+def _write_args(item: Loaded, change: Change) -> list:
     battle_pairs, character_pairs = [], []
     if change.fight is not None:
         for name in FIGHT_FIELDS:
@@ -149,28 +188,25 @@ def _write_args(item: Loaded, change: Change) -> tuple[list, list]:
                 character_pairs += [name, getattr(change.fight, name)]
     for name, value in change.battle.items():
         battle_pairs += [name, value]
-    args = [item.battle.get("v", "0"), item.character["v"], item.character_id, change.due, change.scene,
-            len(battle_pairs) // 2, *battle_pairs, *character_pairs]  # fmt: skip
-    return keys, args
+    return [item.character_id, item.battle.get("v", "0"), item.character["v"], change.due, change.scene,
+            len(battle_pairs) // 2, *battle_pairs, len(character_pairs) // 2, *character_pairs]  # fmt: skip
 
 
 def _apply(character_ids: list[int], step) -> dict[int, tuple[Loaded, Change]]:
     """Load, compute `step(loaded) -> Change | None` and write, again for whatever changed meanwhile."""
-    r = get_redis()
-    write = r.register_script(_WRITE)
+    write = get_redis().register_script(_WRITE)
     done: dict[int, tuple[Loaded, Change]] = {}
     pending = list(character_ids)
     for _attempt in range(RETRIES):
         if not pending:
             break
         planned = [(item, change) for item in _load_many(pending) if (change := step(item)) is not None]
-        pipe = r.pipeline(transaction=False)
-        for item, change in planned:
-            if change.error:
-                continue
-            keys, args = _write_args(item, change)
-            write(keys=keys, args=args, client=pipe)
-        results = iter(pipe.execute())
+        writes = [(item, change) for item, change in planned if not change.error]
+        keys, args = [DUE_KEY, DIRTY_KEY], []
+        for item, change in writes:
+            keys += _hash_keys(item.character_id)
+            args += _write_args(item, change)
+        results = iter(write(keys=keys, args=args) if writes else [])
         pending = []
         for item, change in planned:
             if change.error or next(results) == 1:
@@ -208,12 +244,15 @@ def _tally(events: list[Event]) -> dict[str, int]:
     return counts
 
 
-def _schedule(fight: Fight, item_origin: int, now: int, *, capped: bool) -> str:
-    """When the battle is due next: auto every cycle; manual at its next exchange; never when idle."""
+def _schedule(fight: Fight, item_origin: int, now: int, *, capped: bool, watched: bool = True, due: int | None = None) -> str:
+    """When the battle is due next: auto every cycle, on a fixed cadence from its last due time (a
+    battle running late is due at once), less often when nobody watches it; manual at its next
+    exchange; never when it is over or paused."""
     if fight.phase != "fighting" or capped:
         return ""
     if fight.mode == "auto":
-        return str(now + cycle_ms())
+        period = cycle_ms(watched=watched)
+        return str(now + period if due is None else max(due + period, now))
     return str(item_origin + fight.next_exchange)
 
 
@@ -344,10 +383,10 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
 
 def _keep_schedule(item: Loaded) -> str:
     fight = item.fight()
-    return _schedule(fight, item.num("origin"), now_ms(), capped=False)
+    return _schedule(fight, item.num("origin"), now_ms(), capped=False, watched=False)
 
 
-def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: int) -> Change:
+def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: int, due: int | None = None) -> Change:
     """The write after the engine ran: schedule, away counts, and what ends the battle."""
     _count_away(item, events, battle)
     online = item.online
@@ -357,7 +396,8 @@ def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: i
         return Change(fight, events, battle, due="del" if online else "", scene="heal")
     capped = not online and fight.t >= item.num("offline_at") + offline_cap_ms()
     scene = "encounter" if fight.mode == "manual" and fight.phase == "encounter" else ""
-    return Change(fight, events, battle, due=_schedule(fight, item.num("origin"), now, capped=capped), scene=scene)
+    schedule = _schedule(fight, item.num("origin"), now, capped=capped, watched=item.watched, due=due)
+    return Change(fight, events, battle, due=schedule, scene=scene)
 
 
 def _outcome(done: tuple[Loaded, Change] | None) -> Outcome:
@@ -392,11 +432,11 @@ def battles_cycle(batch: list[tuple[int, int]], *, now: int | None = None) -> Cy
         events = advance(fight, item.target(now), content)
         if not events and fight.t == item.num("t"):
             return None  # already there (a task delivered twice): nothing to write
-        return _after(item, fight, events, {}, now)
+        return _after(item, fight, events, {}, now, due[item.character_id])
 
     due = dict(batch)
     done = _apply(list(due), step)
-    lags = [now - due[character_id] for character_id, (_item, change) in done.items() if change.fight is not None]
+    lags = [max(0, now - due[character_id]) for character_id, (_item, change) in done.items() if change.fight is not None]
     return CycleReport([pair for pair in done.values() if pair[1].fight is not None], lags)
 
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
 from battles.rules import exp_to_leave
-from mudserver.markup import escape, red, rule, yellow
+from mudserver.markup import escape, menu_line, red, rule, yellow
 from mudserver.presence import online_count, online_names
 from mudserver.router import Command, Context, Reply, register_global
 
@@ -18,12 +18,12 @@ G_OUT = ("out", "나가기", "로그아웃")
 def _global_help() -> str:
     return "\n".join([
         yellow(_("Global commands (any scene):")),
-        f"  {yellow('g home')} : {_('back to the title / main menu')}",
-        f"  {yellow('g out')}  : {_('sign out')}",
-        f"  {yellow('g help')} : {_('this help')}",
-        f"  {yellow('who [page]')} : {_('who is online')}",
-        f"  {yellow('status')} : {_('your character')}",
-        f"  {yellow('lang ko|en')} : {_('language')}",
+        menu_line("g home", _("back to the title / main menu"), 10),
+        menu_line("g out", _("sign out"), 10),
+        menu_line("g help", _("this help"), 10),
+        menu_line("who [page]", _("who is online"), 10),
+        menu_line("status", _("your character"), 10),
+        menu_line("lang ko||en", _("language"), 10),
     ])  # fmt: skip
 
 
@@ -71,7 +71,7 @@ async def global_status(ctx: Context, args: str) -> Reply:
 async def global_lang(ctx: Context, args: str) -> Reply:
     code = args.casefold()[:2]
     if code not in {c for c, _name in settings.LANGUAGES}:
-        return Reply(red(_("Usage: lang ko|en")))
+        return Reply(red(_("Usage: lang ko (Korean) or lang en (English)")))
     await ctx.connection.set_language(code)
     with translation.override(code):
         return Reply(yellow(_("Language: English")))
@@ -80,4 +80,4 @@ async def global_lang(ctx: Context, args: str) -> Reply:
 register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
 register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
 register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
-register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language (ko|en)")))
+register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language: lang ko, lang en")))

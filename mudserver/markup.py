@@ -36,6 +36,12 @@ def grey(text: str) -> str:
     return colour("x", text)
 
 
+def menu_line(keys: str, text: str, width: int = 0) -> str:
+    """An indented menu entry: the keys to type in yellow, then what they do. (Translations are
+    passed in, not written inside f-strings, where gettext's extractor cannot see them.)"""
+    return f"  {yellow(keys)}{' ' * max(1, width - len(keys) + 1)}{text}"
+
+
 def rule() -> str:
     return grey("=" * 40)
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
-from mudserver.markup import blue, cyan, escape, green, grey, red, rule, yellow
+from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
 from mudserver.router import Command, Context, Reply, Scene, register
 from village.models import Npc
 from village.rules import dice_roll
@@ -27,7 +27,7 @@ async def village_enter(ctx: Context) -> str:
     titles = _npc_titles()
     lines = [rule(), cyan(_("The village. Who will you visit?"))]
     for number, npc in enumerate(NPC_ORDER, start=1):
-        lines.append(f"  {yellow(str(number))}. {npc.label} - {titles[npc]}")
+        lines.append(menu_line(f"{number}.", f"{npc.label} - {titles[npc]}"))
     lines += [_("Type a number, [L]ist to see this again, s[K]ill for your skills, [B]ack to the main menu."), rule()]
     return "\n".join(lines)
 
@@ -100,9 +100,9 @@ def _npc_enter(npc: Npc):
             rule(),
             f"{yellow(npc.label)} - {_npc_titles()[npc]}",
             _npc_intro()[npc],
-            f"  {yellow('1')}. {_('talk')}",
-            f"  {yellow('2')}. {_npc_action_names()[npc]}",
-            f"  {yellow('3')}. {_('back to the village')}",
+            menu_line("1.", _("talk")),
+            menu_line("2.", _npc_action_names()[npc]),
+            menu_line("3.", _("back to the village")),
             rule(),
         ])  # fmt: skip
 

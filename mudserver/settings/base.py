@@ -125,11 +125,16 @@ GAME = {
     "COMMAND_BURST": 20,
     "MAX_LINE": 1000,
     "HASH_QUEUE_LIMIT": 64,
-    "FLUSH_INTERVAL": 2.0,  # write-behind period (the loss window is bounded by it, well under 5 s)
+    # Write-behind period. A fight's progress reaches the database within an idle cycle plus this
+    # (4.5 s), and at once on stop, sign-out and shutdown.
+    "FLUSH_INTERVAL": env.float("FLUSH_INTERVAL", default=2.5),
     "WHO_PAGE_SIZE": 20,
-    "BATTLE_CYCLE_SECONDS": 1.0,  # an auto-battle is advanced (and its feed sent) this often
-    "BATTLE_DISPATCH_SECONDS": 0.5,  # beat hands out the due battles this often
-    "BATTLE_BATCH": 200,  # battles per Celery task
+    # A watched auto-battle is advanced (and its feed sent) this often; an unwatched one (the player
+    # offline or elsewhere in the game) less often, which is most of the load of an idle game.
+    "BATTLE_CYCLE_SECONDS": env.float("BATTLE_CYCLE_SECONDS", default=1.0),
+    "BATTLE_IDLE_CYCLE_SECONDS": env.float("BATTLE_IDLE_CYCLE_SECONDS", default=2.0),
+    "BATTLE_DISPATCH_SECONDS": 0.25,  # beat hands out the due battles this often
+    "BATTLE_BATCH": env.int("BATTLE_BATCH", default=200),  # battles per Celery task
     "OFFLINE_CAP_SECONDS": 8 * 3600,  # an auto-battle pauses after this much battle time offline
 }
 

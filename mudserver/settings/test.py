@@ -15,3 +15,4 @@ GAME["COMMAND_RATE"] = 500.0
 GAME["COMMAND_BURST"] = 500
 # An offline auto-battle pauses after 3 s, so tests can freeze a battle and check it exactly.
 GAME["OFFLINE_CAP_SECONDS"] = 3
+GAME["BATTLE_IDLE_CYCLE_SECONDS"] = 1.0

@@ -25,7 +25,7 @@ async def test_lang_switches_and_is_remembered_by_the_session(game_server):
     out = await again.welcome()
     assert "환영" in out["plain"]
     assert (await again.command("lang en"))["plain"] == "Language: English"
-    assert (await again.command("lang fr"))["plain"] == "Usage: lang ko|en"
+    assert (await again.command("lang fr"))["plain"] == "Usage: lang ko (Korean) or lang en (English)"
     await again.close()
 
 

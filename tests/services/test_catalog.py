@@ -1,0 +1,30 @@
+"""The rules engine reads the content tables through a cache that notices game masters' edits."""
+
+import pytest
+
+from battles import catalog
+from battles.models import MonsterTemplate
+
+pytestmark = pytest.mark.usefixtures("live_db")
+
+
+def test_shipped_content_and_formula():
+    content = catalog.catalog_get().content
+    wolves = [m for m in content.monsters.values() if m.name_ko == "늑대"]
+    assert [(m.hp, m.attack, m.exp, m.weight) for m in wolves] == [(200, 20, 40, 5)]
+    assert [(m.hp, m.attack) for m in content.spawn_tables[2]] == [(121, 13), (301, 31), (481, 49)]
+    assert {s.name_ko for s in content.skills.values()} == {"강타", "연속 베기", "엑스칼리버", "매직아머", "발도"}
+
+
+def test_an_edit_is_seen_without_a_restart(monkeypatch):
+    monkeypatch.setattr(catalog, "CHECK_EVERY", 0.0)
+    squirrel = MonsterTemplate.objects.get(dungeon=1, kind=0)
+    before = catalog.catalog_get()
+    try:
+        squirrel.exp = 777
+        squirrel.save()
+        after = catalog.catalog_get()
+        assert after.version > before.version and after.content.monsters[squirrel.pk].exp == 777
+    finally:
+        squirrel.exp = 10
+        squirrel.save()
