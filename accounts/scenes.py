@@ -12,7 +12,7 @@ from accounts.validation import character_name_normalise, password_valid, userna
 from battles.scenes import battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
 from mudserver.ratelimit import window_clear, window_hit, window_retry_after
-from mudserver.router import Command, Context, Reply, Scene, register
+from mudserver.router import Command, Context, Reply, Scene, goto, register
 from mudserver.scene_store import scene_forget
 
 # --- front (title screen, and the menu once signed in)
@@ -61,14 +61,10 @@ def _needs_signout(handler):
     return guarded
 
 
-@_needs_signout
-async def front_signin(ctx: Context, args: str) -> Reply:
-    return Reply(goto="signin_username")
+front_signin = _needs_signout(goto("signin_username"))
 
 
-@_needs_signout
-async def front_signup(ctx: Context, args: str) -> Reply:
-    return Reply(goto="signup_username")
+front_signup = _needs_signout(goto("signup_username"))
 
 
 @_needs_signin
@@ -77,9 +73,7 @@ async def front_dungeon(ctx: Context, args: str) -> Reply:
     return Reply(goto=scene_of_battle(loaded) if loaded else "dungeon")
 
 
-@_needs_signin
-async def front_village(ctx: Context, args: str) -> Reply:
-    return Reply(goto="village")
+front_village = _needs_signin(goto("village"))
 
 
 @_needs_signin
@@ -88,9 +82,7 @@ async def front_signout(ctx: Context, args: str) -> Reply:
     return Reply(green(_("You have signed out. See you soon.")), goto="front", status=True)
 
 
-@_needs_signin
-async def front_delete(ctx: Context, args: str) -> Reply:
-    return Reply(goto="delete_confirm")
+front_delete = _needs_signin(goto("delete_confirm"))
 
 
 register(Scene(

@@ -1,7 +1,9 @@
 """What players read about their fights: events and summaries as marked-up text, in their language."""
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.character_state import character_status
 from battles.catalog import localized
 from battles.engine import Content, Event
 from mudserver.markup import blue, cyan, red, yellow
@@ -76,10 +78,6 @@ def healer_hint() -> str:
 def cycle_frames(advanced, content: Content) -> dict[int, list[dict]]:
     """The frames a cycle sends: the fight to players watching it, the status bar to every
     connected player whose character changed, and the way to the healer after a death."""
-    from django.utils import translation
-
-    from accounts.character_state import character_status
-
     frames: dict[int, list[dict]] = {}
     for item, change in advanced:
         if not item.online or not change.events:

@@ -9,7 +9,7 @@ from battles import services
 from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
-from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, on_arrival, on_departure, register
+from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
 
 # Battle services block (Redis round trips, the engine): they run in a worker thread.
 battle_start = sync_to_async(services.battle_start, thread_sensitive=False)
@@ -63,17 +63,13 @@ async def dungeon_go(ctx: Context, args: str) -> Reply:
     return Reply(goto="dungeon_gate", carry={"dungeon": int(args)})
 
 
-async def to_front(ctx: Context, args: str) -> Reply:
-    return Reply(goto="front")
-
-
 register(Scene(
     name="dungeon",
     enter=dungeon_enter,
     commands=[
         Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
         Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
-        Command(("back", "b", "돌아가기"), to_front, gettext_lazy("back to the main menu")),
+        Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
     ],
 ))  # fmt: skip
 
@@ -117,17 +113,13 @@ def _gate_start(mode: str):
     return start
 
 
-async def gate_back(ctx: Context, args: str) -> Reply:
-    return Reply(goto="dungeon")
-
-
 register(Scene(
     name="dungeon_gate",
     enter=gate_enter,
     commands=[
         Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
         Command(("auto", "a", "자동", "2"), _gate_start("auto"), gettext_lazy("start the auto-battle")),
-        Command(("back", "b", "돌아가기", "3"), gate_back, gettext_lazy("back to the dungeon list")),
+        Command(("back", "b", "돌아가기", "3"), goto("dungeon"), gettext_lazy("back to the dungeon list")),
     ],
 ))  # fmt: skip
 
@@ -342,13 +334,9 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
     return Reply(yellow(_("Equipped: %(slots)s") % {"slots": await _slots_text(ctx)}))
 
 
-async def to_village(ctx: Context, args: str) -> Reply:
-    return Reply(goto="village")
-
-
 register(Scene(
     name="skills",
     enter=skills_enter,
-    commands=[Command(("back", "b", "돌아가기"), to_village, gettext_lazy("back to the village"))],
+    commands=[Command(("back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village"))],
     fallback=skills_equip,
 ))  # fmt: skip

@@ -12,11 +12,6 @@ def player_group(character_id: int) -> str:
     return f"player.{character_id}"
 
 
-async def player_frame_send(character_id: int, frame: dict) -> None:
-    """Send one protocol frame to whichever connection the player has, if any."""
-    await get_channel_layer().group_send(player_group(character_id), {"type": "player.frame", "frame": frame})
-
-
 async def connection_close(channel_name: str, *, code: int, reason: str) -> None:
     """Tell one connection to say `reason` to its player and close (a takeover, a ban)."""
     await get_channel_layer().send(channel_name, {"type": "connection.close", "code": code, "reason": reason})

@@ -167,6 +167,15 @@ async def _help(ctx: Context, args: str) -> Reply:
 HELP_COMMAND = Command(("help", "도움말", "h"), _help)
 
 
+def goto(scene: str) -> Handler:
+    """A handler that only moves the player to `scene`."""
+
+    async def move(ctx: Context, args: str) -> Reply:
+        return Reply(goto=scene)
+
+    return move
+
+
 def register(scene: Scene) -> Scene:
     SCENES[scene.name] = scene
     return scene

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
 from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
-from mudserver.router import Command, Context, Reply, Scene, register
+from mudserver.router import Command, Context, Reply, Scene, goto, register
 from village.models import Npc
 from village.rules import dice_roll
 from village.services import RNG, StakeRefused, character_heal, dice_play, npc_line_pick, weapon_enhance
@@ -32,27 +32,8 @@ async def village_enter(ctx: Context) -> str:
     return "\n".join(lines)
 
 
-def _visit(npc: Npc):
-    async def visit(ctx: Context, args: str) -> Reply:
-        return Reply(goto=npc.value)
-
-    return visit
-
-
 async def village_list(ctx: Context, args: str) -> Reply:
     return Reply(await village_enter(ctx))
-
-
-async def to_front(ctx: Context, args: str) -> Reply:
-    return Reply(goto="front")
-
-
-async def to_village(ctx: Context, args: str) -> Reply:
-    return Reply(goto="village")
-
-
-async def to_skills(ctx: Context, args: str) -> Reply:
-    return Reply(goto="skills")
 
 
 register(Scene(
@@ -60,12 +41,12 @@ register(Scene(
     enter=village_enter,
     commands=[
         *[
-            Command((str(n),), _visit(npc), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else "")
+            Command((str(n),), goto(npc.value), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else "")
             for n, npc in enumerate(NPC_ORDER, start=1)
         ],
         Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
-        Command(("skill", "skills", "k", "스킬"), to_skills, gettext_lazy("choose the skills in your three slots")),
-        Command(("back", "b", "돌아가기"), to_front, gettext_lazy("back to the main menu")),
+        Command(("skill", "skills", "k", "스킬"), goto("skills"), gettext_lazy("choose the skills in your three slots")),
+        Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
     ],
 ))  # fmt: skip
 
@@ -124,7 +105,7 @@ def register_npc(npc: Npc, action_aliases: tuple[str, ...], action) -> None:
         commands=[
             Command(("1", "talk", "t", "대화", "대화하기"), _npc_talk(npc), gettext_lazy("talk")),
             Command(("2", *action_aliases), action, gettext_lazy("the NPC's service")),
-            Command(("3", "back", "b", "돌아가기"), to_village, gettext_lazy("back to the village")),
+            Command(("3", "back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village")),
         ],
     ))  # fmt: skip
 
