@@ -21,6 +21,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    chat_muted_until = models.DateTimeField(_("chat muted until"), null=True, blank=True)
 
     objects = UserManager()
 

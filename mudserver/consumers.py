@@ -1,10 +1,12 @@
 """The game's WebSocket: parse frames, authorise, hand lines to the scene router, send what comes
 back. Game rules live in the scenes' services; this only wires a socket to them."""
 
+import asyncio
 import json
 import logging
 from urllib.parse import parse_qs
 
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -21,7 +23,8 @@ from accounts.character_state import (
 from accounts.passwords import ServerBusy
 from accounts.selectors import character_of_user
 from mudserver import push
-from mudserver.markup import escape, yellow
+from chat.services import chat_say, heartbeat
+from mudserver.markup import escape, red, yellow
 from mudserver.presence import presence_claim, presence_release
 from mudserver.protocol import BadFrame, frame_parse
 from mudserver.ratelimit import EventCounter, TokenBucket
@@ -41,6 +44,9 @@ class GameConsumer(AsyncWebsocketConsumer):
         game = settings.GAME
         self.bad_frames = EventCounter(window=game["BAD_FRAME_WINDOW"])
         self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
+        self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
+        self.groups: set[str] = set()
+        self.heartbeat: asyncio.Task | None = None
         client = self.scope.get("client") or ("", 0)
         self.ctx = Context(connection=self, lang=self._initial_lang(), ip=client[0] or "")
         await self.accept()
@@ -56,9 +62,11 @@ class GameConsumer(AsyncWebsocketConsumer):
                 text = "\n".join(part for part in parts if part)
                 await scene_save(self.ctx.character_id, self.ctx.dump_scene())
             else:
-                text = await enter_scene(self.ctx, "front")
+                text, arrival = await enter_scene(self.ctx, "front"), Arrival()
             await self._send_output(text)
             await self._send_status()
+            for frame in arrival.frames:
+                await self._send(frame)
 
     async def disconnect(self, code):
         if self.ctx.signed_in:
@@ -66,6 +74,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             await departure_run(self.ctx)
             await self._release()
             await character_state_idle(character_id)
+        await self._leave_groups()
 
     async def receive(self, text_data=None, bytes_data=None):
         with translation.override(self.ctx.lang):
@@ -108,7 +117,17 @@ class GameConsumer(AsyncWebsocketConsumer):
         if not self.ctx.signed_in:
             await self._send_error("not_signed_in", _("Sign in to chat."))
             return
-        await self._send_output(yellow(_("The chat channels are not open yet.")))
+        game = settings.GAME
+        if self.chats.add() > game["CHAT_RATE"]:
+            text = _("You are chatting too fast: at most %(count)d messages in %(seconds)d seconds.") % {
+                "count": game["CHAT_RATE"], "seconds": game["CHAT_RATE_WINDOW"]}  # fmt: skip
+            await self._send_error("rate_limited", text)
+            return
+        refusal = await chat_say(character_id=self.ctx.character_id, name=self.ctx.name, text=frame["text"], to=frame.get("to"))
+        if refusal is not None and refusal.code:
+            await self._send_error(refusal.code, refusal.text)
+        elif refusal is not None:
+            await self._send_output(red(refusal.text))
 
     # --- Connection (what scene handlers may ask of their connection)
 
@@ -116,7 +135,10 @@ class GameConsumer(AsyncWebsocketConsumer):
         if not await self._activate(user.pk):
             return None
         await database_sync_to_async(session_user_attach)(self.scope["session"], user)
-        return await arrival_run(self.ctx)
+        arrival = await arrival_run(self.ctx)
+        for frame in arrival.frames:
+            await self._send(frame)
+        return arrival
 
     async def sign_out(self) -> None:
         character_id = self.ctx.character_id
@@ -133,6 +155,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         if self.ctx.signed_in:
             await player_meta_save(self.ctx.character_id, name=self.ctx.name, lang=lang)
 
+    async def group_join(self, group: str) -> None:
+        await push.group_join(group, self.channel_name)
+        self.groups.add(group)
+
+    async def group_leave(self, group: str) -> None:
+        await push.group_leave(group, self.channel_name)
+        self.groups.discard(group)
+
     # --- channel layer events (sent through mudserver.push)
 
     async def player_frame(self, event):
@@ -142,6 +172,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         with translation.override(self.ctx.lang):
             await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
         self.ctx.character_id = None  # the new connection owns the account now
+        self._heartbeat_stop()
+        await self._leave_groups()
         await self.close(code=event["code"])
 
     # --- helpers
@@ -160,15 +192,32 @@ class GameConsumer(AsyncWebsocketConsumer):
             await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
             if previous.session and previous.session != session_key:
                 await database_sync_to_async(session_user_detach_by_key)(previous.session)
-        await push.player_group_join(character.pk, self.channel_name)
+        await self.group_join(push.player_group(character.pk))
         await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang)
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
+        self.heartbeat = asyncio.create_task(self._beat(character.pk))
         return True
 
     async def _release(self) -> None:
+        self._heartbeat_stop()
         await presence_release(user_id=self.ctx.user_id, channel=self.channel_name)
-        await push.player_group_leave(self.ctx.character_id, self.channel_name)
+        await self.group_leave(push.player_group(self.ctx.character_id))
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
+
+    async def _beat(self, character_id: int) -> None:
+        """While this socket lives, say so: the sweep removes players whose web process died."""
+        while True:
+            await heartbeat(character_id)
+            await asyncio.sleep(settings.GAME["HEARTBEAT_SECONDS"])
+
+    def _heartbeat_stop(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            self.heartbeat = None
+
+    async def _leave_groups(self) -> None:
+        for group in list(self.groups):
+            await self.group_leave(group)
 
     def _initial_lang(self) -> str:
         session_lang = self.scope["session"].get("lang")
@@ -182,7 +231,12 @@ class GameConsumer(AsyncWebsocketConsumer):
         return next((code for code in wanted if code in LANG_CODES), settings.LANGUAGE_CODE)
 
     async def _send(self, frame: dict) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        try:
+            await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+        except Disconnected:
+            # A push that raced the client's goodbye: drop it; the disconnect event that follows
+            # still runs and cleans up (an exception here would skip it and leave a ghost).
+            log.debug("dropped a frame for a closed socket: %s", frame.get("type"))
 
     async def _send_output(self, text: str) -> None:
         scene = SCENES[self.ctx.scene]

@@ -17,14 +17,6 @@ async def connection_close(channel_name: str, *, code: int, reason: str) -> None
     await get_channel_layer().send(channel_name, {"type": "connection.close", "code": code, "reason": reason})
 
 
-async def player_group_join(character_id: int, channel_name: str) -> None:
-    await get_channel_layer().group_add(player_group(character_id), channel_name)
-
-
-async def player_group_leave(character_id: int, channel_name: str) -> None:
-    await get_channel_layer().group_discard(player_group(character_id), channel_name)
-
-
 async def players_frames_send(frames: dict[int, list[dict]]) -> None:
     """Send many players their frames at once (a battle cycle's feed)."""
     layer = get_channel_layer()
@@ -36,3 +28,24 @@ async def players_frames_send(frames: dict[int, list[dict]]) -> None:
 def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
     if frames:
         async_to_sync(players_frames_send)(frames)
+
+
+def chat_group(channel: str) -> str:
+    return f"chat.{channel}"
+
+
+async def chat_channel_send(channel: str, frame: dict) -> None:
+    """Send a frame to everyone in a chat channel."""
+    await get_channel_layer().group_send(chat_group(channel), {"type": "player.frame", "frame": frame})
+
+
+async def player_frames_send(character_id: int, frames: list[dict]) -> None:
+    await players_frames_send({character_id: frames})
+
+
+async def group_join(group: str, channel_name: str) -> None:
+    await get_channel_layer().group_add(group, channel_name)
+
+
+async def group_leave(group: str, channel_name: str) -> None:
+    await get_channel_layer().group_discard(group, channel_name)

@@ -40,10 +40,12 @@ class Output:
 
 @dataclass
 class Arrival:
-    """What a player finds on signing in or reconnecting (a battle summary, ...)."""
+    """What a player finds on signing in or reconnecting: text for the terminal (a battle summary),
+    a scene to be put in, and frames for the other panes (the chat's history and members)."""
 
     text: str = ""
     scene: str | None = None
+    frames: list[dict] = field(default_factory=list)
 
 
 ArrivalHook = Callable[["Context"], Awaitable[Arrival | None]]
@@ -71,6 +73,7 @@ async def arrival_run(ctx: "Context") -> Arrival:
         if found is not None:
             arrival.text = "\n".join(t for t in (arrival.text, found.text) if t)
             arrival.scene = found.scene or arrival.scene
+            arrival.frames += found.frames
     return arrival
 
 
@@ -87,6 +90,10 @@ class Connection(Protocol):
     async def sign_out(self) -> None: ...
 
     async def set_language(self, lang: str) -> None: ...
+
+    async def group_join(self, group: str) -> None: ...
+
+    async def group_leave(self, group: str) -> None: ...
 
 
 @dataclass

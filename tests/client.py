@@ -50,6 +50,7 @@ class Client:
             additional_headers=headers,
             origin=base_url if origin else None,
             max_size=None,
+            max_queue=None,  # tests read frames late; never stall the connection meanwhile
             local_addr=(address or fresh_address(), 0),
         )
         return cls(ws)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "accounts",
     "village",
     "battles",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,12 @@ GAME = {
     "BATTLE_DISPATCH_SECONDS": 0.25,  # beat hands out the due battles this often
     "BATTLE_BATCH": env.int("BATTLE_BATCH", default=200),  # battles per Celery task
     "OFFLINE_CAP_SECONDS": 8 * 3600,  # an auto-battle pauses after this much battle time offline
+    "CHAT_SHARD_CAPACITY": env.int("CHAT_SHARD_CAPACITY", default=10),
+    "CHAT_MAX_LENGTH": 300,
+    "CHAT_RATE": 5,  # messages per CHAT_RATE_WINDOW seconds, then a warning
+    "CHAT_RATE_WINDOW": 5,
+    "CHAT_HISTORY": 50,
+    "HEARTBEAT_SECONDS": 30,  # a live connection refreshes its key this often; 3 missed beats = gone
 }
 
 # --- Celery (broker on the same Redis)
@@ -151,6 +158,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": GAME["BATTLE_DISPATCH_SECONDS"],
         "options": {"expires": GAME["BATTLE_DISPATCH_SECONDS"] * 4},
     },
+    "chat-log-flush": {"task": "chat.tasks.chat_log_flush_task", "schedule": 2.0, "options": {"expires": 4.0}},
+    "presence-sweep": {"task": "chat.tasks.presence_sweep_task", "schedule": 30.0, "options": {"expires": 60.0}},
     "characters-flush": {
         "task": "accounts.tasks.characters_flush",
         "schedule": GAME["FLUSH_INTERVAL"],

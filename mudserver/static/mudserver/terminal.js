@@ -198,6 +198,7 @@
     var line = node('div', 'chat-line' + (f.whisper ? ' whisper' : ''));
     line.appendChild(node('span', 'chat-time', '[' + clock(f.at) + '] '));
     line.appendChild(node('span', 'chat-from', String(f.from == null ? '' : f.from)));
+    if (f.whisper && f.to) line.appendChild(node('span', 'chat-to', ' \u2192 ' + String(f.to)));
     line.appendChild(node('span', 'chat-sep', ': '));
     line.appendChild(node('span', 'chat-text', String(f.text == null ? '' : f.text)));
     addChatLine(line);

@@ -1,0 +1,181 @@
+"""Chat: messages to the player's channel, whispers, history, mutes, the message log and the sweep
+of connections that vanished without a goodbye (GAME.md §7)."""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Character, User
+from chat import channels
+from chat.models import ChatMessage
+from mudserver import push
+from mudserver.presence import online_character_id, presence_forget
+from mudserver.redis_client import get_async_redis, get_redis
+
+LOG_KEY = "mud:chat:log"
+WHISPER = "whisper"
+WHISPER_RE = re.compile(r"^/w\s+(\S+)\s+(.+)$", re.S)
+
+
+def history_key(channel: str) -> str:
+    return f"mud:chat:h:{channel}"
+
+
+def mute_key(character_id: int) -> str:
+    return f"mud:mute:{character_id}"
+
+
+def heartbeat_key(character_id: int) -> str:
+    return f"mud:hb:{character_id}"
+
+
+def presence_frame(channel: str, members: int, *, joined: str | None = None, left: str | None = None) -> dict:
+    return {"type": "chat_presence", "channel": channel, "members": members, "capacity": channels.capacity_of(channel),
+            "joined": joined, "left": left}  # fmt: skip
+
+
+async def history_frames(channel: str) -> list[dict]:
+    """The last messages of a channel, oldest first."""
+    raw = await get_async_redis().lrange(history_key(channel), 0, settings.GAME["CHAT_HISTORY"] - 1)
+    return [json.loads(item) for item in reversed(raw)]
+
+
+@dataclass
+class Refusal:
+    """Why a message was not sent: an error frame's code, or a notice for the terminal (code None)."""
+
+    code: str | None
+    text: str
+
+
+async def chat_say(*, character_id: int, name: str, text: str, to: str | None = None) -> Refusal | None:
+    """Send a message to the player's channel, or whisper it; None when it went out."""
+    whisper = WHISPER_RE.match(text.strip())
+    if to is None and whisper:
+        to, text = whisper.group(1), whisper.group(2)
+    text = text.strip()
+    if not text:
+        return Refusal(None, _("An empty message is not sent."))
+    limit = settings.GAME["CHAT_MAX_LENGTH"]
+    if len(text) > limit:
+        return Refusal("too_long", _("A chat message may hold at most %(limit)d characters.") % {"limit": limit})
+    muted_until = await get_async_redis().get(mute_key(character_id))
+    if muted_until:
+        until = timezone.localtime(datetime.fromisoformat(muted_until)).strftime("%Y-%m-%d %H:%M")
+        return Refusal(None, _("A game master has muted you until %(until)s.") % {"until": until})
+    now = timezone.now().isoformat()
+    if to is not None:
+        return await _whisper(character_id, name, to.strip().lower() if to.strip().isascii() else to.strip(), text, now)
+    channel = await channels.channel_of(character_id)
+    if channel is None:
+        return Refusal(None, _("You are not in a chat channel."))
+    frame = {"type": "chat", "channel": channel, "from": name, "text": text, "at": now, "whisper": False}
+    await _record(frame, character_id, channel, history=True)
+    await push.chat_channel_send(channel, frame)
+    return None
+
+
+async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -> Refusal | None:
+    if to == name:
+        return Refusal(None, _("Whispering to yourself? Nobody else hears it either."))
+    recipient = await online_character_id(to)
+    if recipient is None:
+        if await database_sync_to_async(Character.objects.filter(name=to).exists)():
+            return Refusal(None, _("%(name)s is not online.") % {"name": to})
+        return Refusal(None, _("There is no character named '%(name)s'.") % {"name": to})
+    frame = {"type": "chat", "channel": WHISPER, "from": name, "to": to, "text": text, "at": now, "whisper": True}
+    await _record(frame, character_id, WHISPER, history=False)
+    await push.players_frames_send({recipient: [frame], character_id: [frame]})
+    return None
+
+
+async def _record(frame: dict, character_id: int, channel: str, *, history: bool) -> None:
+    entry = {"channel": channel, "sender": character_id, "from": frame["from"], "to": frame.get("to", ""),
+             "text": frame["text"], "at": frame["at"]}  # fmt: skip
+    pipe = get_async_redis().pipeline(transaction=False)
+    if history:
+        pipe.lpush(history_key(channel), json.dumps(frame, ensure_ascii=False))
+        pipe.ltrim(history_key(channel), 0, settings.GAME["CHAT_HISTORY"] - 1)
+    pipe.rpush(LOG_KEY, json.dumps(entry, ensure_ascii=False))
+    await pipe.execute()
+
+
+def chat_log_flush(*, batch: int = 1000) -> int:
+    """Write the messages waiting in Redis to the database (for game masters' searches)."""
+    r = get_redis()
+    written = 0
+    while True:
+        pipe = r.pipeline(transaction=True)
+        pipe.lrange(LOG_KEY, 0, batch - 1)
+        pipe.ltrim(LOG_KEY, batch, -1)
+        raw, _trimmed = pipe.execute()
+        if not raw:
+            return written
+        entries = [json.loads(item) for item in raw]
+        known = set(Character.objects.filter(pk__in={e["sender"] for e in entries}).values_list("pk", flat=True))
+        rows = [
+            ChatMessage(channel=e["channel"], sender_id=e["sender"] if e["sender"] in known else None,
+                        sender_name=e["from"], recipient_name=e["to"], text=e["text"],
+                        created_at=datetime.fromisoformat(e["at"]))
+            for e in entries
+        ]  # fmt: skip
+        try:
+            with transaction.atomic():
+                ChatMessage.objects.bulk_create(rows)
+        except Exception:
+            r.lpush(LOG_KEY, *reversed(raw))  # back in front, in order, for the next flush
+            raise
+        written += len(rows)
+
+
+def chat_mute(*, character_id: int, until: datetime | None) -> None:
+    """Mute a player's chat until a time (None lifts it), at once on every web process."""
+    character = Character.objects.select_related("user").get(pk=character_id)
+    User.objects.filter(pk=character.user_id).update(chat_muted_until=until)
+    r = get_redis()
+    if until is None or until <= timezone.now():
+        r.delete(mute_key(character_id))
+    else:
+        r.set(mute_key(character_id), until.isoformat(), exat=int(until.timestamp()) + 1)
+
+
+def chat_mute_for(*, character_id: int, minutes: int) -> None:
+    chat_mute(character_id=character_id, until=timezone.now() + timedelta(minutes=minutes))
+
+
+async def heartbeat(character_id: int) -> None:
+    seconds = settings.GAME["HEARTBEAT_SECONDS"]
+    await get_async_redis().set(heartbeat_key(character_id), 1, ex=3 * seconds)
+
+
+def presence_sweep() -> int:
+    """Remove the players whose connection vanished without a goodbye (a web process killed): their
+    heartbeat key has expired. Returns how many were removed."""
+    from asgiref.sync import async_to_sync
+
+    return async_to_sync(_sweep)()
+
+
+async def _sweep() -> int:
+    r = get_async_redis()
+    members = [int(m) for m in await r.smembers(channels.ALL_KEY)]
+    if not members:
+        return 0
+    pipe = r.pipeline(transaction=False)
+    for character_id in members:
+        pipe.exists(heartbeat_key(character_id))
+    alive = await pipe.execute()
+    gone = [character_id for character_id, beat in zip(members, alive, strict=True) if not beat]
+    for character_id in gone:
+        left = await channels.channel_leave(character_id)
+        name = await presence_forget(character_id)
+        if left is not None:
+            await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=name))
+    return len(gone)
