@@ -1,4 +1,5 @@
-"""A signed-in player sits in a chat channel: the lowest global shard with room, on arrival."""
+"""A signed-in player sits in one chat channel: the lowest global shard with room on arrival, an
+arena room's channel while in the room (moved by `chat_move`), and nothing once gone."""
 
 from chat import channels
 from chat.services import history_frames, presence_frame
@@ -6,14 +7,18 @@ from mudserver import push
 from mudserver.router import Arrival, Context, on_arrival, on_departure
 
 
-@on_arrival
-async def chat_arrival(ctx: Context) -> Arrival:
-    membership = await channels.shard_join(ctx.character_id)
+async def _enter(ctx: Context, membership: channels.Membership) -> list[dict]:
+    """Listen to the channel; tell its members (unless this is a reconnect); return its history."""
     await ctx.connection.group_join(push.chat_group(membership.channel))
     notice = presence_frame(membership.channel, membership.members, joined=ctx.name if membership.changed else None)
     if membership.changed:
         await push.chat_channel_send(membership.channel, notice)
-    return Arrival(frames=[*(await history_frames(membership.channel)), notice])
+    return [*(await history_frames(membership.channel)), notice]
+
+
+@on_arrival
+async def chat_arrival(ctx: Context) -> Arrival:
+    return Arrival(frames=await _enter(ctx, await channels.shard_join(ctx.character_id)))
 
 
 @on_departure
@@ -22,3 +27,10 @@ async def chat_departure(ctx: Context) -> None:
     if left is not None:
         await ctx.connection.group_leave(push.chat_group(left.channel))
         await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=ctx.name))
+
+
+async def chat_switch(ctx: Context, room: str | None) -> list[dict]:
+    """Move to a room channel, or with None back to a global shard; return the frames to show."""
+    await chat_departure(ctx)
+    membership = await (channels.shard_join(ctx.character_id) if room is None else channels.room_enter(ctx.character_id, room))
+    return await _enter(ctx, membership)

@@ -179,3 +179,9 @@ async def _sweep() -> int:
         if left is not None:
             await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=name))
     return len(gone)
+
+
+async def chat_move(*, character_id: int, room: str | None) -> None:
+    """Move a connected player's chat into a room channel (an arena room: `room-<id>`), or with
+    None back to a global shard; from any process (the player's connection does the move)."""
+    await push.chat_move_send(character_id, room)

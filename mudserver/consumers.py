@@ -23,6 +23,7 @@ from accounts.character_state import (
 from accounts.passwords import ServerBusy
 from accounts.selectors import character_of_user
 from mudserver import push
+from chat.hooks import chat_switch
 from chat.services import chat_say, heartbeat
 from mudserver.markup import escape, red, yellow
 from mudserver.presence import presence_claim, presence_release
@@ -165,8 +166,14 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     # --- channel layer events (sent through mudserver.push)
 
-    async def player_frame(self, event):
-        await self._send(event["frame"])
+    async def player_frames(self, event):
+        for text in event["texts"]:
+            await self._send_text(text)
+
+    async def chat_move(self, event):
+        if self.ctx.signed_in:
+            for frame in await chat_switch(self.ctx, event["room"]):
+                await self._send(frame)
 
     async def connection_close(self, event):
         with translation.override(self.ctx.lang):
@@ -205,10 +212,13 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
 
     async def _beat(self, character_id: int) -> None:
-        """While this socket lives, say so: the sweep removes players whose web process died."""
+        """While this socket lives, say so: the sweep removes players whose web process died, and
+        the channel layer forgets group members not renewed within its group expiry."""
         while True:
             await heartbeat(character_id)
             await asyncio.sleep(settings.GAME["HEARTBEAT_SECONDS"])
+            for group in list(self.groups):
+                await push.group_join(group, self.channel_name)
 
     def _heartbeat_stop(self) -> None:
         if self.heartbeat is not None:
@@ -231,12 +241,15 @@ class GameConsumer(AsyncWebsocketConsumer):
         return next((code for code in wanted if code in LANG_CODES), settings.LANGUAGE_CODE)
 
     async def _send(self, frame: dict) -> None:
+        await self._send_text(json.dumps(frame, ensure_ascii=False))
+
+    async def _send_text(self, text: str) -> None:
         try:
-            await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+            await self.send(text_data=text)
         except Disconnected:
             # A push that raced the client's goodbye: drop it; the disconnect event that follows
             # still runs and cleans up (an exception here would skip it and leave a ghost).
-            log.debug("dropped a frame for a closed socket: %s", frame.get("type"))
+            log.debug("dropped a frame for a closed socket")
 
     async def _send_output(self, text: str) -> None:
         scene = SCENES[self.ctx.scene]

@@ -1,10 +1,15 @@
 """The one module that sends to players (DESIGN.md, "Pushes").
 
-Every player's connection joins the personal group `player.<character id>`; services and workers
-reach the player through it, from any process. Nothing else calls the channel layer's send methods.
+Every player's connection joins the personal group `player.<character id>`, and the group of its
+chat channel; services and workers reach players through them, from any process. Nothing else
+calls the channel layer's send methods. Frames travel already encoded as JSON text: a chat message
+to a channel of ten is encoded once, not ten times, and each player's frames go in one message.
 """
 
+import json
+
 from asgiref.sync import async_to_sync
+from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
 
@@ -12,17 +17,19 @@ def player_group(character_id: int) -> str:
     return f"player.{character_id}"
 
 
-async def connection_close(channel_name: str, *, code: int, reason: str) -> None:
-    """Tell one connection to say `reason` to its player and close (a takeover, a ban)."""
-    await get_channel_layer().send(channel_name, {"type": "connection.close", "code": code, "reason": reason})
+def chat_group(channel: str) -> str:
+    return f"chat.{channel}"
+
+
+def _frames_event(frames: list[dict]) -> dict:
+    return {"type": "player.frames", "texts": [json.dumps(frame, ensure_ascii=False) for frame in frames]}
 
 
 async def players_frames_send(frames: dict[int, list[dict]]) -> None:
-    """Send many players their frames at once (a battle cycle's feed)."""
+    """Send players their frames (a battle cycle's feed, a whisper): one message per player."""
     layer = get_channel_layer()
     for character_id, player_frames in frames.items():
-        for frame in player_frames:
-            await layer.group_send(player_group(character_id), {"type": "player.frame", "frame": frame})
+        await layer.group_send(player_group(character_id), _frames_event(player_frames))
 
 
 def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
@@ -30,17 +37,22 @@ def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
         async_to_sync(players_frames_send)(frames)
 
 
-def chat_group(channel: str) -> str:
-    return f"chat.{channel}"
-
-
 async def chat_channel_send(channel: str, frame: dict) -> None:
     """Send a frame to everyone in a chat channel."""
-    await get_channel_layer().group_send(chat_group(channel), {"type": "player.frame", "frame": frame})
+    await get_channel_layer().group_send(chat_group(channel), _frames_event([frame]))
 
 
-async def player_frames_send(character_id: int, frames: list[dict]) -> None:
-    await players_frames_send({character_id: frames})
+async def chat_move_send(character_id: int, room: str | None) -> None:
+    """Ask a player's connection to move its chat to another channel (see chat.hooks.chat_switch)."""
+    await get_channel_layer().group_send(player_group(character_id), {"type": "chat.move", "room": room})
+
+
+async def connection_close(channel_name: str, *, code: int, reason: str) -> None:
+    """Tell one connection to say `reason` to its player and close (a takeover, a ban)."""
+    try:
+        await get_channel_layer().send(channel_name, {"type": "connection.close", "code": code, "reason": reason})
+    except ChannelFull:
+        pass  # nobody reads that channel any more (its web process died): there is no one to tell
 
 
 async def group_join(group: str, channel_name: str) -> None:

@@ -103,6 +103,9 @@ CHANNEL_LAYERS = {
             "prefix": "asgi",
             "capacity": 1000,
             "expiry": 30,
+            # Connections renew their groups every HEARTBEAT_SECONDS, so a web process that dies
+            # leaves its channels in groups for minutes, not the default day.
+            "group_expiry": 300,
         },
     }
 }

@@ -170,3 +170,29 @@ async def test_no_ghost_members_after_abrupt_disconnects(game_server):
     assert await channels.channel_of(ghost.pk) is None
     assert a_name not in await get_async_redis().zrange("mud:online", 0, -1)
     a.ws.transport.abort()
+
+
+async def test_moving_to_a_room_channel_and_back(game_server):
+    from chat.services import chat_move
+
+    (a, a_name), (b, b_name), (c, _c) = [await _chatter(game_server) for _ in range(3)]
+    ids = [(await Character.objects.aget(name=n)).pk for n in (a_name, b_name)]
+    for character_id in ids:
+        await chat_move(character_id=character_id, room="room-test")
+    entered = await b.until(lambda f: f["channel"] == "room-test", kind="chat_presence")
+    assert entered["capacity"] == 10
+    await a.until(lambda f: f["channel"] == "room-test" and f["members"] == 2, kind="chat_presence")
+    await _say(a, "only the room hears this")
+    assert (await b.until(lambda f: f["channel"] == "room-test", kind="chat"))["text"] == "only the room hears this"
+    await _say(c, "global")
+    assert (await c.until(lambda f: f["text"] == "global", kind="chat"))["channel"].startswith("global-")
+    with pytest.raises(TimeoutError):  # the room does not hear the global channel
+        await b.until(lambda f: f["text"] == "global", kind="chat", timeout=0.5)
+    for character_id in ids:
+        await chat_move(character_id=character_id, room=None)
+    back = await a.until(lambda f: f["channel"].startswith("global-"), kind="chat_presence")
+    assert back["joined"] == a_name
+    await b.until(lambda f: f["channel"].startswith("global-"), kind="chat_presence")
+    assert not await get_async_redis().exists(channels.MEMBERS_PREFIX + "room-test")  # emptied, removed
+    for client in (a, b, c):
+        await client.close()

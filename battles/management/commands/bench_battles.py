@@ -16,47 +16,18 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from accounts.character_state import DIRTY_KEY, INT_FIELDS, ROWS_WRITTEN_KEY, character_states_flush, state_key
-from accounts.models import Character, User
+from accounts.models import Character
 from battles import services
-from battles.rules import stats_for_level
+from mudserver.benchmarks import bench_characters, cpu_seconds, percentile, thirds
 from mudserver.redis_client import get_redis
 
-PREFIX = "bench"
-LEVEL = 30  # strong enough never to die in dungeon 1, so every chain runs the whole time
 WARMUP = 5
-
-
-def _percentile(values: list[int], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
-
-
-def _thirds(values: list[int]) -> list[list[int]]:
-    size = max(1, len(values) // 3)
-    return [values[:size], values[size : 2 * size], values[2 * size :]]
-
-
-def _cpu_seconds(pgid: int) -> float:
-    """User + system CPU of every process in a process group."""
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 class Command(BaseCommand):
@@ -71,7 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, battles, seconds, workers, concurrency, json: bool, **options):
         self._purge()
-        ids = self._characters(battles)
+        ids = [character.pk for character in bench_characters(battles)]
         self._start_battles(ids)
         r = get_redis()
         r.delete(services.LAG_SAMPLES_KEY, services.CYCLES_KEY, ROWS_WRITTEN_KEY)
@@ -100,22 +71,6 @@ class Command(BaseCommand):
             for queue in ("battles", "celery"):
                 connection.default_channel.queue_purge(queue)
 
-    def _characters(self, count: int) -> list[int]:
-        """The bench characters bench1..benchN, created once (and left for the next run)."""
-        names = [f"{PREFIX}{i}" for i in range(1, count + 1)]
-        existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
-        missing = [name for name in names if name not in existing]
-        if missing:
-            password = make_password("bench123")
-            for start in tqdm(range(0, len(missing), 2000), desc="creating bench characters", unit="k"):
-                chunk = missing[start : start + 2000]
-                users = User.objects.bulk_create([User(username=name, password=password) for name in chunk])
-                if not users or users[0].pk is None:  # backends that do not return ids
-                    users = list(User.objects.filter(username__in=chunk))
-                stats = stats_for_level(LEVEL, 1)
-                Character.objects.bulk_create([Character(user=user, name=user.username, level=LEVEL, exp=90_160, weapon_level=1, **stats) for user in users])
-        return list(Character.objects.filter(name__in=names).values_list("pk", flat=True))
-
     def _start_battles(self, ids: list[int]) -> None:
         r = get_redis()
         rows = Character.objects.filter(pk__in=ids).values("pk", *INT_FIELDS)
@@ -141,7 +96,7 @@ class Command(BaseCommand):
         time.sleep(WARMUP)
         r.delete(services.LAG_SAMPLES_KEY)
         cycles0, rows0 = int(r.get(services.CYCLES_KEY) or 0), int(r.get(ROWS_WRITTEN_KEY) or 0)
-        cpu0 = {p.pid: _cpu_seconds(p.pid) for p in processes}
+        cpu0 = {p.pid: cpu_seconds(p.pid) for p in processes}
         started = time.monotonic()
         backlog = []
         for _second in tqdm(range(seconds), desc="measuring", unit="s"):
@@ -150,13 +105,13 @@ class Command(BaseCommand):
         wall = time.monotonic() - started
         lags = [int(x) for x in r.lrange(services.LAG_SAMPLES_KEY, 0, -1)]
         cycles = int(r.get(services.CYCLES_KEY) or 0) - cycles0
-        cpu = {p.pid: _cpu_seconds(p.pid) - cpu0[p.pid] for p in processes}
+        cpu = {p.pid: cpu_seconds(p.pid) - cpu0[p.pid] for p in processes}
         return {
             "cycles_per_second": round(cycles / wall),
-            "lag_ms": {q: _percentile(lags, q) for q in (50, 95, 99)} | {"max": max(lags, default=None)},
+            "lag_ms": {q: percentile(lags, q) for q in (50, 95, 99)} | {"max": max(lags, default=None)},
             "lag_samples": len(lags),
             # A growing backlog shows as a later third well above the first.
-            "backlog_thirds": [round(statistics.fmean(part)) if part else None for part in _thirds(backlog)],
+            "backlog_thirds": [round(statistics.fmean(part)) if part else None for part in thirds(backlog)],
             "backlog_max": max(backlog, default=0),
             "beat_cpu_percent": round(100 * cpu[processes[0].pid] / wall, 1),
             "worker_cpu_percent": round(100 * sum(cpu[p.pid] for p in processes[1:]) / wall, 1),
