@@ -67,3 +67,33 @@ def test_markup_is_coloured_and_typed_html_stays_text(page):
     assert page.locator("#output b").count() == 0
     assert "<b>bold</b>|r" in page.locator("#output").inner_text()
     assert page.locator("#output span.c-y").count() > 0  # the title screen's [IN]/[UP]
+
+
+def test_chat_pane_shows_channel_members_messages_and_whispers(page, game_server):
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.client import connected
+
+    page.wait_for_function("() => window.mud.state().scene === 'front'")
+    name = unique("webchat")
+    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"), (name, "front")):
+        _type(page, line, scene)
+    page.wait_for_function("() => document.querySelector('#chat-channel').textContent.startsWith('global-')")
+    assert "/10" in page.locator("#chat-count").inner_text()
+    page.locator("#chat-input").fill("<b>hello</b> |r")
+    page.locator("#chat-input").press("Enter")
+    page.wait_for_function("() => document.querySelector('#chat-log').innerText.includes('<b>hello</b> |r')")
+    assert page.locator("#chat-log b").count() == 0
+
+    async def whisper():
+        other = await connected(game_server)
+        await other.sign_up()
+        await other.send({"type": "chat", "text": f"/w {name} psst"})
+        await other.next("chat")
+        await other.close()
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API owns this thread's event loop
+        pool.submit(asyncio.run, whisper()).result(timeout=30)
+    page.wait_for_function("() => document.querySelector('#chat-log .whisper') !== null")
+    assert "psst" in page.locator("#chat-log .whisper").inner_text()
