@@ -1,54 +1,108 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from datetime import timedelta
 
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Character, User
-from chat.services import chat_mute, chat_mute_for
+from accounts import gm
+from accounts.models import AuditEntry, Character, User
+from mudserver.admin_tools import LargeTableAdmin
+
+
+class LevelBandFilter(admin.SimpleListFilter):
+    """Level bands of ten (a range on the indexed column; a DISTINCT over millions of rows is not)."""
+
+    title = _("level")
+    parameter_name = "band"
+
+    def lookups(self, request, model_admin):
+        return [(str(low), f"{low}-{low + 9}") for low in range(0, 100, 10)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        low = int(self.value())
+        return queryset.filter(level__gte=low, level__lte=low + 9)
+
+
+class GmActionForm(ActionForm):
+    value = forms.IntegerField(label=_("amount / level / minutes"), required=False)
+
+
+def _gm_action(name: str, label, service, needs_value: str | None = None):
+    def action(modeladmin, request, queryset):
+        value = request.POST.get("value")
+        if needs_value and not (value or "").lstrip("-").isdigit():
+            modeladmin.message_user(request, _("Type the %(what)s in the box first.") % {"what": needs_value}, messages.ERROR)
+            return
+        for character in queryset.select_related("user"):
+            service(request.user, character, int(value) if needs_value else None)
+        modeladmin.message_user(request, _("Done for %(count)d player(s); see the audit log.") % {"count": queryset.count()})
+
+    action.__name__ = name
+    action.short_description = label
+    return action
+
+
+@admin.register(Character)
+class CharacterAdmin(LargeTableAdmin):
+    list_display = ("name", "level", "exp", "hp", "max_hp", "weapon_level", "kills", "user")
+    search_fields = ("^name",)  # a prefix: LIKE 'abc%' uses the unique index
+    list_filter = (LevelBandFilter,)
+    sortable_by = ("name", "level")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    action_form = GmActionForm
+    actions = [
+        _gm_action("heal", _("Heal (full HP and MP)"), lambda actor, c, v: gm.gm_heal(actor=actor, character=c)),
+        _gm_action("grant_exp", _("Grant exp (amount)"),
+                   lambda actor, c, v: gm.gm_exp_grant(actor=actor, character=c, amount=v), _("amount")),
+        _gm_action("set_weapon", _("Set weapon level (level)"),
+                   lambda actor, c, v: gm.gm_weapon_set(actor=actor, character=c, weapon_level=max(1, v)), _("level")),
+        _gm_action("reset", _("Reset to level 1"), lambda actor, c, v: gm.gm_character_reset(actor=actor, character=c)),
+        _gm_action("mute", _("Mute chat (minutes)"),
+                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=timezone.now() + timedelta(minutes=v)),
+                   _("minutes")),
+        _gm_action("unmute", _("Lift the chat mute"), lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None)),
+        _gm_action("kick", _("Kick (disconnect now)"), lambda actor, c, v: gm.gm_kick(actor=actor, character=c)),
+        _gm_action("ban", _("Ban the account (and sign out now)"), lambda actor, c, v: gm.gm_ban(actor=actor, character=c)),
+        _gm_action("unban", _("Lift the ban"), lambda actor, c, v: gm.gm_unban(actor=actor, character=c)),
+    ]  # fmt: skip
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
     list_display = ("username", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_staff", "is_active")
-    search_fields = ("username",)
-    ordering = ("id",)
+    list_filter = ("is_staff",)
+    search_fields = ("^username",)
+    sortable_by = ("username",)
+    ordering = ("-id",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Chat", {"fields": ("chat_muted_until",)}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Chat"), {"fields": ("chat_muted_until",)}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if "chat_muted_until" in form.changed_data and hasattr(obj, "character"):
-            chat_mute(character_id=obj.character.pk, until=obj.chat_muted_until)
+            gm.gm_mute(actor=request.user, character=obj.character, until=obj.chat_muted_until)
 
 
-def _mute_action(minutes: int, label: str):
-    def mute(modeladmin, request, queryset):
-        for character_id in queryset.values_list("pk", flat=True):
-            chat_mute_for(character_id=character_id, minutes=minutes)
-        modeladmin.message_user(request, _("Muted %(count)d player(s).") % {"count": queryset.count()})
+@admin.register(AuditEntry)
+class AuditEntryAdmin(LargeTableAdmin):
+    list_display = ("created_at", "actor_name", "action", "target_name", "before", "after")
+    list_filter = ("action",)
+    search_fields = ("^target_name", "^actor_name")
+    raw_id_fields = ("actor", "character")
 
-    mute.__name__ = f"mute_{minutes}"
-    mute.short_description = label
-    return mute
+    def has_add_permission(self, request):
+        return False
 
-
-@admin.action(description=_("Lift the chat mute"))
-def unmute(modeladmin, request, queryset):
-    for character_id in queryset.values_list("pk", flat=True):
-        chat_mute(character_id=character_id, until=None)
-
-
-@admin.register(Character)
-class CharacterAdmin(admin.ModelAdmin):
-    list_display = ("name", "level", "exp", "hp", "max_hp", "weapon_level", "user")
-    search_fields = ("name",)
-    raw_id_fields = ("user",)
-    list_select_related = ("user",)
-    actions = [_mute_action(10, _("Mute chat for 10 minutes")), _mute_action(60, _("Mute chat for an hour")),
-               _mute_action(24 * 60, _("Mute chat for a day")), unmute]  # fmt: skip
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -18,7 +18,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     # Stored lower-cased, which makes uniqueness case-insensitive on every database.
     username = models.CharField(_("username"), max_length=16, unique=True)
-    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_staff = models.BooleanField(_("staff status"), default=False, db_index=True)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     chat_muted_until = models.DateTimeField(_("chat muted until"), null=True, blank=True)
@@ -56,3 +56,23 @@ class Character(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class AuditEntry(models.Model):
+    """A game master's action on a player: who, what, when, and the state before and after."""
+
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor_name = models.CharField(_("game master"), max_length=16)
+    action = models.CharField(_("action"), max_length=32, db_index=True)
+    character = models.ForeignKey(Character, on_delete=models.SET_NULL, null=True, related_name="+")
+    target_name = models.CharField(_("player"), max_length=16, db_index=True)
+    before = models.JSONField(_("before"), default=dict)
+    after = models.JSONField(_("after"), default=dict)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_name}"

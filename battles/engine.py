@@ -146,6 +146,8 @@ CHARACTER_FIELDS = ("level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "d
 def advance(fight: Fight, until: int, content: Content) -> list[Event]:
     """Play the fight's timeline up to battle time `until`; return the events, in order."""
     fight.events = []
+    if fight.monster not in content.monsters:  # a game master replaced the content meanwhile
+        _spawn(fight, fight.t, content)
     while fight.phase == "fighting":
         skill_at = fight.next_skill if fight.mode == "auto" else until + 1
         at = min(fight.next_exchange, skill_at)

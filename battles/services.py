@@ -20,7 +20,9 @@ from django.conf import settings
 from accounts.character_state import DIRTY_KEY, State, character_states_flush, state_decode, state_key
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
+from mudserver.benchmarks import percentile
 from mudserver.redis_client import get_redis
+from mudserver.scene_store import player_key
 
 DUE_KEY = "mud:bt:due"
 SKILL_COOLDOWN_MS = 1500
@@ -33,10 +35,6 @@ RETRIES = 8
 
 def battle_key(character_id: int) -> str:
     return f"mud:bt:{character_id}"
-
-
-def player_key(character_id: int) -> str:
-    return f"mud:pl:{character_id}"
 
 
 def now_ms() -> int:
@@ -475,3 +473,28 @@ def battle_metrics_record(report: CycleReport) -> None:
     pipe.lpush(LAG_SAMPLES_KEY, *report.lags_ms)
     pipe.ltrim(LAG_SAMPLES_KEY, 0, 49_999)
     pipe.execute()
+
+
+def battles_overview(*, limit: int) -> dict:
+    """For game masters: how many battles are scheduled, the next ones due, and recent cycle lag."""
+    r = get_redis()
+    due = r.zrange(DUE_KEY, 0, limit - 1, withscores=True)
+    pipe = r.pipeline(transaction=False)
+    for character_id, _score in due:
+        pipe.hmget(battle_key(int(character_id)), "mode", "phase", "dungeon", "t", "offline_at")
+        pipe.hget(player_key(int(character_id)), "name")
+    replies = pipe.execute()
+    now = now_ms()
+    rows = []
+    for i, (character_id, score) in enumerate(due):
+        (mode, phase, dungeon, t, offline_at), name = replies[2 * i], replies[2 * i + 1]
+        rows.append({"character_id": int(character_id), "name": name or "?", "mode": mode, "phase": phase,
+                     "dungeon": dungeon, "seconds": int(t or 0) // 1000, "online": offline_at == "-1",
+                     "due_in_ms": int(score) - now})  # fmt: skip
+    lags = [int(x) for x in r.lrange(LAG_SAMPLES_KEY, 0, 9_999)]
+    return {
+        "scheduled": r.zcard(DUE_KEY),
+        "rows": rows,
+        "lag": {q: percentile(lags, q) for q in (50, 95, 99)} if lags else None,
+        "cycles": int(r.get(CYCLES_KEY) or 0),
+    }

@@ -1,13 +1,13 @@
 from django.contrib import admin
 
 from chat.models import ChatMessage
+from mudserver.admin_tools import LargeTableAdmin
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(LargeTableAdmin):
     list_display = ("created_at", "channel", "sender_name", "recipient_name", "text")
     list_filter = ("channel",)
-    search_fields = ("sender_name__startswith", "recipient_name__startswith", "text")
+    search_fields = ("^sender_name", "^recipient_name", "text")
     raw_id_fields = ("sender",)
     date_hierarchy = "created_at"
-    show_full_result_count = False

@@ -264,4 +264,6 @@ class GameConsumer(AsyncWebsocketConsumer):
 
 CLOSE_REASONS = {
     "signed_in_elsewhere": lambda: _("This account has just signed in from another place; this connection is closed."),
+    "kicked": lambda: _("A game master has disconnected you."),
+    "banned": lambda: _("A game master has banned this account."),
 }

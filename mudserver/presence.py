@@ -72,6 +72,12 @@ async def presence_claim(*, user_id: int, channel: str, session: str, character_
     return None
 
 
+async def presence_owner(user_id: int) -> Owner | None:
+    """The connection that owns an account now, if any."""
+    channel, session = await get_async_redis().hmget(_conn_key(user_id), "channel", "session")
+    return Owner(channel=channel, session=session or "") if channel else None
+
+
 async def presence_release(*, user_id: int, channel: str) -> bool:
     keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY)
     return bool(await get_async_redis().eval(_RELEASE, 4, *keys, channel))
@@ -92,3 +98,15 @@ async def online_count() -> int:
 
 async def online_names(*, page: int, size: int) -> list[str]:
     return await get_async_redis().zrange(ONLINE_KEY, "-", "+", bylex=True, offset=(page - 1) * size, num=size)
+
+
+async def online_players(*, limit: int) -> list[dict]:
+    """Online players (alphabetical, at most `limit`) with the scene each is in."""
+    r = get_async_redis()
+    names = await r.zrange(ONLINE_KEY, "-", "+", bylex=True, offset=0, num=limit)
+    ids = await r.hmget(IDS_KEY, names) if names else []
+    pipe = r.pipeline(transaction=False)
+    for character_id in ids:
+        pipe.hget(f"mud:pl:{character_id}", "scene")
+    scenes = await pipe.execute()
+    return [{"name": n, "character_id": c, "scene": s or "front"} for n, c, s in zip(names, ids, scenes, strict=True)]

@@ -4,23 +4,23 @@ reload resumes where the player was (invariant 2)."""
 from mudserver.redis_client import get_async_redis
 
 
-def _key(character_id: int) -> str:
+def player_key(character_id: int) -> str:
     return f"mud:pl:{character_id}"
 
 
 async def scene_load(character_id: int) -> dict[str, str]:
-    return await get_async_redis().hgetall(_key(character_id))
+    return await get_async_redis().hgetall(player_key(character_id))
 
 
 
 async def scene_save(character_id: int, stored: dict[str, str]) -> None:
-    await get_async_redis().hset(_key(character_id), mapping=stored)
+    await get_async_redis().hset(player_key(character_id), mapping=stored)
 
 
 async def player_meta_save(character_id: int, *, name: str, lang: str) -> None:
     """What workers need to talk to the player: the name for the status bar, the language."""
-    await get_async_redis().hset(_key(character_id), mapping={"name": name, "lang": lang})
+    await get_async_redis().hset(player_key(character_id), mapping={"name": name, "lang": lang})
 
 
 async def scene_forget(character_id: int) -> None:
-    await get_async_redis().delete(_key(character_id))
+    await get_async_redis().delete(player_key(character_id))

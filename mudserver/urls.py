@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import path
 
-from mudserver import views
+from mudserver import admin_tools, views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("admin/live/online/", admin.site.admin_view(admin_tools.online_view), name="mud-online"),
+    path("admin/live/battles/", admin.site.admin_view(admin_tools.battles_view), name="mud-battles"),
     path("admin/", admin.site.urls),
 ]

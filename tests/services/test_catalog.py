@@ -28,3 +28,13 @@ def test_an_edit_is_seen_without_a_restart(monkeypatch):
     finally:
         squirrel.exp = 10
         squirrel.save()
+
+
+def test_content_reset_restores_the_shipped_content(capsys):
+    from django.core.management import call_command
+
+    MonsterTemplate.objects.filter(dungeon=1, kind=0).update(name_en="Edited")
+    call_command("load_game_data", reset=True)
+    assert "dungeons loaded: 5" in capsys.readouterr().out
+    assert MonsterTemplate.objects.get(dungeon=1, kind=0).name_en == "Squirrel"
+    assert MonsterTemplate.objects.count() == 15

@@ -16,6 +16,9 @@
   var NO_RECONNECT = {
     4001: '연결이 끊겼습니다: 다른 곳에서 로그인했습니다. 다시 연결하려면 새로고침하세요. / ' +
           'Disconnected: signed in elsewhere. Reload to reconnect.',
+    4002: '운영자에 의해 연결이 끊겼습니다. 다시 연결하려면 새로고침하세요. / ' +
+          'A game master disconnected you. Reload to reconnect.',
+    4003: '운영자에 의해 계정이 정지되었습니다. / This account has been banned by a game master.',
     4008: '연결이 끊겼습니다: 잘못된 메시지가 너무 많습니다. 다시 연결하려면 새로고침하세요. / ' +
           'Disconnected: too many bad messages. Reload to reconnect.'
   };

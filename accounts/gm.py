@@ -1,0 +1,150 @@
+"""Game masters' actions on players (from the admin). Each one changes the live state (the Redis
+hot state when the character has one, else the database), tells a connected player at once through
+the push module, and writes an audit entry with the state before and after."""
+
+from datetime import datetime
+
+from asgiref.sync import async_to_sync
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.character_state import (
+    INT_FIELDS,
+    character_state_get,
+    character_state_mutate,
+    character_states_flush,
+    character_status,
+)
+from accounts.models import AuditEntry, Character, User
+from battles.rules import attack_for, level_for_exp, stats_for_level
+from chat.services import chat_mute
+from mudserver import push
+from mudserver.markup import yellow
+from mudserver.presence import presence_owner
+from mudserver.redis_client import get_redis
+from mudserver.scene_store import player_key
+from mudserver.sessions import session_user_detach_by_key
+
+CLOSE_KICKED = 4002
+CLOSE_BANNED = 4003
+
+
+def _snapshot(character: Character) -> dict:
+    hot = async_to_sync(character_state_get)(character.pk)
+    return dict(hot) if hot else {field: getattr(character, field) for field in INT_FIELDS}
+
+
+def _change(character: Character, change) -> tuple[dict, dict]:
+    """Apply `change(state) -> changes` to the live state; return (before, after)."""
+    before = _snapshot(character)
+
+    def mutate(state):
+        return change(state), None
+
+    try:
+        async_to_sync(character_state_mutate)(character.pk, mutate)
+    except LookupError:  # not in Redis: the database row is the state
+        Character.objects.filter(pk=character.pk).update(**change(before))
+    after = _snapshot(Character.objects.get(pk=character.pk))
+    return before, after
+
+
+def _audit(actor: User, action: str, character: Character, before: dict, after: dict) -> AuditEntry:
+    return AuditEntry.objects.create(actor=actor, actor_name=actor.get_username(), action=action, character=character,
+                                     target_name=character.name, before=before, after=after)  # fmt: skip
+
+
+def _tell(character: Character, message, after: dict | None = None) -> None:
+    """Show a connected player a game master's notice (and the new status bar)."""
+    lang = get_redis().hget(player_key(character.pk), "lang") or "ko"
+    scene = get_redis().hget(player_key(character.pk), "scene") or "front"
+    with translation.override(lang):
+        frames = [{"type": "output", "scene": scene, "text": yellow(str(message())), "input": "text"}]
+    if after is not None:
+        frames.append({"type": "status", "character": character_status(character.name, after)})
+    push.players_frames_send_sync({character.pk: frames})
+
+
+@transaction.atomic
+def gm_heal(*, actor: User, character: Character) -> AuditEntry:
+    before, after = _change(character, lambda s: {"hp": s["max_hp"], "mp": s["max_mp"]})
+    _tell(character, lambda: _("A game master restored your HP and MP."), after)
+    return _audit(actor, "heal", character, before, after)
+
+
+@transaction.atomic
+def gm_exp_grant(*, actor: User, character: Character, amount: int) -> AuditEntry:
+    def grant(s):
+        exp = max(0, s["exp"] + amount)
+        level = max(s["level"], level_for_exp(exp))
+        changes = {"exp": exp}
+        if level != s["level"]:
+            changes.update(level=level, **stats_for_level(level, s["weapon_level"]))
+        return changes
+
+    before, after = _change(character, grant)
+    _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": amount}, after)
+    return _audit(actor, "grant_exp", character, before, after)
+
+
+@transaction.atomic
+def gm_weapon_set(*, actor: User, character: Character, weapon_level: int) -> AuditEntry:
+    before, after = _change(character, lambda s: {"weapon_level": weapon_level, "attack": attack_for(s["level"], weapon_level)})
+    _tell(character, lambda: _("A game master set your weapon level to %(level)d.") % {"level": weapon_level}, after)
+    return _audit(actor, "set_weapon", character, before, after)
+
+
+@transaction.atomic
+def gm_character_reset(*, actor: User, character: Character) -> AuditEntry:
+    fresh = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "attack": 10, "defense": 10,
+             "kills": 0, "deaths": 0}  # fmt: skip
+    before, after = _change(character, lambda s: fresh)
+    _tell(character, lambda: _("A game master reset your character to level 1."), after)
+    return _audit(actor, "reset", character, before, after)
+
+
+@transaction.atomic
+def gm_mute(*, actor: User, character: Character, until: datetime | None) -> AuditEntry:
+    before = {"chat_muted_until": _iso(character.user.chat_muted_until)}
+    chat_mute(character_id=character.pk, until=until)
+    if until is None:
+        _tell(character, lambda: _("A game master lifted your chat mute."))
+    else:
+        _tell(character, lambda: _("A game master muted your chat until %(until)s.") % {"until": f"{until:%Y-%m-%d %H:%M}"})
+    return _audit(actor, "mute", character, before, {"chat_muted_until": _iso(until)})
+
+
+@transaction.atomic
+def gm_ban(*, actor: User, character: Character) -> AuditEntry:
+    """Deactivate the account and sign the player out at once."""
+    User.objects.filter(pk=character.user_id).update(is_active=False)
+    character_states_flush([character.pk])
+    _close(character, code=CLOSE_BANNED, reason="banned")
+    return _audit(actor, "ban", character, {"is_active": True}, {"is_active": False})
+
+
+@transaction.atomic
+def gm_unban(*, actor: User, character: Character) -> AuditEntry:
+    User.objects.filter(pk=character.user_id).update(is_active=True)
+    return _audit(actor, "unban", character, {"is_active": False}, {"is_active": True})
+
+
+@transaction.atomic
+def gm_kick(*, actor: User, character: Character) -> AuditEntry:
+    online = _close(character, code=CLOSE_KICKED, reason="kicked")
+    return _audit(actor, "kick", character, {"online": online}, {"online": False})
+
+
+def _close(character: Character, *, code: int, reason: str) -> bool:
+    owner = async_to_sync(presence_owner)(character.user_id)
+    if owner is None:
+        return False
+    async_to_sync(push.connection_close)(owner.channel, code=code, reason=reason)
+    if code == CLOSE_BANNED and owner.session:
+        session_user_detach_by_key(owner.session)
+    return True
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
