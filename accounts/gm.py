@@ -17,7 +17,7 @@ from accounts.character_state import (
     character_status,
 )
 from accounts.models import AuditEntry, Character, User
-from battles.rules import attack_for, level_for_exp, stats_for_level
+from battles.rules import attack_for, exp_gain, stats_for_level
 from chat.services import chat_mute
 from mudserver import push
 from mudserver.markup import yellow
@@ -75,15 +75,7 @@ def gm_heal(*, actor: User, character: Character) -> AuditEntry:
 
 @transaction.atomic
 def gm_exp_grant(*, actor: User, character: Character, amount: int) -> AuditEntry:
-    def grant(s):
-        exp = max(0, s["exp"] + amount)
-        level = max(s["level"], level_for_exp(exp))
-        changes = {"exp": exp}
-        if level != s["level"]:
-            changes.update(level=level, **stats_for_level(level, s["weapon_level"]))
-        return changes
-
-    before, after = _change(character, grant)
+    before, after = _change(character, lambda s: exp_gain(s, amount))
     _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": amount}, after)
     return _audit(actor, "grant_exp", character, before, after)
 

@@ -45,3 +45,14 @@ def stats_for_level(level: int, weapon_level: int) -> dict[str, int]:
 
 def attack_for(level: int, weapon_level: int) -> int:
     return BASE_STAT + level + weapon_level
+
+
+def exp_gain(state: dict[str, int], amount: int) -> dict[str, int]:
+    """The changes of gaining (or losing) `amount` exp: levels go up as far as the exp allows and
+    never down; a level-up refills hp and mp and keeps the weapon's bonus."""
+    exp = max(0, state["exp"] + amount)
+    level = max(state["level"], level_for_exp(exp))
+    changes = {"exp": exp}
+    if level != state["level"]:
+        changes.update(level=level, **stats_for_level(level, state["weapon_level"]))
+    return changes

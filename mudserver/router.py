@@ -225,11 +225,10 @@ async def _dispatch(ctx: Context, scene: Scene, line: str) -> Reply:
     if not stripped and scene.fallback is None:
         return Reply(await scene.enter(ctx))
     word, _sep, args = stripped.partition(" ")
-    if scene.globals and word:
-        command = _find(GLOBAL_COMMANDS, word)
-        if command is not None:
-            return await command.handler(ctx, args.strip())
+    # A scene's own command comes first (the arena's `status` is its table, not the character's).
     command = scene.find(word) or _find([HELP_COMMAND], word)
+    if command is None and scene.globals and word:
+        command = _find(GLOBAL_COMMANDS, word)
     if command is not None:
         return await command.handler(ctx, args.strip())
     if scene.fallback is not None:

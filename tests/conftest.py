@@ -103,6 +103,14 @@ def game_server(process_env, log_dir):
     _stop(process)
 
 
+@pytest.fixture(scope="session")
+def game_server_2(process_env, log_dir):
+    """A second daphne on the same database and Redis: players split over two web processes."""
+    process, port = daphne_start(process_env, log_dir, name="web2")
+    yield f"http://127.0.0.1:{port}"
+    _stop(process)
+
+
 class Worker:
     """A real Celery worker (with its embedded beat) in a process group of its own, so that a test
     can kill it outright, as a crash would, and start another."""

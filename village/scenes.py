@@ -216,11 +216,6 @@ async def dice_game(ctx: Context, args: str) -> Reply:
 register_npc(Npc.DICE, ("dice", "roll", "주사위", "제비뽑기"), dice_game)
 
 
-# --- 샤크스 경: the arena keeper (the arena itself is built later)
+# --- 샤크스 경: the arena keeper
 
-
-async def arena_enter(ctx: Context, args: str) -> Reply:
-    return Reply(yellow(_("Sir Shax: The Trial Grounds are being prepared. Come back soon, warrior!")))
-
-
-register_npc(Npc.ARENA, ("pvp", "p", "시련의장", "시"), arena_enter)
+register_npc(Npc.ARENA, ("pvp", "p", "시련의장", "시"), goto("arena_lobby"))

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "village",
     "battles",
     "chat",
+    "arena",
 ]
 
 MIDDLEWARE = [

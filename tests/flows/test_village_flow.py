@@ -36,6 +36,7 @@ PATHS = {
     "enhance": ["v", "3"],
     "gamble": ["v", "4"],
     "arena_npc": ["v", "5"],
+    "arena_lobby": ["v", "5", "2"],
 }
 
 ALIASES = [
@@ -52,7 +53,9 @@ ALIASES = [
     ("heal", "2", "heal"), ("heal", "HEAL", "heal"), ("heal", "치료", "heal"),
     ("enhance", "2", "enhance"), ("enhance", "enhance", "enhance"), ("enhance", "강화", "enhance"),
     ("gamble", "2", "gamble"), ("gamble", "dice", "gamble"), ("gamble", "주사위", "gamble"),
-    ("arena_npc", "2", "arena_npc"), ("arena_npc", "P", "arena_npc"), ("arena_npc", "시련의장", "arena_npc"),
+    ("arena_npc", "2", "arena_lobby"), ("arena_npc", "P", "arena_lobby"), ("arena_npc", "시련의장", "arena_lobby"),
+    ("arena_lobby", "R", "village"), ("arena_lobby", "돌아가기", "village"), ("arena_lobby", "re", "arena_lobby"),
+    ("arena_lobby", "새로고침", "arena_lobby"), ("arena_lobby", "rank", "arena_lobby"),
     ("heal", "g home", "front"), ("gamble", "G HOME", "front"), ("story", "ㅎ home", "front"),
     ("enhance", "g help", "enhance"), ("village", "who", "village"), ("heal", "status", "heal"),
     ("heal", "상태", "heal"), ("village", "접속자", "village"),

@@ -1,0 +1,182 @@
+"""The Trial Grounds (시련의 장): the lobby, a room waiting for six, and the match (GAME.md §6)."""
+
+from channels.db import database_sync_to_async
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Character
+from arena import rooms, services
+from mudserver.markup import escape, red, rule, yellow
+from mudserver.router import Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
+
+MAX_NAME = 20
+
+
+async def lobby_enter(ctx: Context) -> str:
+    lines = [rule(), yellow(_("Sir Shax: Welcome to the Trial Grounds, where three fight three!")),
+             yellow(_(" Players  Watching  State      Room"))]  # fmt: skip
+    listed = await rooms.room_list()
+    for room in listed:
+        state = _("fighting") if room["state"] != "waiting" else _("waiting")
+        lines.append(f" [{room['players']}/6]   [{room['spectators']}/4]     {state:<9}  {escape(room['name'])}")
+    if not listed:
+        lines.append(_("No room yet."))
+    lines += [_("[C]reate <name>, [J]oin <name>, [RE]fresh, [RANK], [R]eturn to the village."), rule()]
+    return "\n".join(lines)
+
+
+def _room_name(args: str) -> str | None:
+    name = args.strip()
+    return name if 1 <= len(name) <= MAX_NAME and name.isprintable() else None
+
+
+def _enter_room(create: bool):
+    async def enter(ctx: Context, args: str) -> Reply:
+        name = _room_name(args)
+        if name is None:
+            return Reply(red(_("Give the room a name of 1 to %(max)d characters.") % {"max": MAX_NAME}))
+        joined = await services.room_enter(character_id=ctx.character_id, name=ctx.name, room_name=name, create=create)
+        match joined.outcome:
+            case "exists":
+                return Reply(red(_("A room called '%(name)s' already exists.") % {"name": escape(name)}))
+            case "missing":
+                return Reply(red(_("There is no room called '%(name)s'.") % {"name": escape(name)}))
+            case "full":
+                return Reply(red(_("The room is full (6 players and 4 spectators).")))
+            case "already":
+                return Reply(red(_("You are already in a room.")))
+            case "spectator":
+                scene = "arena_room" if joined.state in ("waiting", "countdown") else "arena_match"
+                return Reply(yellow(_("You watch '%(name)s' as a spectator.") % {"name": escape(name)}), goto=scene)
+        return Reply(yellow(_("You enter '%(name)s' (%(count)d/6).") % {"name": escape(name), "count": joined.players}),
+                     goto="arena_room")  # fmt: skip
+
+    return enter
+
+
+async def lobby_refresh(ctx: Context, args: str) -> Reply:
+    return Reply(await lobby_enter(ctx))
+
+
+@database_sync_to_async
+def _top_ten() -> list[tuple[str, int, int, int]]:
+    return list(Character.objects.order_by("-arena_rating", "name").values_list("name", "arena_rating", "arena_wins",
+                                                                                  "arena_losses")[:10])  # fmt: skip
+
+
+async def lobby_rank(ctx: Context, args: str) -> Reply:
+    lines = [yellow(_("Trial Grounds ranking"))]
+    for place, (name, rating, wins, losses) in enumerate(await _top_ten(), start=1):
+        lines.append(_("%(place)2d. %(name)s  %(rating)d  (%(wins)d wins, %(losses)d losses)") % {
+            "place": place, "name": escape(name), "rating": rating, "wins": wins, "losses": losses})  # fmt: skip
+    return Reply("\n".join(lines))
+
+
+register(Scene(
+    name="arena_lobby",
+    enter=lobby_enter,
+    commands=[
+        Command(("create", "c", "생성", "생"), _enter_room(True), gettext_lazy("create a room: create <name>")),
+        Command(("join", "j", "입장", "입"), _enter_room(False), gettext_lazy("join a room: join <name>")),
+        Command(("refresh", "re", "새로고침", "새"), lobby_refresh, gettext_lazy("list the rooms again")),
+        Command(("rank", "랭킹", "순위"), lobby_rank, gettext_lazy("the ten best ratings")),
+        Command(("return", "r", "돌아가기", "돌"), goto("village"), gettext_lazy("back to the village")),
+    ],
+))  # fmt: skip
+
+
+# --- a room waiting for its six
+
+
+async def room_enter_text(ctx: Context) -> str:
+    found = await rooms.room_of(ctx.character_id)
+    if found is None:
+        return yellow(_("You are not in a room."))
+    room, players, spectators = await rooms.room_get(found[0])
+    names = ", ".join(escape(p["name"]) for p in players)
+    return "\n".join([rule(), yellow(f"{escape(room.get('name', '?'))}  [{len(players)}/6]  [{len(spectators)}/4]"),
+                      _("Fighters: %(names)s") % {"names": names},
+                      _("The match starts when the sixth fighter joins. [S]tatus, [R]eturn to leave."), rule()])  # fmt: skip
+
+
+async def room_status(ctx: Context, args: str) -> Reply:
+    return Reply(await room_enter_text(ctx))
+
+
+async def room_return(ctx: Context, args: str) -> Reply:
+    outcome = await services.room_exit(character_id=ctx.character_id, name=ctx.name)
+    if outcome == "in_match":
+        return Reply(red(_("The match has started: you cannot leave it now.")), goto="arena_match")
+    return Reply(goto="arena_lobby")
+
+
+register(Scene(
+    name="arena_room",
+    enter=room_enter_text,
+    commands=[
+        Command(("status", "s", "현재인원", "현"), room_status, gettext_lazy("who is in the room")),
+        Command(("return", "r", "돌아가기", "돌"), room_return, gettext_lazy("leave the room")),
+    ],
+))  # fmt: skip
+
+
+# --- the match
+
+
+async def match_enter(ctx: Context) -> str:
+    found = await rooms.room_of(ctx.character_id)
+    if found is None:
+        return yellow(_("The match is over."))
+    return "\n".join([await services.room_status_text(found[0]),
+                      _("'<target> <attack>' attacks (attack: 기본공격/attack or one of your skills); [S]tatus.")])  # fmt: skip
+
+
+async def match_status_command(ctx: Context, args: str) -> Reply:
+    return Reply(await match_enter(ctx))
+
+
+async def match_attack(ctx: Context, line: str) -> Reply:
+    found = await rooms.room_of(ctx.character_id)
+    if found is None:
+        return Reply(yellow(_("The match is over.")), goto="village")
+    parts = line.split(maxsplit=1)
+    if len(parts) != 2:
+        return Reply(red(_("Attack with '<target> <attack>', e.g. 'hero attack'. You typed '%(line)s'.") % {"line": escape(line)}))
+    target, attack = (part.lower() if part.isascii() else part for part in parts)
+    hit = await services.match_hit(rid=found[0], character_id=ctx.character_id, name=ctx.name, target=target, attack=attack)
+    messages = {
+        "spectator": lambda: _("You are watching: spectators cannot attack."),
+        "dead": lambda: _("You have fallen: you cannot attack any more."),
+        "cooldown": lambda: _("You cannot attack yet: %(seconds).1f seconds left.") % {"seconds": hit.wait_ms / 1000},
+        "unknown_attack": lambda: _("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)},
+        "unknown_target": lambda: _("There is no fighter called '%(target)s' here.") % {"target": escape(target)},
+        "own_team": lambda: _("You cannot attack yourself or your own team."),
+        "target_dead": lambda: _("%(target)s has already fallen.") % {"target": escape(target)},
+        "not_fighting": lambda: _("The match is not on."),
+    }
+    if hit.outcome in messages:
+        return Reply(red(messages[hit.outcome]()))
+    return Reply(services.hit_line(ctx.name, target, hit))
+
+
+register(Scene(
+    name="arena_match",
+    enter=match_enter,
+    commands=[Command(("status", "s", "상태창", "상"), match_status_command, gettext_lazy("the match's status table"))],
+    fallback=match_attack,
+))  # fmt: skip
+
+
+@on_arrival
+async def arena_arrival(ctx: Context) -> Arrival | None:
+    """A fighter who comes back during a match is put back into it."""
+    found = await rooms.room_of(ctx.character_id)
+    if found is None or found[1] != "player":
+        return None
+    room, _players, _spectators = await rooms.room_get(found[0])
+    return Arrival(scene="arena_match" if room.get("state") in ("fighting", "ended") else "arena_room")
+
+
+@on_departure
+async def arena_departure(ctx: Context) -> None:
+    await services.room_exit(character_id=ctx.character_id, name=ctx.name)

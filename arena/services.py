@@ -1,0 +1,191 @@
+"""The arena's flow: joining and leaving, the match's start, hits, end and close, told to every
+member of the room in their own language (GAME.md §6). Timers run on Celery (arena.tasks)."""
+
+import random
+
+from asgiref.sync import sync_to_async
+from celery import current_app
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from accounts.character_state import character_state_get, character_state_mutate, character_states_flush
+from arena import rooms
+from battles.catalog import catalog_aget
+from battles.rules import exp_gain
+from chat.services import chat_move
+from mudserver import push
+from mudserver.markup import blue, escape, green, red, rule, yellow
+from mudserver.redis_client import get_async_redis
+from mudserver.scene_store import player_key
+
+ELO_K = 32
+EXP_PER_LOSER_LEVEL = 50
+BASIC_ATTACK = ("기본공격", "attack", 100)
+
+
+async def fighter_of(character_id: int, name: str) -> dict:
+    """A character as it enters the arena: its stats and its attacks (skills cost no MP here)."""
+    state = await character_state_get(character_id)
+    content = (await catalog_aget()).content
+    attacks = [list(BASIC_ATTACK)]
+    for slot in ("skill_1", "skill_2", "skill_3"):
+        skill = content.skills.get(state[slot])
+        if skill is not None and skill.effect == "damage":
+            attacks.append([skill.name_ko, skill.name_en.lower(), skill.multiple])
+    return {"cid": character_id, "name": name, "level": state["level"], "team": "", "hp": state["max_hp"],
+            "max_hp": state["max_hp"], "attack": state["attack"], "defense": state["defense"], "attacks": attacks,
+            "damage": 0, "ready_at": 0}  # fmt: skip
+
+
+async def members(rid: str) -> list[int]:
+    _room, players, spectators = await rooms.room_get(rid)
+    return [p["cid"] for p in players] + spectators
+
+
+async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None, to: list[int] | None = None) -> None:
+    """Tell the room (or `to`) something, each player in their own language; with `scene`, move
+    them there too (their next command is read in that scene)."""
+    ids = [cid for cid in (to if to is not None else await members(rid)) if cid != exclude]
+    if not ids:
+        return
+    r = get_async_redis()
+    pipe = r.pipeline(transaction=False)
+    for cid in ids:
+        pipe.hmget(player_key(cid), "lang", "scene")
+    infos = await pipe.execute()
+    if scene:
+        pipe = r.pipeline(transaction=False)
+        for cid in ids:
+            pipe.hset(player_key(cid), mapping={"scene": scene, "data": "{}"})
+        await pipe.execute()
+    texts: dict[str, str] = {}
+    frames = {}
+    for cid, (lang, current) in zip(ids, infos, strict=True):
+        lang = lang or "ko"
+        if lang not in texts:
+            with translation.override(lang):
+                texts[lang] = make_text()
+        frames[cid] = [{"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"}]
+    await push.players_frames_send(frames)
+
+
+def status_table(players: list[dict], *, winner: str = "") -> str:
+    lines = [rule(), yellow(_("TEAM  Lv.  DAMAGE    HP          NAME"))]
+    for p in sorted(players, key=lambda p: (p["team"], -p["damage"])):
+        team = (green if p["team"] == winner else red if p["team"] == "A" else blue)(f"{p['team'] or '-':>4}")
+        lines.append(f"{team}  {p['level']:>3}  {p['damage']:>6}  {p['hp']:>5}/{p['max_hp']:<5}  {escape(p['name'])}")
+    lines.append(rule())
+    return "\n".join(lines)
+
+
+async def room_status_text(rid: str) -> str:
+    _room, players, _spectators = await rooms.room_get(rid)
+    return status_table(players)
+
+
+async def room_enter(*, character_id: int, name: str, room_name: str, create: bool) -> rooms.Joined:
+    joined = await rooms.room_join(name=room_name, character_id=character_id, player=await fighter_of(character_id, name),
+                                   create=create)  # fmt: skip
+    if joined.outcome not in ("player", "spectator"):
+        return joined
+    rid = rooms.room_id(room_name)
+    await chat_move(character_id=character_id, room=rooms.chat_channel(rid))
+    if joined.outcome == "player":
+        await broadcast(rid, lambda: yellow(_("%(name)s joins the room (%(count)d/6).") % {"name": escape(name), "count": joined.players}),
+                        exclude=character_id)  # fmt: skip
+    if joined.start:
+        await broadcast(rid, lambda: yellow(_("Six fighters! The match begins in 5 seconds...")))
+        await _later("arena.tasks.arena_match_start", rid, seconds=5)
+    return joined
+
+
+async def room_exit(*, character_id: int, name: str) -> str:
+    """Leave the room (a waiting player or a spectator); a fighter stays in the match as a target."""
+    found = await rooms.room_of(character_id)
+    if found is None:
+        return "none"
+    rid, _role = found
+    outcome = await rooms.room_leave(rid=rid, character_id=character_id, name=name)
+    if outcome in ("left", "emptied"):
+        await chat_move(character_id=character_id, room=None)
+        if outcome == "left":
+            await broadcast(rid, lambda: yellow(_("%(name)s leaves the room.") % {"name": escape(name)}))
+    return outcome
+
+
+async def match_start(rid: str) -> None:
+    players = await rooms.teams_assign(rid)
+    await broadcast(rid, lambda: "\n".join([
+        red(_("The match begins! Attack with '<target> <attack>' (3 seconds between attacks).")),
+        status_table(players),
+    ]), scene="arena_match")  # fmt: skip
+
+
+async def match_hit(*, rid: str, character_id: int, name: str, target: str, attack: str) -> rooms.Hit:
+    hit = await rooms.match_attack(rid=rid, character_id=character_id, name=name, target=target, attack=attack,
+                                   roll=random.randint(80, 119))  # fmt: skip
+    if hit.outcome == "hit":
+        await broadcast(rid, lambda: hit_line(name, target, hit), exclude=character_id)
+        if hit.winner:
+            await match_end(rid)
+    return hit
+
+
+def hit_line(name: str, target: str, hit: rooms.Hit) -> str:
+    return red(_("%(attacker)s hits %(target)s for %(damage)d damage! => %(target)s hp: %(hp)d/%(max)d") % {
+        "attacker": escape(name), "target": escape(target), "damage": hit.damage, "hp": hit.hp, "max": hit.max_hp})  # fmt: skip
+
+
+async def match_end(rid: str) -> None:
+    """Rewards and records: winners get exp (50 × the losers' average level); every fighter is
+    restored, and their wins, losses and Elo rating are written to the database at once."""
+    room, players, _spectators = await rooms.room_get(rid)
+    winner = room.get("winner", "")
+    losers = [p for p in players if p["team"] != winner]
+    reward = EXP_PER_LOSER_LEVEL * round(sum(p["level"] for p in losers) / max(1, len(losers)))
+    ratings = {p["cid"]: (await character_state_get(p["cid"]))["arena_rating"] for p in players}
+    team_rating = {team: sum(ratings[p["cid"]] for p in players if p["team"] == team) / 3 for team in "AB"}
+    for p in players:
+        won = p["team"] == winner
+        other = "B" if p["team"] == "A" else "A"
+        expected = 1 / (1 + 10 ** ((team_rating[other] - team_rating[p["team"]]) / 400))
+        change = round(ELO_K * ((1 if won else 0) - expected))
+
+        def settle(s, won=won, change=change):
+            changes = {"hp": s["max_hp"], "mp": s["max_mp"], "arena_rating": s["arena_rating"] + change,
+                       "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1}  # fmt: skip
+            if won:
+                changes.update(exp_gain(s, reward))
+            return changes, None
+
+        await character_state_mutate(p["cid"], settle)
+    await sync_to_async(character_states_flush)([p["cid"] for p in players])
+    await broadcast(rid, lambda: "\n".join([
+        green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
+        status_table(players, winner=winner),
+        yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
+    ]))  # fmt: skip
+    await _later("arena.tasks.arena_room_close", rid, seconds=5)
+
+
+async def room_close(rid: str) -> None:
+    """After the result: everyone back to the village, chat back to a shard, the room gone."""
+    ids = await members(rid)
+    await rooms.room_delete(rid, ids)
+    for cid in ids:
+        await chat_move(character_id=cid, room=None)
+    await broadcast(rid, lambda: yellow(_("You return to the village. [L]ist shows who is here.")), scene="village", to=ids)
+
+
+async def _later(task: str, rid: str, *, seconds: int) -> None:
+    """Run an arena timer on Celery, so it survives the loss of any web process."""
+    await sync_to_async(current_app.send_task)(task, args=(rid,), countdown=seconds)
+
+
+async def match_status(rid: str) -> bool:
+    """The status table every 10 s while the match lasts; False when it is over."""
+    room, players, _spectators = await rooms.room_get(rid)
+    if room.get("state") != "fighting":
+        return False
+    await broadcast(rid, lambda: status_table(players))
+    return True
