@@ -35,6 +35,10 @@ async def test_lobby_validation_and_names(game_server):
     assert "already exists" in (await other.ask(f"create {room.lower()}", "already exists"))["plain"]
     listed = await other.ask("refresh", "Trial Grounds")
     assert room in listed["plain"] and "[1/6]" in listed["plain"]
+    assert "(2/6)" in (await other.ask(f"join {room}", "You enter"))["plain"]  # leave and join again
+    assert (await other.ask("return", "Trial Grounds"))["scene"] == "arena_lobby"
+    assert "(2/6)" in (await other.ask(f"join {room}", "You enter"))["plain"]
+    await other.ask("return", "Trial Grounds")
     out = await client.ask("return", "Trial Grounds")
     assert out["scene"] == "arena_lobby"
     assert room not in (await other.ask("re", "Trial Grounds"))["plain"]  # an empty room disappears
