@@ -51,7 +51,7 @@ class Character(models.Model):
     deaths = models.PositiveIntegerField(default=0)
     arena_wins = models.PositiveIntegerField(default=0)
     arena_losses = models.PositiveIntegerField(default=0)
-    arena_rating = models.IntegerField(default=1000)
+    arena_rating = models.IntegerField(default=1000, db_index=True)  # the arena's ranking
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -1,6 +1,7 @@
 """The Trial Grounds (시련의 장): the lobby, a room waiting for six, and the match (GAME.md §6)."""
 
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,10 +59,18 @@ async def lobby_refresh(ctx: Context, args: str) -> Reply:
     return Reply(await lobby_enter(ctx))
 
 
+RANK_CACHE_SECONDS = 10
+
+
 @database_sync_to_async
 def _top_ten() -> list[tuple[str, int, int, int]]:
-    return list(Character.objects.order_by("-arena_rating", "name").values_list("name", "arena_rating", "arena_wins",
-                                                                                  "arena_losses")[:10])  # fmt: skip
+    """The ranking (cached briefly: every lobby may ask, and it changes only when a match ends)."""
+
+    def query():
+        rows = Character.objects.order_by("-arena_rating", "-pk").values_list("name", "arena_rating", "arena_wins", "arena_losses")
+        return list(rows[:10])
+
+    return cache.get_or_set("arena:rank", query, RANK_CACHE_SECONDS)
 
 
 async def lobby_rank(ctx: Context, args: str) -> Reply:

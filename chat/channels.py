@@ -102,7 +102,3 @@ async def room_enter(character_id: int, channel: str) -> Membership:
 
 async def channel_of(character_id: int) -> str | None:
     return await get_async_redis().get(at_key(character_id))
-
-
-async def channel_members(channel: str) -> int:
-    return await get_async_redis().scard(MEMBERS_PREFIX + channel)

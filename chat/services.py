@@ -4,7 +4,7 @@ of connections that vanished without a goodbye (GAME.md §7)."""
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -144,10 +144,6 @@ def chat_mute(*, character_id: int, until: datetime | None) -> None:
         r.delete(mute_key(character_id))
     else:
         r.set(mute_key(character_id), until.isoformat(), exat=int(until.timestamp()) + 1)
-
-
-def chat_mute_for(*, character_id: int, minutes: int) -> None:
-    chat_mute(character_id=character_id, until=timezone.now() + timedelta(minutes=minutes))
 
 
 async def heartbeat(character_id: int) -> None:

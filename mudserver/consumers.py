@@ -4,6 +4,7 @@ back. Game rules live in the scenes' services; this only wires a socket to them.
 import asyncio
 import json
 import logging
+import time
 from urllib.parse import parse_qs
 
 from autobahn.exception import Disconnected
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CLOSE_TAKEOVER = 4001
 CLOSE_BAD_FRAMES = 4008
+SLOW_COMMAND_SECONDS = 0.2  # logged: a command should take milliseconds
 LANG_CODES = {code for code, _name in settings.LANGUAGES}
 
 
@@ -86,6 +88,7 @@ class GameConsumer(AsyncWebsocketConsumer):
                 if self.bad_frames.add() > settings.GAME["BAD_FRAME_LIMIT"]:
                     await self.close(code=CLOSE_BAD_FRAMES)
                 return
+            started = time.monotonic()
             try:
                 await self._handle(frame)
             except ServerBusy:
@@ -93,6 +96,9 @@ class GameConsumer(AsyncWebsocketConsumer):
             except Exception:
                 log.exception("command failed: %r", frame)
                 await self._send_error("internal", _("Something went wrong on our side; nothing was lost. Please try again."))
+            elapsed = time.monotonic() - started
+            if elapsed > SLOW_COMMAND_SECONDS:
+                log.warning("slow %s in %s: %.0f ms", frame["type"], self.ctx.scene, elapsed * 1000)
 
     async def _handle(self, frame):
         if frame["type"] == "ping":

@@ -4,6 +4,7 @@ import random
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 
 from accounts.character_state import State, character_state_mutate
 from battles.rules import attack_for
@@ -13,9 +14,12 @@ from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhan
 RNG = random.SystemRandom()
 
 
+NPC_LINES_CACHE_SECONDS = 30  # a game master's edit shows within this, without a restart
+
+
 @database_sync_to_async
 def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
-    lines = list(NpcLine.objects.filter(npc=npc))
+    lines = cache.get_or_set(f"npc-lines:{npc}", lambda: list(NpcLine.objects.filter(npc=npc)), NPC_LINES_CACHE_SECONDS)
     return rng.choice(lines).text(lang) if lines else None
 
 

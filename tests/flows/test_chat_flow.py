@@ -2,13 +2,15 @@
 
 import asyncio
 import time
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.utils import timezone
 
 from accounts.models import Character
 from chat import channels
-from chat.services import chat_log_flush, chat_mute_for, chat_say, heartbeat_key, presence_sweep
+from chat.services import chat_log_flush, chat_mute, chat_say, heartbeat_key, presence_sweep
 from chat.models import ChatMessage
 from mudserver.redis_client import get_async_redis
 from tests.client import Client, connected
@@ -144,7 +146,7 @@ async def test_limits_length_rate_and_empty(game_server):
 async def test_a_game_master_mute(game_server):
     (a, a_name), (b, _b) = await _chatter(game_server), await _chatter(game_server)
     character = await Character.objects.aget(name=a_name)
-    await sync_to_async(chat_mute_for)(character_id=character.pk, minutes=5)
+    await sync_to_async(chat_mute)(character_id=character.pk, until=timezone.now() + timedelta(minutes=5))
     await _say(a, "can anyone hear me")
     out = await a.next("output")
     assert "muted you until" in out["text"]

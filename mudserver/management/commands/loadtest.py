@@ -24,6 +24,7 @@ import time
 from collections import Counter, defaultdict
 
 import websockets
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
@@ -79,8 +80,9 @@ class Command(BaseCommand):
             [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "battles,celery", "-c", "1", "-n", "lt2@%h", "-l", "warning"],
             [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule],
         ]  # fmt: skip
-        processes = [(subprocess.Popen(c, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                                       stderr=subprocess.DEVNULL), f"http://127.0.0.1:{port}") for c in commands]  # fmt: skip
+        logs = [open(settings.VAR_DIR / f"loadtest-{name}.log", "w") for name in ("web", "worker1", "worker2", "beat")]  # noqa: SIM115
+        processes = [(subprocess.Popen(c, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT),
+                      f"http://127.0.0.1:{port}") for c, log in zip(commands, logs, strict=True)]  # fmt: skip
         for _attempt in range(300):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
@@ -139,8 +141,6 @@ class LoadTest:
         return self._summary(wall, server)
 
     async def _sample_db(self) -> None:
-        from asgiref.sync import sync_to_async
-
         def threads() -> int:
             with connection.cursor() as cursor:
                 if connection.vendor != "mysql":
