@@ -14,7 +14,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from django.contrib.sessions.backends.cache import SessionStore
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from mudserver.benchmarks import bench_characters, cpu_seconds, percentile, rss_mb
+from mudserver.benchmarks import bench_characters, cpu_seconds, free_port, percentile, rss_mb, wait_for_port
 from mudserver.sessions import session_user_attach
 
 DRAIN = 5  # seconds to wait for the last deliveries
@@ -48,7 +47,7 @@ class Command(BaseCommand):
             session = SessionStore()
             session_user_attach(session, character.user)
             cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
-        port = _free_port()
+        port = free_port()
         settings.VAR_DIR.mkdir(exist_ok=True)
         log = open(settings.VAR_DIR / "bench-chat-daphne.log", "w")  # noqa: SIM115 (closed below)
         server = subprocess.Popen(
@@ -56,7 +55,7 @@ class Command(BaseCommand):
             env=dict(os.environ), start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            _wait_for(port)
+            wait_for_port(port)
             result = asyncio.run(Bench(port, cookies, chance, every).run(seconds, server.pid))
         finally:
             server.terminate()
@@ -79,22 +78,6 @@ class Command(BaseCommand):
         )
         if as_json:
             self.stdout.write(json.dumps(r))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(port: int) -> None:
-    for _attempt in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("daphne did not start")
 
 
 class Bench:

@@ -17,7 +17,6 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from mudserver.benchmarks import cpu_seconds, percentile, rss_mb
+from mudserver.benchmarks import cpu_seconds, free_port, percentile, rss_mb, wait_for_port
 
 REPLY_TIMEOUT = 10.0
 ACTIONS = {  # what a player may type in each scene (repeats weigh the common ones)
@@ -68,9 +67,7 @@ class Command(BaseCommand):
         self._report(stats)
 
     def _start_stack(self) -> list[tuple[subprocess.Popen, str]]:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        port = free_port()
         python, env = sys.executable, dict(os.environ)
         schedule = str(settings.VAR_DIR / "loadtest-beat-schedule")
         settings.VAR_DIR.mkdir(exist_ok=True)
@@ -83,12 +80,7 @@ class Command(BaseCommand):
         logs = [open(settings.VAR_DIR / f"loadtest-{name}.log", "w") for name in ("web", "worker1", "worker2", "beat")]  # noqa: SIM115
         processes = [(subprocess.Popen(c, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT),
                       f"http://127.0.0.1:{port}") for c, log in zip(commands, logs, strict=True)]  # fmt: skip
-        for _attempt in range(300):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         time.sleep(3)  # the workers connect to the broker
         return processes
 
