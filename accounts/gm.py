@@ -57,8 +57,8 @@ def _audit(actor: User, action: str, character: Character, before: dict, after: 
 
 def _tell(character: Character, message, after: dict | None = None) -> None:
     """Show a connected player a game master's notice (and the new status bar)."""
-    lang = get_redis().hget(player_key(character.pk), "lang") or "ko"
-    scene = get_redis().hget(player_key(character.pk), "scene") or "front"
+    lang, scene = get_redis().hmget(player_key(character.pk), "lang", "scene")
+    lang, scene = lang or "ko", scene or "front"
     with translation.override(lang):
         frames = [{"type": "output", "scene": scene, "text": yellow(str(message())), "input": "text"}]
     if after is not None:

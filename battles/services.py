@@ -348,9 +348,10 @@ def battle_offline(character_id: int, *, now: int | None = None) -> None:
     now = now_ms() if now is None else now
 
     def leave(item: Loaded) -> Change | None:
-        if not item.exists or item.num("offline_at") >= 0:
+        if not item.exists or not item.online:
             return None
-        return Change(None, battle={"offline_at": now - item.num("origin")}, due=_keep_schedule(item))
+        due = _schedule(item.fight(), item.num("origin"), now, capped=False, watched=False)
+        return Change(None, battle={"offline_at": now - item.num("origin")}, due=due)
 
     _apply_one(character_id, leave)
 
@@ -369,7 +370,7 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
         battle: dict[str, int | str] = {}
         _count_away(item, events, battle)
         summary = {name: int(battle.get(name, item.num(name))) for name in AWAY_FIELDS}
-        summary["away"] = int(item.num("offline_at") >= 0)
+        summary["away"] = int(not item.online)
         battle.update(dict.fromkeys(AWAY_FIELDS, 0), offline_at=-1)
         if fight.phase == "dead":
             return Change(fight, events, due="del", scene="heal", summary=summary)
@@ -377,11 +378,6 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
         return Change(fight, events, battle, due=_schedule(fight, now - fight.t, now, capped=False), summary=summary)
 
     return _outcome(_apply_one(character_id, back))
-
-
-def _keep_schedule(item: Loaded) -> str:
-    fight = item.fight()
-    return _schedule(fight, item.num("origin"), now_ms(), capped=False, watched=False)
 
 
 def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: int, due: int | None = None) -> Change:

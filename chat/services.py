@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import transaction
@@ -154,8 +155,6 @@ async def heartbeat(character_id: int) -> None:
 def presence_sweep() -> int:
     """Remove the players whose connection vanished without a goodbye (a web process killed): their
     heartbeat key has expired. Returns how many were removed."""
-    from asgiref.sync import async_to_sync
-
     return async_to_sync(_sweep)()
 
 

@@ -8,6 +8,7 @@ an online name to its character id and `mud:online:names` back (whispers, the sw
 from dataclasses import dataclass
 
 from mudserver.redis_client import get_async_redis
+from mudserver.scene_store import player_key
 
 ONLINE_KEY = "mud:online"
 IDS_KEY = "mud:online:ids"
@@ -103,10 +104,10 @@ async def online_names(*, page: int, size: int) -> list[str]:
 async def online_players(*, limit: int) -> list[dict]:
     """Online players (alphabetical, at most `limit`) with the scene each is in."""
     r = get_async_redis()
-    names = await r.zrange(ONLINE_KEY, "-", "+", bylex=True, offset=0, num=limit)
+    names = await online_names(page=1, size=limit)
     ids = await r.hmget(IDS_KEY, names) if names else []
     pipe = r.pipeline(transaction=False)
     for character_id in ids:
-        pipe.hget(f"mud:pl:{character_id}", "scene")
+        pipe.hget(player_key(character_id), "scene")
     scenes = await pipe.execute()
     return [{"name": n, "character_id": c, "scene": s or "front"} for n, c, s in zip(names, ids, scenes, strict=True)]

@@ -12,7 +12,6 @@ async def scene_load(character_id: int) -> dict[str, str]:
     return await get_async_redis().hgetall(player_key(character_id))
 
 
-
 async def scene_save(character_id: int, stored: dict[str, str]) -> None:
     await get_async_redis().hset(player_key(character_id), mapping=stored)
 

@@ -8,6 +8,7 @@ from django.core.cache import cache
 
 from accounts.character_state import State, character_state_mutate
 from battles.rules import attack_for
+from village.content import NPC_LINES
 from village.models import NpcLine
 from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhance_cost, stake_limit
 
@@ -87,8 +88,6 @@ async def dice_play(character_id: int, *, rounds: list[tuple[int, int]], stake: 
 
 def npc_lines_load(*, reset: bool = False) -> int:
     """Load the shipped talk lines; with reset, replace whatever game masters changed."""
-    from village.content import NPC_LINES
-
     if reset:
         NpcLine.objects.all().delete()
     elif NpcLine.objects.exists():
