@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from accounts.character_state import DIRTY_KEY, State, character_states_flush, state_decode, state_key
+from accounts.character_state import DIRTY_KEY, State, state_decode, state_key
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
 from mudserver.benchmarks import percentile
@@ -327,7 +327,8 @@ def battle_skill(character_id: int, *, slot: int, now: int | None = None) -> Out
 
 
 def battle_stop(character_id: int, *, now: int | None = None) -> Outcome:
-    """Stop (or run from) the fight: play it up to now, end it and write the character at once."""
+    """Stop (or run from) the fight: play it up to now and end it (the write-behind saves the
+    character, as after any other change)."""
     now = now_ms() if now is None else now
     content = catalog_get().content
 
@@ -338,9 +339,7 @@ def battle_stop(character_id: int, *, now: int | None = None) -> Outcome:
         events = advance(fight, item.target(now), content)
         return Change(fight, events, due="del", scene="heal" if fight.phase == "dead" else "")
 
-    done = _apply_one(character_id, stop)
-    character_states_flush([character_id])
-    return _outcome(done)
+    return _outcome(_apply_one(character_id, stop))
 
 
 def battle_offline(character_id: int, *, now: int | None = None) -> None:

@@ -1,10 +1,10 @@
 """The NPCs' actions on a character's hot state (atomic: see accounts.character_state)."""
 
 import random
+import time
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
-from django.core.cache import cache
 
 from accounts.character_state import State, character_state_mutate
 from battles.rules import attack_for
@@ -16,12 +16,22 @@ RNG = random.SystemRandom()
 
 
 NPC_LINES_CACHE_SECONDS = 30  # a game master's edit shows within this, without a restart
+# Kept in each process's memory: a talk is one of the commonest actions, and a database or Redis
+# round trip (on the web process's single database thread) for a few lines of text is waste.
+_npc_lines: dict[str, tuple[float, list[NpcLine]]] = {}
+
+
+async def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
+    fetched_at, lines = _npc_lines.get(npc, (0.0, []))
+    if time.monotonic() - fetched_at > NPC_LINES_CACHE_SECONDS:
+        lines = await _npc_lines_load(npc)
+        _npc_lines[npc] = (time.monotonic(), lines)
+    return rng.choice(lines).text(lang) if lines else None
 
 
 @database_sync_to_async
-def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
-    lines = cache.get_or_set(f"npc-lines:{npc}", lambda: list(NpcLine.objects.filter(npc=npc)), NPC_LINES_CACHE_SECONDS)
-    return rng.choice(lines).text(lang) if lines else None
+def _npc_lines_load(npc: str) -> list[NpcLine]:
+    return list(NpcLine.objects.filter(npc=npc))
 
 
 async def character_heal(character_id: int) -> bool:

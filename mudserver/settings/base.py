@@ -82,6 +82,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: one server carries the channel layer, cache, sessions, Celery broker and hot game state.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Per pool and web process (the game state's and the channel layer's): a pool holds as many
+# connections as calls are in flight at its peak, e.g. when a thousand sockets close at once;
+# redis-py's default of 100 then fails calls. Redis allows 10,000 clients.
+REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
 
 CACHES = {
     "default": {
@@ -103,7 +107,7 @@ CHANNEL_LAYERS = {
         # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis's
         # blocking pop: the pop would time out at the edge, so reads get more room.
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": REDIS_MAX_CONNECTIONS}],
             "prefix": "asgi",
             "capacity": 1000,
             "expiry": 30,
