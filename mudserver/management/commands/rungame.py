@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from honcho.manager import Manager
 
+from mudserver.cluster import ProcessSpec
+
 
 class Command(BaseCommand):
     help = "Run the whole game (web, worker, beat; bundled Redis unless REDIS_URL is set)."
@@ -24,7 +26,8 @@ class Command(BaseCommand):
         parser.add_argument("--redis-port", type=int, default=6390, help="port of the bundled Redis")
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
 
-    def handle(self, *args, host, port, redis_port, concurrency, **options):
+    def handle(self, *args, **options):
+        redis_port = options["redis_port"]
         env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev"))
         redis_server = None
         if "REDIS_URL" not in os.environ:
@@ -34,7 +37,7 @@ class Command(BaseCommand):
             settings.VAR_DIR.mkdir(exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_game_data")
-            returncode = self._run_processes(env, host=host, port=port, concurrency=concurrency)
+            returncode = self._run_processes(env, options)
             self.stdout.write("Flushing every character to the database...")
             subprocess.run([sys.executable, "manage.py", "flush_characters"], env=env, check=False)
         finally:
@@ -66,17 +69,21 @@ class Command(BaseCommand):
                 time.sleep(0.1)
         raise CommandError(f"Redis at {url} does not answer")
 
-    def _run_processes(self, env: dict, *, host: str, port: int, concurrency: int) -> int:
-        python = shlex.quote(sys.executable)
-        beat_schedule = shlex.quote(str(settings.VAR_DIR / "celerybeat-schedule"))
+    def processes(self, *, host: str, port: int, concurrency: int, **options) -> list[ProcessSpec]:
+        python = sys.executable
+        schedule = str(settings.VAR_DIR / "celerybeat-schedule")
+        return [
+            ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "mudserver.asgi:application"]),
+            ProcessSpec("worker", [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles",
+                                   "--concurrency", str(concurrency), "-l", "warning"]),
+            ProcessSpec("beat", [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]),
+        ]  # fmt: skip
+
+    def _run_processes(self, env: dict, options: dict) -> int:
         manager = Manager()
-        manager.add_process("web", f"{python} -m daphne -b {host} -p {port} mudserver.asgi:application", env=env)
-        manager.add_process(
-            "worker",
-            f"{python} -m celery -A celery_app worker -Q celery,battles --concurrency {concurrency} -l warning",
-            env=env,
-        )
-        manager.add_process("beat", f"{python} -m celery -A celery_app beat -l warning -s {beat_schedule}", env=env)
+        for spec in self.processes(**options):
+            manager.add_process(spec.name, shlex.join(spec.argv), env=env)
+        host, port = options["host"], options["port"]
         self.stdout.write(self.style.SUCCESS(f"GREAT-GREAT MUD: open http://{host}:{port}/  (Ctrl-C stops everything)"))
         manager.loop()
         return manager.returncode

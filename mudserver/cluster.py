@@ -1,0 +1,127 @@
+"""The production topology on one machine, without containers (issue 9; compose/ is the same with
+them): nginx balancing N daphne processes, M Celery workers and exactly one beat. `manage.py
+cluster` runs it under honcho; the load test and the fault tests start the same processes one by
+one, so that they can stop or kill each."""
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+@dataclass
+class ProcessSpec:
+    name: str
+    argv: list[str]
+    port: int | None = None  # what it listens on, for web processes and nginx
+
+
+@dataclass
+class Topology:
+    host: str
+    port: int  # nginx: the one address players use
+    web_ports: list[int]
+    workers: int
+    concurrency: int  # processes per worker
+    run_dir: Path
+
+    def specs(self) -> list[ProcessSpec]:
+        python = sys.executable
+        specs = [ProcessSpec("nginx", [NGINX, "-p", str(self.run_dir), "-c", str(self.nginx_conf())], self.port)]
+        for number, port in enumerate(self.web_ports, start=1):
+            # --proxy-headers: the player's address comes from nginx's X-Forwarded-For (sign-in throttles).
+            argv = [python, "-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p", str(port),
+                    "mudserver.asgi:application"]  # fmt: skip
+            specs.append(ProcessSpec(f"web{number}", argv, port))
+        for number in range(1, self.workers + 1):
+            argv = [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles", "--concurrency",
+                    str(self.concurrency), "-n", f"worker{number}@%h", "-l", "warning"]  # fmt: skip
+            specs.append(ProcessSpec(f"worker{number}", argv))
+        schedule = str(self.run_dir / "celerybeat-schedule")
+        specs.append(ProcessSpec("beat", [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]))
+        return specs
+
+    def nginx_conf(self) -> Path:
+        """Write nginx's configuration for these ports (the same rules as compose/nginx.conf)."""
+        for name in ("logs", "temp"):
+            (self.run_dir / name).mkdir(parents=True, exist_ok=True)
+        path = self.run_dir / "nginx.conf"
+        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.web_ports)
+        user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody
+        path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers))
+        return path
+
+
+def topology_for(*, host: str, port: int, web: int, workers: int, concurrency: int, web_ports: list[int]) -> Topology:
+    run_dir = settings.VAR_DIR / f"cluster-{port}"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    return Topology(host, port, web_ports[:web], workers, concurrency, run_dir)
+
+
+def nginx_check(topology: Topology) -> None:
+    """Fail early, with nginx's own words, on a configuration it refuses."""
+    subprocess.run([NGINX, "-t", "-q", "-p", str(topology.run_dir), "-c", str(topology.nginx_conf())], check=True)
+
+
+NGINX_CONF = """# Written by mudserver.cluster for this run; compose/nginx.conf is the production one.
+daemon off;
+{user}
+worker_processes 1;
+pid nginx.pid;
+error_log logs/error.log warn;
+worker_rlimit_nofile 65535;
+
+events {{
+    worker_connections 16384;
+}}
+
+http {{
+    access_log off;
+    client_body_temp_path temp/body;
+    proxy_temp_path temp/proxy;
+    fastcgi_temp_path temp/fastcgi;
+    uwsgi_temp_path temp/uwsgi;
+    scgi_temp_path temp/scgi;
+
+    # Round robin, no sticky sessions: any daphne serves any player's next command (invariant 2).
+    upstream web {{
+{servers}
+        keepalive 32;
+    }}
+
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        "" "";
+    }}
+
+    server {{
+        listen {host}:{port};
+        proxy_http_version 1.1;
+        proxy_set_header Host $http_host;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        # A web process that stopped refuses connections: the next one takes the player.
+        proxy_next_upstream error timeout;
+        proxy_connect_timeout 2s;
+
+        location /ws/ {{
+            proxy_pass http://web;
+            proxy_read_timeout 1h;
+            proxy_send_timeout 1h;
+        }}
+
+        location / {{
+            proxy_pass http://web;
+        }}
+    }}
+}}
+"""
