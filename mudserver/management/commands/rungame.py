@@ -23,8 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--redis-port", type=int, default=6390, help="port of the bundled Redis")
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+        parser.add_argument("--metrics-port", type=int, default=9101, help="worker metrics; beat's is the next port")
 
-    def handle(self, *args, host, port, redis_port, concurrency, **options):
+    def handle(self, *args, host, port, redis_port, concurrency, metrics_port, **options):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev"))
         redis_server = None
         if "REDIS_URL" not in os.environ:
@@ -34,7 +35,9 @@ class Command(BaseCommand):
             settings.VAR_DIR.mkdir(exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_game_data")
-            returncode = self._run_processes(env, host=host, port=port, concurrency=concurrency)
+            returncode = self._run_processes(
+                env, host=host, port=port, concurrency=concurrency, metrics_port=metrics_port
+            )
             self.stdout.write("Flushing every character to the database...")
             subprocess.run([sys.executable, "manage.py", "flush_characters"], env=env, check=False)
         finally:
@@ -66,17 +69,24 @@ class Command(BaseCommand):
                 time.sleep(0.1)
         raise CommandError(f"Redis at {url} does not answer")
 
-    def _run_processes(self, env: dict, *, host: str, port: int, concurrency: int) -> int:
+    def _run_processes(self, env: dict, *, host: str, port: int, concurrency: int, metrics_port: int) -> int:
         python = shlex.quote(sys.executable)
         beat_schedule = shlex.quote(str(settings.VAR_DIR / "celerybeat-schedule"))
+        # The worker sums its pool children's metrics through files in a directory of its own.
+        worker_env = dict(env, METRICS_ADDR=host, METRICS_PORT=str(metrics_port),
+                          PROMETHEUS_MULTIPROC_DIR=str(settings.VAR_DIR / "metrics-worker"))  # fmt: skip
+        beat_env = dict(env, METRICS_ADDR=host, METRICS_PORT=str(metrics_port + 1))
         manager = Manager()
         manager.add_process("web", f"{python} -m daphne -b {host} -p {port} mudserver.asgi:application", env=env)
         manager.add_process(
             "worker",
             f"{python} -m celery -A celery_app worker -Q celery,battles --concurrency {concurrency} -l warning",
-            env=env,
+            env=worker_env,
         )
-        manager.add_process("beat", f"{python} -m celery -A celery_app beat -l warning -s {beat_schedule}", env=env)
+        beat = f"{python} -m celery -A celery_app beat -l warning -s {beat_schedule}"
+        manager.add_process("beat", beat, env=beat_env)
         self.stdout.write(self.style.SUCCESS(f"GREAT-GREAT MUD: open http://{host}:{port}/  (Ctrl-C stops everything)"))
+        self.stdout.write(f"Health: http://{host}:{port}/healthz  Metrics: http://{host}:{port}/metrics (web), "
+                          f"http://{host}:{metrics_port}/ (worker), http://{host}:{metrics_port + 1}/ (beat)")  # fmt: skip
         manager.loop()
         return manager.returncode
