@@ -20,6 +20,7 @@ from django.conf import settings
 from accounts.character_state import DIRTY_KEY, State, state_decode, state_key
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
+from mudserver import metrics
 from mudserver.benchmarks import percentile
 from mudserver.redis_client import get_redis
 from mudserver.scene_store import player_key
@@ -461,8 +462,10 @@ def battles_due_claim(*, now: int | None = None, limit: int = 100_000) -> list[t
 
 
 def battle_metrics_record(report: CycleReport) -> None:
+    """The lag of each cycle run: to Prometheus, and to the samples the game masters' page reads."""
     if not report.lags_ms:
         return
+    metrics.battle_lags_observe(report.lags_ms)
     pipe = get_redis().pipeline(transaction=False)
     pipe.incrby(CYCLES_KEY, len(report.lags_ms))
     pipe.lpush(LAG_SAMPLES_KEY, *report.lags_ms)

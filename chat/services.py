@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Character, User
 from chat import channels
 from chat.models import ChatMessage
-from mudserver import push
+from mudserver import metrics, push
 from mudserver.presence import online_character_id, presence_forget
 from mudserver.redis_client import get_async_redis, get_redis
 
@@ -80,6 +80,7 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     frame = {"type": "chat", "channel": channel, "from": name, "text": text, "at": now, "whisper": False}
     await _record(frame, character_id, channel, history=True)
     await push.chat_channel_send(channel, frame)
+    metrics.CHAT_MESSAGES.inc()
     return None
 
 
@@ -94,6 +95,7 @@ async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -
     frame = {"type": "chat", "channel": WHISPER, "from": name, "to": to, "text": text, "at": now, "whisper": True}
     await _record(frame, character_id, WHISPER, history=False)
     await push.players_frames_send({recipient: [frame], character_id: [frame]})
+    metrics.CHAT_MESSAGES.inc()
     return None
 
 

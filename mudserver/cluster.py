@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -20,6 +20,20 @@ class ProcessSpec:
     name: str
     argv: list[str]
     port: int | None = None  # what it listens on, for web processes and nginx
+    env: dict[str, str] = field(default_factory=dict)  # added to the common environment
+
+    @property
+    def metrics_url(self) -> str | None:
+        if "METRICS_PORT" in self.env:
+            return f"http://{self.env['METRICS_ADDR']}:{self.env['METRICS_PORT']}/"
+        if self.name.startswith("web"):
+            return f"http://127.0.0.1:{self.port}/metrics"
+        return None
+
+
+def worker_metrics_env(host: str, port: int, multiprocess_dir: Path) -> dict[str, str]:
+    """A worker sums its pool children's metrics through files in a directory of its own."""
+    return {"METRICS_ADDR": host, "METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(multiprocess_dir)}
 
 
 @dataclass
@@ -29,6 +43,7 @@ class Topology:
     web_ports: list[int]
     workers: int
     concurrency: int  # processes per worker
+    metrics_port: int  # the first worker's; the others and beat follow
     run_dir: Path
 
     def specs(self) -> list[ProcessSpec]:
@@ -42,9 +57,11 @@ class Topology:
         for number in range(1, self.workers + 1):
             argv = [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles", "--concurrency",
                     str(self.concurrency), "-n", f"worker{number}@%h", "-l", "warning"]  # fmt: skip
-            specs.append(ProcessSpec(f"worker{number}", argv))
+            metrics_env = worker_metrics_env("127.0.0.1", self.metrics_port + number - 1, self.run_dir / f"metrics-worker{number}")
+            specs.append(ProcessSpec(f"worker{number}", argv, env=metrics_env))
         schedule = str(self.run_dir / "celerybeat-schedule")
-        specs.append(ProcessSpec("beat", [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]))
+        argv = [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]
+        specs.append(ProcessSpec("beat", argv, env={"METRICS_ADDR": "127.0.0.1", "METRICS_PORT": str(self.metrics_port + self.workers)}))
         return specs
 
     def nginx_conf(self) -> Path:
@@ -58,10 +75,10 @@ class Topology:
         return path
 
 
-def topology_for(*, host: str, port: int, web: int, workers: int, concurrency: int, web_ports: list[int]) -> Topology:
+def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, concurrency: int, metrics_port: int) -> Topology:
     run_dir = settings.VAR_DIR / f"cluster-{port}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    return Topology(host, port, web_ports[:web], workers, concurrency, run_dir)
+    return Topology(host, port, web_ports, workers, concurrency, metrics_port, run_dir)
 
 
 def nginx_check(topology: Topology) -> None:

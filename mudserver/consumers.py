@@ -3,14 +3,14 @@ back. Game rules live in the scenes' services; this only wires a socket to them.
 
 import asyncio
 import json
-import logging
 import time
 from urllib.parse import parse_qs
 
+import structlog
 from autobahn.exception import Disconnected
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.consumer import get_handler_name
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -24,9 +24,10 @@ from accounts.character_state import (
 )
 from accounts.passwords import ServerBusy
 from accounts.selectors import character_of_user
-from mudserver import push
 from chat.hooks import chat_switch
 from chat.services import chat_say, heartbeat
+from mudserver import metrics, push
+from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.presence import presence_claim, presence_release
 from mudserver.protocol import BadFrame, frame_parse
@@ -35,15 +36,33 @@ from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_ru
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
 from mudserver.sessions import session_user_attach, session_user_detach, session_user_detach_by_key
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
 
 CLOSE_TAKEOVER = 4001
 CLOSE_BAD_FRAMES = 4008
 SLOW_COMMAND_SECONDS = 0.2  # logged: a command should take milliseconds
 LANG_CODES = {code for code, _name in settings.LANGUAGES}
 
+# This process's consumers, for the gauges, read when /metrics is scraped (from another thread:
+# tuple() copies the set in one step under the GIL).
+_consumers: set["GameConsumer"] = set()
+metrics.WEBSOCKET_CONNECTIONS.set_function(lambda: len(_consumers))
+metrics.CONNECTED_PLAYERS.set_function(
+    lambda: sum(1 for consumer in tuple(_consumers) if consumer.ctx is not None and consumer.ctx.signed_in)
+)
+
 
 class GameConsumer(AsyncWebsocketConsumer):
+    ctx: Context | None = None  # set on connect
+
+    async def __call__(self, scope, receive, send):
+        # Counted for exactly the consumer's life, even when its connect fails half-way.
+        _consumers.add(self)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            _consumers.discard(self)
+
     async def dispatch(self, message):
         """Channels' own dispatch first hops to the database thread to close stale connections, for
         every frame and every push; here every database call already goes through
@@ -99,17 +118,24 @@ class GameConsumer(AsyncWebsocketConsumer):
                 if self.bad_frames.add() > settings.GAME["BAD_FRAME_LIMIT"]:
                     await self.close(code=CLOSE_BAD_FRAMES)
                 return
-            started = time.monotonic()
-            try:
-                await self._handle(frame)
-            except ServerBusy:
-                await self._send_error("server_busy", _("The server is busy; please try again in a moment."))
-            except Exception:
-                log.exception("command failed: %r", frame)
-                await self._send_error("internal", _("Something went wrong on our side; nothing was lost. Please try again."))
-            elapsed = time.monotonic() - started
-            if elapsed > SLOW_COMMAND_SECONDS:
-                log.warning("slow %s in %s: %.0f ms", frame["type"], self.ctx.scene, elapsed * 1000)
+            # Every line logged while the frame is handled (and every task it publishes) carries its id.
+            with command_logging(character_id=self.ctx.character_id, scene=self.ctx.scene):
+                started = time.monotonic()
+                label = "chat" if frame["type"] == "chat" else self.ctx.scene
+                try:
+                    await self._handle(frame)
+                except ServerBusy:
+                    await self._send_error("server_busy", _("The server is busy; please try again in a moment."))
+                except Exception:
+                    log.exception("command failed", type=frame["type"])  # not the line: it may be a password
+                    await self._send_error(
+                        "internal", _("Something went wrong on our side; nothing was lost. Please try again.")
+                    )
+                elapsed = time.monotonic() - started
+                if frame["type"] != "ping":
+                    metrics.command_observe(label, elapsed)
+                if elapsed > SLOW_COMMAND_SECONDS:
+                    log.warning("slow command", type=frame["type"], ms=round(elapsed * 1000))
 
     async def _handle(self, frame):
         if frame["type"] == "ping":
@@ -266,7 +292,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         except Disconnected:
             # A push that raced the client's goodbye: drop it; the disconnect event that follows
             # still runs and cleans up (an exception here would skip it and leave a ghost).
-            log.debug("dropped a frame for a closed socket")
+            log.debug("frame dropped for a closed socket")
 
     async def _send_output(self, text: str) -> None:
         scene = SCENES[self.ctx.scene]

@@ -30,3 +30,10 @@ def get_async_redis() -> aioredis.Redis:
 @cache
 def get_redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
+
+
+@cache
+def get_redis_probe(url: str) -> redis.Redis:
+    """A client for health checks and scrape-time reads (the app's Redis or the broker): short
+    timeouts, so a Redis that is down or unreachable gives an error within a second, never a hang."""
+    return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=1, socket_timeout=1)

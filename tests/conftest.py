@@ -120,11 +120,15 @@ class Worker:
 
     def start(self) -> None:
         self.starts += 1
-        log_path = self.log_dir / f"worker-{self.starts}.log"
+        self.log_path = log_path = self.log_dir / f"worker-{self.starts}.log"
+        # Its metrics on a port of its own, summed over the pool children through files (mudserver.metrics).
+        self.metrics_port = _free_port()
+        env = dict(self.env, METRICS_ADDR="127.0.0.1", METRICS_PORT=str(self.metrics_port),
+                   PROMETHEUS_MULTIPROC_DIR=str(self.log_dir / "worker-metrics"))  # fmt: skip
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-B", "-Q", "celery,battles",
              "--concurrency", "2", "-l", "info", "-s", str(self.log_dir / "beat-schedule")],
-            cwd=ROOT, env=self.env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
             start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 60

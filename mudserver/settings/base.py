@@ -195,11 +195,15 @@ STORAGES = {
 # Serve straight from the apps' static folders, so the embedded run needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 
+# --- Logs: one JSON object per line (LOG_FORMAT=json) or a readable line (console), for stdlib and
+# structlog loggers alike; mudserver.logs renders them and adds the command id (README, "Operating it").
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING_CONFIG = "mudserver.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {"structured": {"()": "mudserver.logs.formatter", "renderer": LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}},
 }

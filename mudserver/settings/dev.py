@@ -1,6 +1,10 @@
 """The embedded default: one machine, SQLite unless DATABASE_URL says otherwise."""
 
 from .base import *  # noqa: F401,F403
-from .base import env
+from .base import LOGGING, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+
+# Readable lines for a person watching the embedded run; LOG_FORMAT=json gives what production logs.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console")
+LOGGING["formatters"]["structured"]["renderer"] = LOG_FORMAT

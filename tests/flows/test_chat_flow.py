@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Character
 from chat import channels
-from chat.services import chat_log_flush, chat_mute, chat_say, heartbeat_key, presence_sweep
 from chat.models import ChatMessage
+from chat.services import chat_log_flush, chat_mute, chat_say, heartbeat_key, presence_sweep
 from mudserver.redis_client import get_async_redis
 from tests.client import Client, connected
 

@@ -19,8 +19,9 @@ class Command(rungame.Command):
         parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (each --concurrency)")
         parser.set_defaults(concurrency=1)
 
-    def processes(self, *, host: str, port: int, web: int, workers: int, concurrency: int, **options) -> list[ProcessSpec]:
-        topology = topology_for(host=host, port=port, web=web, workers=workers, concurrency=concurrency,
-                                web_ports=[free_port() for _ in range(web)])  # fmt: skip
+    def processes(self, *, host: str, port: int, web: int, workers: int, concurrency: int, metrics_port: int,
+                  **options) -> list[ProcessSpec]:  # fmt: skip
+        topology = topology_for(host=host, port=port, web_ports=[free_port() for _ in range(web)], workers=workers,
+                                concurrency=concurrency, metrics_port=metrics_port)  # fmt: skip
         nginx_check(topology)
         return topology.specs()

@@ -8,7 +8,8 @@ signs up a fresh one (half and half), then keeps picking a random action allowed
 (10 % of the time a global command), thinking 0.5–2.5 s between actions; at a dungeon gate it may
 start an auto-battle and watch it for a random share (up to 80 %) of the time left; it chats with a
 20 % chance every 3 s. Response time = send → first reply; success = actions answered / tried.
-With --start it runs the production-like stack itself (one daphne, two Celery workers, beat) on
+With --start it runs the production-like stack itself (nginx, --web daphne processes, two Celery
+workers, beat: mudserver.cluster) on
 the configured DATABASE_URL and REDIS_URL, and measures their CPU and memory. Prints the report,
 saves it as JSON and draws latency and throughput over time as a PNG (var/loadtest-*).
 """
@@ -19,7 +20,6 @@ import os
 import random
 import resource
 import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 
@@ -30,6 +30,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from mudserver.benchmarks import cpu_seconds, free_port, percentile, rss_mb, services_usage, wait_for_port
+from mudserver.cluster import nginx_check, topology_for
 
 REPLY_TIMEOUT = 10.0
 ACTIONS = {  # what a player may type in each scene (repeats weigh the common ones)
@@ -51,39 +52,42 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=int, default=60, help="seconds of play after the ramp starts")
         parser.add_argument("--ramp", type=int, default=20, help="seconds over which players arrive")
         parser.add_argument("--url", default="http://127.0.0.1:8000")
-        parser.add_argument("--start", action="store_true", help="run daphne, 2 workers and beat for the test")
+        parser.add_argument("--start", action="store_true", help="run nginx, daphne, 2 workers and beat for the test")
+        parser.add_argument("--web", type=int, default=1, help="with --start: daphne processes behind nginx")
         parser.add_argument("--seeded", type=int, default=10_000, help="how many user<N> accounts exist")
 
-    def handle(self, *args, users, duration, ramp, url, start, seeded, **options):
-        processes = self._start_stack() if start else []
+    def handle(self, *args, users, duration, ramp, url, start, web, seeded, **options):
+        processes = self._start_stack(web) if start else []
         if processes:
-            url = processes[0][1]
+            url = self.url
         try:
             stats = asyncio.run(LoadTest(url, users, duration, ramp, seeded, processes).run())
         finally:
             _stop(processes)
         self._report(stats)
 
-    def _start_stack(self) -> list[tuple[subprocess.Popen, str]]:
+    def _start_stack(self, web: int) -> list[tuple[subprocess.Popen, str]]:
+        """The production-like topology (mudserver.cluster): nginx, `web` daphne processes, two
+        Celery workers of one process each, and beat; players connect through nginx."""
         port = free_port()
-        python, env = sys.executable, dict(os.environ)
-        schedule = str(settings.VAR_DIR / "loadtest-beat-schedule")
-        settings.VAR_DIR.mkdir(exist_ok=True)
-        commands = [
-            [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mudserver.asgi:application"],
-            [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "battles,celery", "-c", "1", "-n", "lt1@%h", "-l", "warning"],
-            [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "battles,celery", "-c", "1", "-n", "lt2@%h", "-l", "warning"],
-            [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule],
-        ]  # fmt: skip
-        logs = [open(settings.VAR_DIR / f"loadtest-{name}.log", "w") for name in ("web", "worker1", "worker2", "beat")]  # noqa: SIM115
-        processes = [(subprocess.Popen(c, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT),
-                      f"http://127.0.0.1:{port}") for c, log in zip(commands, logs, strict=True)]  # fmt: skip
+        topology = topology_for(host="127.0.0.1", port=port, web_ports=[free_port() for _ in range(web)], workers=2,
+                                concurrency=1, metrics_port=free_port())  # fmt: skip
+        nginx_check(topology)
+        processes = []
+        for spec in topology.specs():
+            log = open(settings.VAR_DIR / f"loadtest-{spec.name}.log", "w")  # noqa: SIM115
+            process = subprocess.Popen(spec.argv, env=dict(os.environ, **spec.env), start_new_session=True, stdout=log,
+                                       stderr=subprocess.STDOUT)  # fmt: skip
+            processes.append((process, spec.name))
         try:
-            wait_for_port(port)
+            for spec in topology.specs():
+                if spec.port is not None:
+                    wait_for_port(spec.port)
         except RuntimeError:
             _stop(processes)
             raise
         time.sleep(3)  # the workers connect to the broker
+        self.url = f"http://127.0.0.1:{port}"
         return processes
 
     def _report(self, s: dict) -> None:
@@ -119,7 +123,7 @@ class LoadTest:
     async def run(self) -> dict:
         self.started = time.monotonic()
         self.deadline = self.started + self.duration
-        cpu0 = {p.pid: cpu_seconds(p.pid) for p, _url in self.processes}
+        cpu0 = {p.pid: cpu_seconds(p.pid) for p, _name in self.processes}
         services0, client0 = await sync_to_async(services_usage)(), _own_cpu_seconds()
         sampler = asyncio.create_task(self._sample_db())
         players = []
@@ -140,8 +144,7 @@ class LoadTest:
                 server[f"{name}/s"] = round(delta / wall)
                 server[f"{name}/action"] = round(delta / completed, 1)
         if self.processes:
-            names = ["daphne", "worker1", "worker2", "beat"]
-            for name, (process, _url) in zip(names, self.processes, strict=True):
+            for process, name in self.processes:
                 server[f"{name}_cpu%"] = round(100 * (cpu_seconds(process.pid) - cpu0[process.pid]) / wall, 1)
                 server[f"{name}_rss_mb"] = round(rss_mb(process.pid))
         return self._summary(wall, server)
@@ -286,9 +289,9 @@ def _percentiles(values: list[float]) -> dict[str, float]:
 
 
 def _stop(processes: list[tuple[subprocess.Popen, str]]) -> None:
-    for process, _url in processes:
+    for process, _name in processes:
         os.killpg(process.pid, 15)
-    for process, _url in processes:
+    for process, _name in processes:
         process.wait(timeout=60)
 
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from honcho.manager import Manager
 
-from mudserver.cluster import ProcessSpec
+from mudserver.cluster import ProcessSpec, worker_metrics_env
 
 
 class Command(BaseCommand):
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--redis-port", type=int, default=6390, help="port of the bundled Redis")
         parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
+        parser.add_argument("--metrics-port", type=int, default=9101, help="worker metrics; beat's is the next port")
 
     def handle(self, *args, **options):
         redis_port = options["redis_port"]
@@ -69,21 +70,26 @@ class Command(BaseCommand):
                 time.sleep(0.1)
         raise CommandError(f"Redis at {url} does not answer")
 
-    def processes(self, *, host: str, port: int, concurrency: int, **options) -> list[ProcessSpec]:
+    def processes(self, *, host: str, port: int, concurrency: int, metrics_port: int, **options) -> list[ProcessSpec]:
         python = sys.executable
         schedule = str(settings.VAR_DIR / "celerybeat-schedule")
         return [
-            ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "mudserver.asgi:application"]),
+            ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "mudserver.asgi:application"], port),
             ProcessSpec("worker", [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles",
-                                   "--concurrency", str(concurrency), "-l", "warning"]),
-            ProcessSpec("beat", [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]),
+                                   "--concurrency", str(concurrency), "-l", "warning"],
+                        env=worker_metrics_env(host, metrics_port, settings.VAR_DIR / "metrics-worker")),
+            ProcessSpec("beat", [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule],
+                        env={"METRICS_ADDR": host, "METRICS_PORT": str(metrics_port + 1)}),
         ]  # fmt: skip
 
     def _run_processes(self, env: dict, options: dict) -> int:
         manager = Manager()
-        for spec in self.processes(**options):
-            manager.add_process(spec.name, shlex.join(spec.argv), env=env)
+        specs = self.processes(**options)
+        for spec in specs:
+            manager.add_process(spec.name, shlex.join(spec.argv), env=dict(env, **spec.env))
         host, port = options["host"], options["port"]
         self.stdout.write(self.style.SUCCESS(f"GREAT-GREAT MUD: open http://{host}:{port}/  (Ctrl-C stops everything)"))
+        self.stdout.write(f"Health: http://{host}:{port}/healthz  Metrics: "
+                          + ", ".join(f"{spec.metrics_url} ({spec.name})" for spec in specs if spec.metrics_url))
         manager.loop()
         return manager.returncode
