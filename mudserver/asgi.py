@@ -10,7 +10,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from mudserver.consumers import GameConsumer  # noqa: E402
+from mudserver.consumers import GameConsumer, live_consumers  # noqa: E402
+from mudserver.drain import drain_on_sigterm  # noqa: E402
 from mudserver.origin import BrowserOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -21,6 +22,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+drain_on_sigterm(live_consumers)
 
 # Full collections over a heap that grows with the sockets froze daphne for 0.3-0.6 s near 2,500
 # connections (shared/reference/env-probe.md): keep start-up objects out of the collector and

@@ -26,7 +26,7 @@ from accounts.passwords import ServerBusy
 from accounts.selectors import character_of_user
 from chat.hooks import chat_switch
 from chat.services import chat_say, heartbeat
-from mudserver import metrics, push
+from mudserver import drain, metrics, push
 from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.presence import presence_claim, presence_release
@@ -39,17 +39,22 @@ from mudserver.sessions import session_user_attach, session_user_detach, session
 log = structlog.get_logger(__name__)
 
 CLOSE_TAKEOVER = 4001
+CLOSE_SERVICE_RESTART = drain.CLOSE_SERVICE_RESTART
 CLOSE_BAD_FRAMES = 4008
 SLOW_COMMAND_SECONDS = 0.2  # logged: a command should take milliseconds
 LANG_CODES = {code for code, _name in settings.LANGUAGES}
 
 # This process's consumers, for the gauges, read when /metrics is scraped (from another thread:
-# tuple() copies the set in one step under the GIL).
+# tuple() copies the set in one step under the GIL), and for a drain.
 _consumers: set["GameConsumer"] = set()
 metrics.WEBSOCKET_CONNECTIONS.set_function(lambda: len(_consumers))
 metrics.CONNECTED_PLAYERS.set_function(
     lambda: sum(1 for consumer in tuple(_consumers) if consumer.ctx is not None and consumer.ctx.signed_in)
 )
+
+
+def live_consumers() -> tuple["GameConsumer", ...]:
+    return tuple(_consumers)
 
 
 class GameConsumer(AsyncWebsocketConsumer):
@@ -74,6 +79,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def connect(self):
+        self.command_lock = asyncio.Lock()  # a drain waits for the command in hand (mudserver.drain)
         game = settings.GAME
         self.bad_frames = EventCounter(window=game["BAD_FRAME_WINDOW"])
         self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
@@ -83,6 +89,9 @@ class GameConsumer(AsyncWebsocketConsumer):
         client = self.scope.get("client") or ("", 0)
         self.ctx = Context(connection=self, lang=self._initial_lang(), ip=client[0] or "")
         await self.accept()
+        if drain.draining:  # accepted just before the process stopped listening
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return
         with translation.override(self.ctx.lang):
             user = self.scope.get("user")
             if user is not None and user.is_authenticated and await self._activate(user.pk):
@@ -102,14 +111,27 @@ class GameConsumer(AsyncWebsocketConsumer):
                 await self._send(frame)
 
     async def disconnect(self, code):
-        if self.ctx.signed_in:
-            character_id = self.ctx.character_id
-            await departure_run(self.ctx)
-            await self._release()
-            await character_state_idle(character_id)
-        await self._leave_groups()
+        await self._leave()
+
+    async def drain(self) -> None:
+        """This web process is stopping (mudserver.drain): answer the command in hand, tell the
+        player, leave as on a disconnect and close, so that the client reconnects to another one."""
+        if self.ctx is None:  # still connecting
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return
+        async with self.command_lock:
+            with translation.override(self.ctx.lang):
+                await self._send_output(yellow(_("This server is restarting; reconnecting you to another one...")))
+            await self._leave()
+            await self.close(code=CLOSE_SERVICE_RESTART)
 
     async def receive(self, text_data=None, bytes_data=None):
+        async with self.command_lock:
+            if drain.draining:
+                return  # the socket is closing: the client reconnects and types again
+            await self._receive(text_data, bytes_data)
+
+    async def _receive(self, text_data, bytes_data):
         with translation.override(self.ctx.lang):
             try:
                 frame = frame_parse(text_data, bytes_data)
@@ -247,6 +269,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
         self.heartbeat = asyncio.create_task(self._beat(character.pk))
         return True
+
+    async def _leave(self) -> None:
+        if self.ctx.signed_in:
+            character_id = self.ctx.character_id
+            await departure_run(self.ctx)
+            await self._release()
+            await character_state_idle(character_id)
+        await self._leave_groups()
 
     async def _release(self) -> None:
         self._heartbeat_stop()

@@ -3,7 +3,6 @@ each started once per test session as separate processes, as in production."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,26 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on {port}")
+from tests.cluster import ROOT, Cluster, free_port, wait_for_port
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -85,13 +65,13 @@ def log_dir(tmp_path_factory) -> Path:
 
 
 def daphne_start(env: dict, log_dir: Path, name: str = "web") -> tuple[subprocess.Popen, int]:
-    port = _free_port()
+    port = free_port()
     log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mudserver.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    _wait_for_port(port, process)
+    wait_for_port(port, process)
     return process, port
 
 
@@ -122,7 +102,7 @@ class Worker:
         self.starts += 1
         self.log_path = log_path = self.log_dir / f"worker-{self.starts}.log"
         # Its metrics on a port of its own, summed over the pool children through files (mudserver.metrics).
-        self.metrics_port = _free_port()
+        self.metrics_port = free_port()
         env = dict(self.env, METRICS_ADDR="127.0.0.1", METRICS_PORT=str(self.metrics_port),
                    PROMETHEUS_MULTIPROC_DIR=str(self.log_dir / "worker-metrics"))  # fmt: skip
         self.process = subprocess.Popen(
@@ -164,3 +144,16 @@ def live_db(django_db_setup, django_db_blocker):
     are visible at once. Tests use unique names instead of rolling back."""
     with django_db_blocker.unblock():
         yield
+
+
+@pytest.fixture(scope="session")
+def cluster(process_env, tmp_path_factory):
+    """The production topology (tests/cluster.py): nginx, two daphne, a worker and beat, with its
+    own Redis and a relay in front of the test database; fault tests stop and kill its parts."""
+    db = connection.settings_dict
+    host, port = db["HOST"] or "127.0.0.1", int(db["PORT"] or 3306)
+    running = Cluster(process_env, tmp_path_factory.mktemp("cluster"), database_host=host, database_port=port,
+                      database_url=process_env["DATABASE_URL"])  # fmt: skip
+    running.start()
+    yield running
+    running.stop()

@@ -1,0 +1,79 @@
+"""The production topology on one machine (`manage.py cluster`'s processes, tests/cluster.py): a
+game played through nginx, and web processes that stop or die under their players (issue 9)."""
+
+import asyncio
+import signal
+
+import pytest
+import websockets
+
+from tests.client import Client, connected, session_cookie
+
+pytestmark = pytest.mark.usefixtures("live_db")
+
+
+async def _welcome_back(base_url: str, cookie: str) -> dict:
+    """Reconnect as a browser does after losing its socket: same session, through `base_url`."""
+    for _attempt in range(50):
+        try:
+            client = await Client.connect(base_url, cookie=cookie)
+        except (OSError, websockets.InvalidStatus):
+            await asyncio.sleep(0.1)  # nginx has not noticed yet, or the process is still starting
+            continue
+        out = await client.welcome()
+        return {"client": client, **out}
+    raise AssertionError("could not reconnect")
+
+
+async def _closed(client: Client) -> websockets.ConnectionClosed:
+    """Read what is left until the server closes the socket."""
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        while True:
+            await client.next(timeout=10)
+    return closed.value
+
+
+async def test_sign_up_and_auto_battle_through_nginx(cluster):
+    client = await connected(cluster.url)
+    await client.sign_up()
+    assert (await client.command("d"))["scene"] == "dungeon"
+    assert (await client.command("enter 1"))["scene"] == "dungeon_gate"
+    out = await client.command("a")
+    assert out["scene"] == "auto_battle"
+    # The worker behind beat advances it: a monster appears in the live feed.
+    await client.until(lambda frame: "appears" in frame["plain"] or "falls!" in frame["plain"], timeout=20)
+    assert (await client.ask("s", "stop fighting"))["scene"] == "dungeon"
+    await client.close()
+
+
+async def test_sigterm_drains_a_web_process_and_its_players_resume_elsewhere(cluster):
+    cookie = session_cookie(cluster.url)
+    client = await connected(cluster.web_url("web1"), cookie=cookie)
+    await client.sign_up()
+    assert (await client.command("v"))["scene"] == "village"
+    assert (await client.command("2"))["scene"] == "heal"  # answered: it must survive the restart
+    cluster.signal("web1", signal.SIGTERM)
+    notice = await client.until(lambda frame: "restarting" in frame["plain"])
+    assert notice["scene"] == "heal"
+    closed = await _closed(client)
+    assert closed.rcvd.code == 4012  # service restart: clients reconnect at once
+    assert cluster.wait("web1") == 0
+    back = await _welcome_back(cluster.url, cookie)  # nginx sends it to web2
+    assert back["scene"] == "heal" and "Welcome back" in back["plain"]
+    await back["client"].close()
+    cluster.start_process("web1")
+
+
+async def test_a_killed_web_process_loses_no_player(cluster):
+    cookie = session_cookie(cluster.url)
+    client = await connected(cluster.web_url("web2"), cookie=cookie)
+    await client.sign_up()
+    assert (await client.command("v"))["scene"] == "village"
+    cluster.signal("web2", signal.SIGKILL)
+    await _closed(client)
+    cluster.wait("web2")
+    back = await _welcome_back(cluster.url, cookie)
+    assert back["scene"] == "village"
+    assert (await back["client"].command("3"))["scene"] == "enhance"  # and plays on
+    await back["client"].close()
+    cluster.start_process("web2")
