@@ -128,3 +128,17 @@ async def connected(base_url: str, **kwargs) -> Client:
     client = await Client.connect(base_url, **kwargs)
     await client.welcome()
     return client
+
+
+async def connected_when_up(base_url: str, *, cookie: str | None = None, timeout: float = 30) -> tuple[Client, dict]:
+    """Connect as a browser does while servers (re)start: retry refused or failed handshakes (nginx
+    answers 502 until a web process is up). Returns the client and its welcome output."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            client = await Client.connect(base_url, cookie=cookie)
+            return client, await client.welcome()
+        except (OSError, websockets.InvalidStatus, websockets.ConnectionClosed):
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)

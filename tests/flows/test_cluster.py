@@ -1,28 +1,14 @@
 """The production topology on one machine (`manage.py cluster`'s processes, tests/cluster.py): a
 game played through nginx, and web processes that stop or die under their players (issue 9)."""
 
-import asyncio
 import signal
 
 import pytest
 import websockets
 
-from tests.client import Client, connected, session_cookie
+from tests.client import Client, connected, connected_when_up, session_cookie
 
 pytestmark = pytest.mark.usefixtures("live_db")
-
-
-async def _welcome_back(base_url: str, cookie: str) -> dict:
-    """Reconnect as a browser does after losing its socket: same session, through `base_url`."""
-    for _attempt in range(50):
-        try:
-            client = await Client.connect(base_url, cookie=cookie)
-        except (OSError, websockets.InvalidStatus):
-            await asyncio.sleep(0.1)  # nginx has not noticed yet, or the process is still starting
-            continue
-        out = await client.welcome()
-        return {"client": client, **out}
-    raise AssertionError("could not reconnect")
 
 
 async def _closed(client: Client) -> websockets.ConnectionClosed:
@@ -58,9 +44,9 @@ async def test_sigterm_drains_a_web_process_and_its_players_resume_elsewhere(clu
     closed = await _closed(client)
     assert closed.rcvd.code == 4012  # service restart: clients reconnect at once
     assert cluster.wait("web1") == 0
-    back = await _welcome_back(cluster.url, cookie)  # nginx sends it to web2
+    client, back = await connected_when_up(cluster.url, cookie=cookie)  # nginx sends it to web2
     assert back["scene"] == "heal" and "Welcome back" in back["plain"]
-    await back["client"].close()
+    await client.close()
     cluster.start_process("web1")
 
 
@@ -72,8 +58,8 @@ async def test_a_killed_web_process_loses_no_player(cluster):
     cluster.signal("web2", signal.SIGKILL)
     await _closed(client)
     cluster.wait("web2")
-    back = await _welcome_back(cluster.url, cookie)
+    client, back = await connected_when_up(cluster.url, cookie=cookie)
     assert back["scene"] == "village"
-    assert (await back["client"].command("3"))["scene"] == "enhance"  # and plays on
-    await back["client"].close()
+    assert (await client.command("3"))["scene"] == "enhance"  # and plays on
+    await client.close()
     cluster.start_process("web2")

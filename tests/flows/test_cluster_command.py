@@ -1,0 +1,63 @@
+"""`manage.py cluster` as an operator runs it: one command starts nginx, two daphne processes, a
+worker and beat; a game is played through nginx; one signal stops them all."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from tests.client import connected_when_up
+from tests.cluster import ROOT, free_port, wait_for_port
+
+pytestmark = pytest.mark.usefixtures("live_db")
+
+
+def _children_alive(parent: int) -> list[int]:
+    """Processes whose parent is `parent` (honcho's shells and what they run), from /proc."""
+    alive = []
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                fields = open(f"/proc/{stat}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                alive.append(int(stat))
+    return alive
+
+
+async def test_the_cluster_command_plays_through_nginx_and_stops_together(process_env, tmp_path):
+    port = free_port()
+    command = [sys.executable, "manage.py", "cluster", "--web", "2", "--workers", "1", "--port", str(port),
+               "--metrics-port", str(free_port())]  # fmt: skip
+    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed with the process)
+    process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, process, timeout=60)
+        client, _welcome = await connected_when_up(f"http://127.0.0.1:{port}", timeout=60)
+        await client.sign_up()
+        await client.command("d")
+        await client.command("enter 1")
+        assert (await client.command("a"))["scene"] == "auto_battle"
+        await client.until(lambda frame: "appears" in frame["plain"] or "falls!" in frame["plain"], timeout=20)
+        await client.ask("s", "stop fighting")
+        await client.close()
+        children = _children_alive(process.pid)
+        assert len(children) == 5, (tmp_path / "cluster.log").read_text()  # nginx, web1, web2, worker1, beat
+    finally:
+        process.send_signal(signal.SIGINT)
+        returncode = process.wait(timeout=60)
+    output = (tmp_path / "cluster.log").read_text()
+    assert "Flushing every character" in output, output
+    assert returncode in (0, -signal.SIGINT, 130), output
+    nginx_conf = (settings.VAR_DIR / f"cluster-{port}" / "nginx.conf").read_text()
+    web_ports = [int(found) for found in re.findall(r"server 127\.0\.0\.1:(\d+)", nginx_conf)]
+    assert len(web_ports) == 2
+    for stopped in (port, *web_ports):
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", stopped), timeout=1).close()
