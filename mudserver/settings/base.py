@@ -159,6 +159,10 @@ GAME = {
 # --- Celery (broker on the same Redis)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
+# A task a killed worker held (acked late, so still unacknowledged) goes back to the queue after this
+# long; Redis's default is an hour, which would stall an arena match's timers that long. Every task
+# here finishes within seconds of its countdown (at most 10 s), so a minute never redelivers a live one.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
