@@ -61,7 +61,7 @@ local out = {}
 for i = 1, #KEYS, 3 do
   out[#out + 1] = redis.call('HGETALL', KEYS[i])
   out[#out + 1] = redis.call('HGETALL', KEYS[i + 1])
-  out[#out + 1] = redis.call('HMGET', KEYS[i + 2], 'scene', 'lang', 'name')
+  out[#out + 1] = redis.call('HMGET', KEYS[i + 2], 'scene', 'lang', 'name', 'channel')
 end
 return out
 """
@@ -114,6 +114,7 @@ class Loaded:
     scene: str
     lang: str
     name: str
+    channel: str  # the player's connection, when signed in: its feed goes to that web process
 
     @property
     def exists(self) -> bool:
@@ -170,10 +171,10 @@ def _load_many(character_ids: list[int]) -> list[Loaded]:
     replies = get_redis().register_script(_READ)(keys=keys)
     loaded = []
     for i, character_id in enumerate(character_ids):
-        battle, character, (scene, lang, name) = replies[3 * i : 3 * i + 3]
+        battle, character, (scene, lang, name, channel) = replies[3 * i : 3 * i + 3]
         if character:
             loaded.append(Loaded(character_id, _pairs(battle), state_decode(_pairs(character)), scene or "", lang or "ko",
-                                 name or ""))  # fmt: skip
+                                 name or "", channel or ""))  # fmt: skip
     return loaded
 
 

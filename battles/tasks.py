@@ -4,7 +4,7 @@ from django.conf import settings
 from battles.catalog import catalog_get
 from battles.feed import cycle_frames
 from battles.services import battle_metrics_record, battles_cycle, battles_due_claim
-from mudserver.push import players_frames_send_sync
+from mudserver.push import players_frames_deliver_sync
 
 
 @shared_task(ignore_result=True)
@@ -21,5 +21,6 @@ def battles_dispatch() -> int:
 def battles_advance(batch: list[list[int]]) -> None:
     """Advance a batch of battles to now; pushes the feed to those watching."""
     report = battles_cycle([(character_id, due) for character_id, due in batch])
-    players_frames_send_sync(cycle_frames(report.advanced, catalog_get().content))
+    connections = {item.character_id: item.channel for item, _change in report.advanced}
+    players_frames_deliver_sync(cycle_frames(report.advanced, catalog_get().content), connections)
     battle_metrics_record(report)

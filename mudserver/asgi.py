@@ -10,8 +10,9 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from mudserver.consumers import GameConsumer, live_consumers  # noqa: E402
+from mudserver.consumers import GameConsumer, frames_to_player, live_consumers  # noqa: E402
 from mudserver.drain import drain_on_sigterm  # noqa: E402
+from mudserver.mailbox import mailbox_serve_when_running  # noqa: E402
 from mudserver.origin import BrowserOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -24,6 +25,7 @@ application = ProtocolTypeRouter(
 )
 
 drain_on_sigterm(live_consumers)
+mailbox_serve_when_running(frames_to_player)
 
 # Full collections over a heap that grows with the sockets froze daphne for 0.3-0.6 s near 2,500
 # connections (shared/reference/env-probe.md): keep start-up objects out of the collector and

@@ -57,6 +57,17 @@ def live_consumers() -> tuple["GameConsumer", ...]:
     return tuple(_consumers)
 
 
+# The signed-in sockets of this process by character, for the battle feed's mailbox.
+_by_character: dict[int, "GameConsumer"] = {}
+
+
+async def frames_to_player(character_id: int, texts: list[str]) -> None:
+    consumer = _by_character.get(character_id)
+    if consumer is not None:
+        for text in texts:
+            await consumer._send_text(text)
+
+
 class GameConsumer(AsyncWebsocketConsumer):
     ctx: Context | None = None  # set on connect
 
@@ -243,6 +254,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def connection_close(self, event):
         with translation.override(self.ctx.lang):
             await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
+        self._unindex()
         self.ctx.character_id = None  # the new connection owns the account now
         self._heartbeat_stop()
         await self._leave_groups()
@@ -265,8 +277,9 @@ class GameConsumer(AsyncWebsocketConsumer):
             if previous.session and previous.session != session_key:
                 await database_sync_to_async(session_user_detach_by_key)(previous.session)
         await self.group_join(push.player_group(character.pk))
-        await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang)
+        await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang, channel=self.channel_name)
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
+        _by_character[character.pk] = self
         self.heartbeat = asyncio.create_task(self._beat(character.pk))
         return True
 
@@ -279,6 +292,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self._leave_groups()
 
     async def _release(self) -> None:
+        self._unindex()
         self._heartbeat_stop()
         await presence_release(user_id=self.ctx.user_id, channel=self.channel_name)
         await self.group_leave(push.player_group(self.ctx.character_id))
@@ -292,6 +306,10 @@ class GameConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(settings.GAME["HEARTBEAT_SECONDS"])
             for group in list(self.groups):
                 await push.group_join(group, self.channel_name)
+
+    def _unindex(self) -> None:
+        if _by_character.get(self.ctx.character_id) is self:
+            del _by_character[self.ctx.character_id]
 
     def _heartbeat_stop(self) -> None:
         if self.heartbeat is not None:

@@ -16,9 +16,11 @@ async def scene_save(character_id: int, stored: dict[str, str]) -> None:
     await get_async_redis().hset(player_key(character_id), mapping=stored)
 
 
-async def player_meta_save(character_id: int, *, name: str, lang: str) -> None:
-    """What workers need to talk to the player: the name for the status bar, the language."""
-    await get_async_redis().hset(player_key(character_id), mapping={"name": name, "lang": lang})
+async def player_meta_save(character_id: int, *, name: str, lang: str, channel: str | None = None) -> None:
+    """What workers need to talk to the player: the name for the status bar, the language, and the
+    connection (channel name), whose web process receives the battle feed (mudserver.mailbox)."""
+    meta = {"name": name, "lang": lang} | ({"channel": channel} if channel else {})
+    await get_async_redis().hset(player_key(character_id), mapping=meta)
 
 
 async def scene_forget(character_id: int) -> None:

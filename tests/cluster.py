@@ -174,6 +174,7 @@ class Cluster:
         return (self.run_dir / f"{name}.log").read_text()
 
     def stop(self) -> None:
+        """Stop whatever runs, also after a start that failed half-way."""
         for name, process in self.processes.items():
             if process.poll() is None:
                 self.signal(name, signal.SIGTERM)
@@ -183,5 +184,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        self.redis.stop()
-        self.database.away()
+        if self.redis.process is not None:
+            self.redis.stop()
+        if self.database.listener is not None:
+            self.database.away()

@@ -154,6 +154,8 @@ def cluster(process_env, tmp_path_factory):
     host, port = db["HOST"] or "127.0.0.1", int(db["PORT"] or 3306)
     running = Cluster(process_env, tmp_path_factory.mktemp("cluster"), database_host=host, database_port=port,
                       database_url=process_env["DATABASE_URL"])  # fmt: skip
-    running.start()
-    yield running
-    running.stop()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
