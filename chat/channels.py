@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from mudserver.redis_client import get_async_redis
+from mudserver.scene_store import PLAYER_PREFIX
 
 SHARDS_KEY = "mud:chat:shards"
 MEMBERS_PREFIX = "mud:chat:m:"
@@ -80,6 +81,23 @@ redis.call('SET', KEYS[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[1])
 return redis.call('SCARD', ARGV[2] .. ARGV[3])
 """
+
+
+# Each member of a channel and the connection it is on (the player's `channel`, mudserver.scene_store).
+_CONNECTIONS = """
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'channel') or ''
+end
+return out
+"""
+
+
+async def channel_connections(channel: str) -> dict[int, str]:
+    """Who is in a chat channel, by character, with the connection each is on."""
+    flat = await get_async_redis().eval(_CONNECTIONS, 1, MEMBERS_PREFIX + channel, PLAYER_PREFIX)
+    return {int(character_id): connection for character_id, connection in zip(flat[::2], flat[1::2], strict=True)}
 
 
 async def shard_join(character_id: int) -> Membership:

@@ -8,8 +8,8 @@ from mudserver.router import Arrival, Context, on_arrival, on_departure
 
 
 async def _enter(ctx: Context, membership: channels.Membership) -> list[dict]:
-    """Listen to the channel; tell its members (unless this is a reconnect); return its history."""
-    await ctx.connection.group_join(push.chat_group(membership.channel))
+    """Tell the channel's members (unless this is a reconnect); return its history. Its messages
+    reach the player through the channel's membership (mudserver.push.chat_channel_send)."""
     notice = presence_frame(membership.channel, membership.members, joined=ctx.name if membership.changed else None)
     if membership.changed:
         await push.chat_channel_send(membership.channel, notice)
@@ -25,7 +25,6 @@ async def chat_arrival(ctx: Context) -> Arrival:
 async def chat_departure(ctx: Context) -> None:
     left = await channels.channel_leave(ctx.character_id)
     if left is not None:
-        await ctx.connection.group_leave(push.chat_group(left.channel))
         await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=ctx.name))
 
 

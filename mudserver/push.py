@@ -1,9 +1,10 @@
 """The one module that sends to players (DESIGN.md, "Pushes").
 
-Every player's connection joins the personal group `player.<character id>`, and the group of its
-chat channel; services and workers reach players through them, from any process. Nothing else
-calls the channel layer's send methods. Frames travel already encoded as JSON text: a chat message
-to a channel of ten is encoded once, not ten times, and each player's frames go in one message.
+Every player's connection joins the personal group `player.<character id>`; services and workers
+reach players through it from any process. Messages to many players at once (a chat channel, a
+battle batch's feed) go instead to the mailbox of each web process they are on, one message per
+process. Nothing else calls the channel layer's send methods. Frames travel already encoded as
+JSON text: a chat message to a channel of ten is encoded once, not ten times.
 """
 
 import json
@@ -13,29 +14,28 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
+from chat.channels import channel_connections
+
 
 def player_group(character_id: int) -> str:
     return f"player.{character_id}"
 
 
-def chat_group(channel: str) -> str:
-    return f"chat.{channel}"
-
-
-def _frames_event(frames: list[dict]) -> dict:
-    return {"type": "player.frames", "texts": [json.dumps(frame, ensure_ascii=False) for frame in frames]}
+def _texts(frames: list[dict]) -> list[str]:
+    return [json.dumps(frame, ensure_ascii=False) for frame in frames]
 
 
 async def players_frames_send(frames: dict[int, list[dict]]) -> None:
-    """Send players their frames (a battle cycle's feed, a whisper): one message per player."""
-    layer = get_channel_layer()
-    for character_id, player_frames in frames.items():
-        await layer.group_send(player_group(character_id), _frames_event(player_frames))
+    """Send players their frames (a whisper, a game master's notice): one message per player."""
+    await _texts_by_group({character_id: _texts(player_frames) for character_id, player_frames in frames.items()})
 
 
 def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
     if frames:
         async_to_sync(players_frames_send)(frames)
+
+
+MAILBOX = "mailbox"
 
 
 def mailbox_of(channel: str) -> str:
@@ -44,29 +44,9 @@ def mailbox_of(channel: str) -> str:
     return channel[: channel.index("!") + 1] + MAILBOX
 
 
-MAILBOX = "mailbox"
-
-
 async def players_frames_deliver(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
-    """Many players' frames at once (a battle batch's feed): one message per web process, to its
-    mailbox, which hands each player's frames to their socket there. Through the players' groups it
-    would be a message per player, each read by its own round trip to Redis (channels-redis carries
-    about 3,400 group messages a second on this box). Players with no known connection go by group."""
-    by_mailbox: dict[str, list] = defaultdict(list)
-    by_group = {}
-    for character_id, player_frames in frames.items():
-        channel = connections.get(character_id, "")
-        if "!" in channel:
-            by_mailbox[mailbox_of(channel)].append([character_id, _frames_event(player_frames)["texts"]])
-        else:
-            by_group[character_id] = player_frames
-    layer = get_channel_layer()
-    for mailbox, players in by_mailbox.items():
-        try:
-            await layer.send(mailbox, {"type": "mailbox.frames", "players": players})
-        except ChannelFull:
-            pass  # that web process is gone or stalled: its players reconnect elsewhere
-    await players_frames_send(by_group)
+    """Many players' frames at once (a battle batch's feed), given the connection each is on."""
+    await _deliver({character_id: _texts(player_frames) for character_id, player_frames in frames.items()}, connections)
 
 
 def players_frames_deliver_sync(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
@@ -75,8 +55,38 @@ def players_frames_deliver_sync(frames: dict[int, list[dict]], connections: dict
 
 
 async def chat_channel_send(channel: str, frame: dict) -> None:
-    """Send a frame to everyone in a chat channel."""
-    await get_channel_layer().group_send(chat_group(channel), _frames_event([frame]))
+    """Send a frame to everyone in a chat channel, encoded once."""
+    connections = await channel_connections(channel)
+    text = json.dumps(frame, ensure_ascii=False)
+    await _deliver(dict.fromkeys(connections, [text]), connections)
+
+
+async def _deliver(texts: dict[int, list[str]], connections: dict[int, str]) -> None:
+    """One message per web process, to its mailbox (mudserver.mailbox), which hands each player's
+    frames to their socket there. Through the players' groups it would be a message per player,
+    each read with its own round trip to Redis (channels-redis carries about 3,400 group messages a
+    second on this box). Players with no known connection go through their group."""
+    by_mailbox: dict[str, list] = defaultdict(list)
+    by_group = {}
+    for character_id, player_texts in texts.items():
+        channel = connections.get(character_id, "")
+        if "!" in channel:
+            by_mailbox[mailbox_of(channel)].append([character_id, player_texts])
+        else:
+            by_group[character_id] = player_texts
+    layer = get_channel_layer()
+    for mailbox, players in by_mailbox.items():
+        try:
+            await layer.send(mailbox, {"type": "mailbox.frames", "players": players})
+        except ChannelFull:
+            pass  # that web process is gone or stalled: its players reconnect elsewhere
+    await _texts_by_group(by_group)
+
+
+async def _texts_by_group(texts: dict[int, list[str]]) -> None:
+    layer = get_channel_layer()
+    for character_id, player_texts in texts.items():
+        await layer.group_send(player_group(character_id), {"type": "player.frames", "texts": player_texts})
 
 
 async def chat_move_send(character_id: int, room: str | None) -> None:

@@ -3,9 +3,11 @@ reload resumes where the player was (invariant 2)."""
 
 from mudserver.redis_client import get_async_redis
 
+PLAYER_PREFIX = "mud:pl:"
+
 
 def player_key(character_id: int) -> str:
-    return f"mud:pl:{character_id}"
+    return f"{PLAYER_PREFIX}{character_id}"
 
 
 async def scene_load(character_id: int) -> dict[str, str]:
