@@ -5,12 +5,22 @@ queue is too long the player is told the server is busy instead of waiting witho
 """
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash")
+HASHING_NICENESS = 5  # on Linux a thread's own (setpriority affects the calling thread only)
+
+
+def _yield_to_play() -> None:
+    """Hashing threads run at a lower CPU priority: in a sign-in storm on a busy machine, the
+    commands of players already in the game keep the CPU and the sign-ins wait a little longer."""
+    os.setpriority(os.PRIO_PROCESS, 0, HASHING_NICENESS)
+
+
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash", initializer=_yield_to_play)
 _pending = 0
 
 

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.contrib.auth.hashers import check_password
 
@@ -14,3 +16,8 @@ async def test_a_full_queue_answers_busy(settings):
     settings.GAME = {**settings.GAME, "HASH_QUEUE_LIMIT": 0}
     with pytest.raises(passwords.ServerBusy):
         await passwords.password_hash("secret12")
+
+
+async def test_hashing_yields_the_cpu_to_play():
+    hashing = await passwords.run_hashing(os.getpriority, os.PRIO_PROCESS, 0)
+    assert hashing == os.getpriority(os.PRIO_PROCESS, 0) + passwords.HASHING_NICENESS
