@@ -45,6 +45,7 @@ class Topology:
     concurrency: int  # processes per worker
     metrics_port: int  # the first worker's; the others and beat follow
     run_dir: Path
+    flower_port: int | None = None  # Celery's web monitor, on loopback
 
     def specs(self) -> list[ProcessSpec]:
         python = sys.executable
@@ -62,6 +63,9 @@ class Topology:
         schedule = str(self.run_dir / "celerybeat-schedule")
         argv = [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]
         specs.append(ProcessSpec("beat", argv, env={"METRICS_ADDR": "127.0.0.1", "METRICS_PORT": str(self.metrics_port + self.workers)}))
+        if self.flower_port:
+            argv = [python, "-m", "celery", "-A", "celery_app", "flower", "--address=127.0.0.1", f"--port={self.flower_port}"]
+            specs.append(ProcessSpec("flower", argv, self.flower_port))
         return specs
 
     def nginx_conf(self) -> Path:
@@ -75,10 +79,11 @@ class Topology:
         return path
 
 
-def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, concurrency: int, metrics_port: int) -> Topology:
+def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, concurrency: int, metrics_port: int,
+                 flower_port: int | None = None) -> Topology:  # fmt: skip
     run_dir = settings.VAR_DIR / f"cluster-{port}"
     run_dir.mkdir(parents=True, exist_ok=True)
-    return Topology(host, port, web_ports, workers, concurrency, metrics_port, run_dir)
+    return Topology(host, port, web_ports, workers, concurrency, metrics_port, run_dir, flower_port)
 
 
 def nginx_check(topology: Topology) -> None:

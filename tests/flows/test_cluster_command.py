@@ -32,9 +32,9 @@ def _children_alive(parent: int) -> list[int]:
 
 
 async def test_the_cluster_command_plays_through_nginx_and_stops_together(process_env, tmp_path):
-    port = free_port()
+    port, flower_port = free_port(), free_port()
     command = [sys.executable, "manage.py", "cluster", "--web", "2", "--workers", "1", "--port", str(port),
-               "--metrics-port", str(free_port())]  # fmt: skip
+               "--metrics-port", str(free_port()), "--flower-port", str(flower_port)]  # fmt: skip
     log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -48,7 +48,9 @@ async def test_the_cluster_command_plays_through_nginx_and_stops_together(proces
         await client.ask("s", "stop fighting")
         await client.close()
         children = _children_alive(process.pid)
-        assert len(children) == 5, (tmp_path / "cluster.log").read_text()  # nginx, web1, web2, worker1, beat
+        # nginx, web1, web2, worker1, beat and Flower
+        assert len(children) == 6, (tmp_path / "cluster.log").read_text()
+        wait_for_port(flower_port, timeout=30)
     finally:
         process.send_signal(signal.SIGINT)
         returncode = process.wait(timeout=60)
@@ -58,6 +60,6 @@ async def test_the_cluster_command_plays_through_nginx_and_stops_together(proces
     nginx_conf = (settings.VAR_DIR / f"cluster-{port}" / "nginx.conf").read_text()
     web_ports = [int(found) for found in re.findall(r"server 127\.0\.0\.1:(\d+)", nginx_conf)]
     assert len(web_ports) == 2
-    for stopped in (port, *web_ports):
+    for stopped in (port, flower_port, *web_ports):
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", stopped), timeout=1).close()

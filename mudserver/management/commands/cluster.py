@@ -17,11 +17,12 @@ class Command(rungame.Command):
         super().add_arguments(parser)
         parser.add_argument("--web", type=int, default=2, help="daphne processes behind nginx")
         parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (each --concurrency)")
+        parser.add_argument("--flower-port", type=int, default=5555, help="Flower, Celery's monitor (0: none)")
         parser.set_defaults(concurrency=1)
 
     def processes(self, *, host: str, port: int, web: int, workers: int, concurrency: int, metrics_port: int,
-                  **options) -> list[ProcessSpec]:  # fmt: skip
+                  flower_port: int, **options) -> list[ProcessSpec]:  # fmt: skip
         topology = topology_for(host=host, port=port, web_ports=[free_port() for _ in range(web)], workers=workers,
-                                concurrency=concurrency, metrics_port=metrics_port)  # fmt: skip
+                                concurrency=concurrency, metrics_port=metrics_port, flower_port=flower_port)  # fmt: skip
         nginx_check(topology)
         return topology.specs()
