@@ -186,5 +186,7 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        self.redis.stop()
-        self.database.away()
+        if self.redis.process is not None:
+            self.redis.stop()
+        if self.database.listener is not None:
+            self.database.away()

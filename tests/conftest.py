@@ -154,6 +154,10 @@ def cluster(process_env, tmp_path_factory):
     host, port = db["HOST"] or "127.0.0.1", int(db["PORT"] or 3306)
     running = Cluster(process_env, tmp_path_factory.mktemp("cluster"), database_host=host, database_port=port,
                       database_url=process_env["DATABASE_URL"])  # fmt: skip
-    running.start()
+    try:
+        running.start()
+    except BaseException:
+        running.stop()  # what did start (a port taken, a slow start) must not outlive the session
+        raise
     yield running
     running.stop()
