@@ -9,12 +9,17 @@ batches (Celery beat, every GAME["FLUSH_INTERVAL"] seconds) and at once on sign-
 from collections.abc import Callable
 from typing import TypeVar
 
+import structlog
+from channels.db import database_sync_to_async
 from django.db import connection, transaction
 from redis.exceptions import WatchError
 
 from accounts.models import Character
 from battles.rules import exp_to_leave
+from mudserver.failures import DATABASE_UNAVAILABLE
 from mudserver.redis_client import get_async_redis, get_redis
+
+log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
 
@@ -152,6 +157,15 @@ def character_states_flush(character_ids: list[int] | None = None, *, batch: int
             r.sadd(DIRTY_KEY, *ids)
             raise
         written += len(states)
+
+
+async def character_states_flush_now(character_ids: list[int]) -> None:
+    """Write these characters at once (on sign-out, at a match's end). While the database is away
+    they stay dirty and the periodic flush writes them once it is back: the player carries on."""
+    try:
+        await database_sync_to_async(character_states_flush)(character_ids)
+    except DATABASE_UNAVAILABLE as error:
+        log.warning("characters left to the periodic flush", characters=len(character_ids), error=repr(error))
 
 
 def _states_write(states: dict[int, State]) -> None:

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.db import close_old_connections
 
 HASHING_NICENESS = 5  # on Linux a thread's own (setpriority affects the calling thread only)
 
@@ -34,9 +35,20 @@ async def run_hashing(fn, *args):
         raise ServerBusy
     _pending += 1
     try:
-        return await asyncio.get_running_loop().run_in_executor(_pool, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(_pool, _with_fresh_connections, fn, *args)
     finally:
         _pending -= 1
+
+
+def _with_fresh_connections(fn, *args):
+    """Sign-in reads the user in a hashing thread: as database_sync_to_async does for the database
+    thread, drop this thread's connection when it broke or aged, so that one the database cut
+    (a restart, an outage) is replaced instead of failing every later sign-in."""
+    close_old_connections()
+    try:
+        return fn(*args)
+    finally:
+        close_old_connections()
 
 
 async def password_hash(password: str) -> str:

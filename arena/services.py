@@ -8,7 +8,7 @@ from celery import current_app
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.character_state import character_state_get, character_state_mutate, character_states_flush
+from accounts.character_state import character_state_get, character_state_mutate, character_states_flush_now
 from arena import rooms
 from battles.catalog import catalog_aget
 from battles.rules import exp_gain
@@ -159,7 +159,7 @@ async def match_end(rid: str) -> None:
             return changes, None
 
         await character_state_mutate(p["cid"], settle)
-    await sync_to_async(character_states_flush)([p["cid"] for p in players])
+    await character_states_flush_now([p["cid"] for p in players])
     await broadcast(rid, lambda: "\n".join([
         green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
         status_table(players, winner=winner),

@@ -1,9 +1,14 @@
 """The fight content as the rules engine sees it: a snapshot of the Dungeon, MonsterTemplate and
 Skill tables, kept per process and reloaded when a game master edits them (a version number in
-Redis, bumped on every save or delete, is checked at most once a second)."""
+Redis, bumped on every save or delete, is checked at most once a second).
 
+The snapshot is also kept in Redis with its version, so a process loads it from there rather than
+from the database: a worker or web process started, or meeting its first fight, while the database
+is away still runs battles (they need nothing else of it)."""
+
+import json
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from asgiref.sync import sync_to_async
 from django.db.models.signals import post_delete, post_save
@@ -13,6 +18,7 @@ from battles.models import Dungeon, MonsterTemplate, Skill
 from mudserver.redis_client import get_redis
 
 VERSION_KEY = "mud:catalog:version"
+SNAPSHOT_KEY = "mud:catalog:snapshot"
 CHECK_EVERY = 1.0
 
 
@@ -66,6 +72,26 @@ def _load(version: int) -> Catalog:
     return Catalog(version, dungeons, content_build(monsters, skills))
 
 
+def _snapshot_dump(catalog: Catalog) -> str:
+    return json.dumps({
+        "version": catalog.version,
+        "dungeons": [asdict(d) for d in catalog.dungeons.values()],
+        "monsters": [asdict(m) for m in catalog.content.monsters.values()],
+        "skills": [asdict(s) for s in catalog.content.skills.values()],
+    }, ensure_ascii=False)  # fmt: skip
+
+
+def _snapshot_read(version: int) -> Catalog | None:
+    """The snapshot in Redis, if it is of this version."""
+    raw = get_redis().get(SNAPSHOT_KEY)
+    data = json.loads(raw) if raw else None
+    if data is None or data["version"] != version:
+        return None
+    dungeons = {d["number"]: DungeonInfo(**d) for d in data["dungeons"]}
+    content = content_build([MonsterInfo(**m) for m in data["monsters"]], [SkillInfo(**s) for s in data["skills"]])
+    return Catalog(version, dungeons, content)
+
+
 _cached: Catalog | None = None
 _checked_at = 0.0
 
@@ -76,7 +102,11 @@ def catalog_get() -> Catalog:
     if _cached is None or now - _checked_at > CHECK_EVERY:
         version = int(get_redis().get(VERSION_KEY) or 0)
         if _cached is None or _cached.version != version:
-            _cached = _load(version)
+            loaded = _snapshot_read(version)
+            if loaded is None:
+                loaded = _load(version)
+                get_redis().set(SNAPSHOT_KEY, _snapshot_dump(loaded))
+            _cached = loaded
         _checked_at = now
     return _cached
 

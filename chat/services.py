@@ -111,7 +111,8 @@ async def _record(frame: dict, character_id: int, channel: str, *, history: bool
 
 
 def chat_log_flush(*, batch: int = 1000) -> int:
-    """Write the messages waiting in Redis to the database (for game masters' searches)."""
+    """Write the messages waiting in Redis to the database (for game masters' searches). A batch
+    the database refuses goes back to the front of the list, for the next flush."""
     r = get_redis()
     written = 0
     while True:
@@ -121,21 +122,24 @@ def chat_log_flush(*, batch: int = 1000) -> int:
         raw, _trimmed = pipe.execute()
         if not raw:
             return written
-        entries = [json.loads(item) for item in raw]
-        known = set(Character.objects.filter(pk__in={e["sender"] for e in entries}).values_list("pk", flat=True))
-        rows = [
-            ChatMessage(channel=e["channel"], sender_id=e["sender"] if e["sender"] in known else None,
-                        sender_name=e["from"], recipient_name=e["to"], text=e["text"],
-                        created_at=datetime.fromisoformat(e["at"]))
-            for e in entries
-        ]  # fmt: skip
         try:
-            with transaction.atomic():
-                ChatMessage.objects.bulk_create(rows)
+            written += _log_write([json.loads(item) for item in raw])
         except Exception:
             r.lpush(LOG_KEY, *reversed(raw))  # back in front, in order, for the next flush
             raise
-        written += len(rows)
+
+
+def _log_write(entries: list[dict]) -> int:
+    known = set(Character.objects.filter(pk__in={e["sender"] for e in entries}).values_list("pk", flat=True))
+    rows = [
+        ChatMessage(channel=e["channel"], sender_id=e["sender"] if e["sender"] in known else None,
+                    sender_name=e["from"], recipient_name=e["to"], text=e["text"],
+                    created_at=datetime.fromisoformat(e["at"]))
+        for e in entries
+    ]  # fmt: skip
+    with transaction.atomic():
+        ChatMessage.objects.bulk_create(rows)
+    return len(rows)
 
 
 def chat_mute(*, character_id: int, until: datetime | None) -> None:

@@ -6,8 +6,8 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from mudserver.consumers import GameConsumer, frames_to_player, live_consumers  # noqa: E402
@@ -18,8 +18,9 @@ from mudserver.origin import BrowserOriginValidator  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
+        # The session only: the consumer looks the user up itself (see GameConsumer._resume).
         "websocket": BrowserOriginValidator(
-            AuthMiddlewareStack(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))
+            SessionMiddlewareStack(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))
         ),
     }
 )

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 
 import structlog
 from autobahn.exception import Disconnected
+from channels.auth import get_user
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -19,14 +20,14 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from accounts.character_state import (
     character_state_ensure,
     character_state_idle,
-    character_states_flush,
+    character_states_flush_now,
     character_status_frame,
 )
-from accounts.passwords import ServerBusy
 from accounts.selectors import character_of_user
 from chat.hooks import chat_switch
 from chat.services import chat_say, heartbeat
 from mudserver import drain, metrics, push
+from mudserver.failures import failure_of
 from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.presence import presence_claim, presence_release
@@ -41,6 +42,7 @@ log = structlog.get_logger(__name__)
 CLOSE_TAKEOVER = 4001
 CLOSE_SERVICE_RESTART = drain.CLOSE_SERVICE_RESTART
 CLOSE_BAD_FRAMES = 4008
+CLOSE_TRY_AGAIN = 4013  # the application's form of 1013 "try again later" (autobahn refuses the standard one)
 SLOW_COMMAND_SECONDS = 0.2  # logged: a command should take milliseconds
 LANG_CODES = {code for code, _name in settings.LANGUAGES}
 
@@ -104,22 +106,34 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_SERVICE_RESTART)
             return
         with translation.override(self.ctx.lang):
-            user = self.scope.get("user")
-            if user is not None and user.is_authenticated and await self._activate(user.pk):
-                self.ctx.load_scene(await scene_load(self.ctx.character_id))
-                arrival = await arrival_run(self.ctx)
-                if arrival.scene or self.ctx.scene not in SCENES:
-                    self.ctx.scene, self.ctx.data = arrival.scene or "front", {}
-                welcome = yellow(_("Welcome back, %(name)s.") % {"name": escape(self.ctx.name)})
-                parts = [welcome, arrival.text, await SCENES[self.ctx.scene].enter(self.ctx)]
-                text = "\n".join(part for part in parts if part)
-                await scene_save(self.ctx.character_id, self.ctx.dump_scene())
-            else:
-                text, arrival = await enter_scene(self.ctx, "front"), Arrival()
+            try:
+                text, arrival = await self._resume()
+            except Exception as error:
+                # A signed-in session resumes from the database: while it is away, say so and close
+                # with "try again later", on which clients reconnect after their backoff.
+                await self._refuse(error, type="connect")
+                await self.close(code=CLOSE_TRY_AGAIN)
+                return
             await self._send_output(text)
             await self._send_status()
             for frame in arrival.frames:
                 await self._send(frame)
+
+    async def _resume(self) -> tuple[str, Arrival]:
+        """The opening text: the title screen, or the scene where the session's player left off."""
+        # The user is looked up here, not by channels' AuthMiddleware, so that a failure of the
+        # database gets an error frame like any command's instead of a failed handshake.
+        user = await get_user(self.scope)
+        if not (user.is_authenticated and await self._activate(user.pk)):
+            return await enter_scene(self.ctx, "front"), Arrival()
+        self.ctx.load_scene(await scene_load(self.ctx.character_id))
+        arrival = await arrival_run(self.ctx)
+        if arrival.scene or self.ctx.scene not in SCENES:
+            self.ctx.scene, self.ctx.data = arrival.scene or "front", {}
+        welcome = yellow(_("Welcome back, %(name)s.") % {"name": escape(self.ctx.name)})
+        parts = [welcome, arrival.text, await SCENES[self.ctx.scene].enter(self.ctx)]
+        await scene_save(self.ctx.character_id, self.ctx.dump_scene())
+        return "\n".join(part for part in parts if part), arrival
 
     async def disconnect(self, code):
         await self._leave()
@@ -157,13 +171,8 @@ class GameConsumer(AsyncWebsocketConsumer):
                 label = "chat" if frame["type"] == "chat" else self.ctx.scene
                 try:
                     await self._handle(frame)
-                except ServerBusy:
-                    await self._send_error("server_busy", _("The server is busy; please try again in a moment."))
-                except Exception:
-                    log.exception("command failed", type=frame["type"])  # not the line: it may be a password
-                    await self._send_error(
-                        "internal", _("Something went wrong on our side; nothing was lost. Please try again.")
-                    )
+                except Exception as error:
+                    await self._refuse(error, type=frame["type"])  # not the line: it may be a password
                 elapsed = time.monotonic() - started
                 if frame["type"] != "ping":
                     metrics.command_observe(label, elapsed)
@@ -221,7 +230,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         character_id = self.ctx.character_id
         await departure_run(self.ctx)
         await self._release()
-        await database_sync_to_async(character_states_flush)([character_id])
+        await character_states_flush_now([character_id])
         await character_state_idle(character_id)
         await database_sync_to_async(session_user_detach)(self.scope["session"])
 
@@ -348,6 +357,16 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _send_status(self) -> None:
         await self._send(await character_status_frame(self.ctx.character_id, self.ctx.name))
+
+    async def _refuse(self, error: Exception, **fields) -> None:
+        """Answer what could not be done with an error frame (mudserver.failures): a condition of
+        the moment, such as the database being away, is logged without a traceback."""
+        failure = failure_of(error)
+        if failure.expected:
+            log.warning("command refused", code=failure.code, error=repr(error), **fields)
+        else:
+            log.exception("command failed", **fields)
+        await self._send_error(failure.code, failure.text)
 
     async def _send_error(self, code: str, text: str) -> None:
         await self._send({"type": "error", "code": code, "text": text})

@@ -82,7 +82,7 @@ class DatabaseRelay:
 
     def away(self) -> None:
         with self.lock:
-            self.listener.close()
+            _close(self.listener)  # a shutdown wakes the accepting thread; a bare close would let one more through
             for sock in self.sockets:
                 _close(sock)
             self.sockets.clear()
@@ -138,6 +138,9 @@ class Cluster:
         self.topology = Topology(host="127.0.0.1", port=free_port(), web_ports=[free_port(), free_port()], workers=1,
                                  concurrency=2, metrics_port=free_port(), run_dir=run_dir)  # fmt: skip
         self.specs = {spec.name: spec for spec in self.topology.specs()}
+        # Beat's would be the port after the worker's, which no one checked was free (an outgoing
+        # connection's local port may hold it): a free one of its own.
+        self.specs["beat"].env["METRICS_PORT"] = str(free_port())
         self.processes: dict[str, subprocess.Popen] = {}
 
     @property

@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 
 from accounts.character_state import State, character_state_mutate
 from battles.rules import attack_for
+from mudserver.failures import DATABASE_UNAVAILABLE
 from village.content import NPC_LINES
 from village.models import NpcLine
 from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhance_cost, stake_limit
@@ -22,10 +23,15 @@ _npc_lines: dict[str, tuple[float, list[NpcLine]]] = {}
 
 
 async def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
-    fetched_at, lines = _npc_lines.get(npc, (0.0, []))
-    if time.monotonic() - fetched_at > NPC_LINES_CACHE_SECONDS:
-        lines = await _npc_lines_load(npc)
-        _npc_lines[npc] = (time.monotonic(), lines)
+    cached = _npc_lines.get(npc)
+    if cached is None or time.monotonic() - cached[0] > NPC_LINES_CACHE_SECONDS:
+        try:
+            _npc_lines[npc] = cached = (time.monotonic(), await _npc_lines_load(npc))
+        except DATABASE_UNAVAILABLE:
+            if cached is None:
+                raise  # nothing to say instead: the player is asked to try again
+            # While the database is away the lines known do; it is asked again at the next talk.
+    lines = cached[1]
     return rng.choice(lines).text(lang) if lines else None
 
 

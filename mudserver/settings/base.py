@@ -78,6 +78,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keep database connections open between calls: web consumers reach the database through
 # database_sync_to_async, which otherwise opens a new MySQL connection for nearly every call.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# A kept connection that the database dropped while it idled (a restart, an outage) fails its ping
+# at the first query of the next call and is replaced, instead of failing that query.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: one server carries the channel layer, cache, sessions, Celery broker and hot game state.

@@ -38,3 +38,12 @@ def test_content_reset_restores_the_shipped_content(capsys):
     assert "dungeons loaded: 5" in capsys.readouterr().out
     assert MonsterTemplate.objects.get(dungeon=1, kind=0).name_en == "Squirrel"
     assert MonsterTemplate.objects.count() == 15
+
+
+def test_a_new_process_takes_the_snapshot_in_redis_not_the_database(monkeypatch):
+    """So that a worker started while the database is away still runs battles."""
+    monkeypatch.setattr(catalog, "CHECK_EVERY", 0.0)  # the current version, not this process's last one
+    loaded = catalog.catalog_get()
+    monkeypatch.setattr(catalog, "_cached", None)  # as in a process that has not read it yet
+    monkeypatch.setattr(catalog, "_load", lambda version: pytest.fail("read the database"))
+    assert catalog.catalog_get() == loaded

@@ -86,3 +86,20 @@ async def test_npc_line_pick_follows_language_and_seed():
     en = await npc_line_pick("gamble", "en", rng=random.Random(3))
     assert ko != en and ko and en
     assert await npc_line_pick("nobody", "en") is None
+
+
+async def test_npc_lines_known_do_while_the_database_is_away(monkeypatch):
+    from django.db import OperationalError
+
+    from village import services
+
+    async def database_away(npc):
+        raise OperationalError(2002, "Can't connect to server")
+
+    await npc_line_pick("heal", "en")  # loaded
+    monkeypatch.setattr(services, "NPC_LINES_CACHE_SECONDS", -1)  # and due for a reload
+    monkeypatch.setattr(services, "_npc_lines_load", database_away)
+    assert await npc_line_pick("heal", "en")
+    monkeypatch.delitem(services._npc_lines, "story", raising=False)  # never loaded: nothing to say
+    with pytest.raises(OperationalError):
+        await npc_line_pick("story", "en")
