@@ -15,4 +15,4 @@ def character_name_taken(name: str) -> bool:
 
 @database_sync_to_async
 def character_of_user(user_id: int) -> Character | None:
-    return Character.objects.filter(user_id=user_id, user__is_active=True).first()
+    return Character.objects.filter(user_id=user_id, user__is_active=True).select_related("user").first()

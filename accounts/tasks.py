@@ -2,11 +2,18 @@ from celery import shared_task
 from celery.signals import worker_shutdown
 
 from accounts.character_state import character_states_flush
+from mudserver.sessions import session_store
 
 
 @shared_task(ignore_result=True)
 def characters_flush() -> int:
     return character_states_flush()
+
+
+@shared_task(ignore_result=True)
+def sessions_clear() -> None:
+    """Sessions are kept in the database (a Redis restart loses none): drop the expired ones daily."""
+    session_store().clear_expired()
 
 
 @worker_shutdown.connect

@@ -150,7 +150,17 @@ def chat_mute(*, character_id: int, until: datetime | None) -> None:
     if until is None or until <= timezone.now():
         r.delete(mute_key(character_id))
     else:
-        r.set(mute_key(character_id), until.isoformat(), exat=int(until.timestamp()) + 1)
+        r.set(mute_key(character_id), until.isoformat(), exat=_mute_end(until))
+
+
+async def chat_mute_restore(character_id: int, until: datetime | None) -> None:
+    """Put a mute kept in the database back into Redis, which a restart empties (on every sign-in)."""
+    if until is not None and until > timezone.now():
+        await get_async_redis().set(mute_key(character_id), until.isoformat(), exat=_mute_end(until))
+
+
+def _mute_end(until: datetime) -> int:
+    return int(until.timestamp()) + 1
 
 
 async def heartbeat(character_id: int) -> None:

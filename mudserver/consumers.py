@@ -16,6 +16,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from accounts.character_state import (
     character_state_ensure,
@@ -25,7 +27,7 @@ from accounts.character_state import (
 )
 from accounts.selectors import character_of_user
 from chat.hooks import chat_switch
-from chat.services import chat_say, heartbeat
+from chat.services import chat_mute_restore, chat_say, heartbeat
 from mudserver import drain, metrics, push
 from mudserver.failures import failure_of
 from mudserver.logs import command_logging
@@ -72,13 +74,23 @@ async def frames_to_player(character_id: int, texts: list[str]) -> None:
 
 class GameConsumer(AsyncWebsocketConsumer):
     ctx: Context | None = None  # set on connect
+    heartbeat: asyncio.Task | None = None
+    redis_gone = False  # set by redis_lost
 
     async def __call__(self, scope, receive, send):
         # Counted for exactly the consumer's life, even when its connect fails half-way.
         _consumers.add(self)
         try:
             await super().__call__(scope, receive, send)
+        except RedisConnectionError as error:
+            # Redis restarted, empty, or went away. The channel layer's wait for this process's
+            # messages notices first, in one consumer, whose loop this ends: reconnect every socket.
+            log.warning("redis connection lost: reconnecting this process's players", error=str(error))
+            await asyncio.gather(*(consumer.redis_lost() for consumer in live_consumers()), return_exceptions=True)
         finally:
+            self._heartbeat_stop()  # a consumer that failed never ran its disconnect
+            if self.ctx is not None:
+                self._unindex()
             _consumers.discard(self)
 
     async def dispatch(self, message):
@@ -98,7 +110,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
         self.groups: set[str] = set()
-        self.heartbeat: asyncio.Task | None = None
         client = self.scope.get("client") or ("", 0)
         self.ctx = Context(connection=self, lang=self._initial_lang(), ip=client[0] or "")
         await self.accept()
@@ -150,9 +161,29 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._leave()
             await self.close(code=CLOSE_SERVICE_RESTART)
 
+    async def redis_lost(self) -> None:
+        """Redis restarted (it keeps nothing on disk) or went away, taking this player's hot state,
+        presence and groups: tell the player and close, so that the client reconnects and connecting
+        loads the character from the database again."""
+        if self.redis_gone:
+            return
+        self.redis_gone = True
+        if self.ctx is None:  # still connecting
+            await self.close(code=CLOSE_SERVICE_RESTART)
+            return
+        async with self.command_lock:
+            with translation.override(self.ctx.lang):
+                notice = _("The game server restarted; reconnecting you. The last few seconds of play may be lost.")
+                await self._send_output(yellow(notice))
+            # Nothing to leave on the way out: it went with Redis, which may still be down.
+            self._heartbeat_stop()
+            self.groups.clear()
+            self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
+            await self.close(code=CLOSE_SERVICE_RESTART)
+
     async def receive(self, text_data=None, bytes_data=None):
         async with self.command_lock:
-            if drain.draining:
+            if drain.draining or self.redis_gone:
                 return  # the socket is closing: the client reconnects and types again
             await self._receive(text_data, bytes_data)
 
@@ -277,6 +308,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         if character is None:
             return False
         await character_state_ensure(character)
+        await chat_mute_restore(character.pk, character.user.chat_muted_until)
         session_key = self.scope["session"].session_key or ""
         previous = await presence_claim(
             user_id=user_id, channel=self.channel_name, session=session_key, character_id=character.pk, name=character.name
@@ -310,11 +342,17 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def _beat(self, character_id: int) -> None:
         """While this socket lives, say so: the sweep removes players whose web process died, and
         the channel layer forgets group members not renewed within its group expiry."""
+        renew: list[str] = []  # the groups were joined just now
         while True:
-            await heartbeat(character_id)
+            try:
+                await heartbeat(character_id)
+                for group in renew:
+                    await push.group_join(group, self.channel_name)
+            except RedisError as error:
+                # Redis is restarting or away: beat again next time (a restart closes the socket: redis_lost).
+                log.warning("heartbeat failed", error=str(error))
             await asyncio.sleep(settings.GAME["HEARTBEAT_SECONDS"])
-            for group in list(self.groups):
-                await push.group_join(group, self.channel_name)
+            renew = list(self.groups)
 
     def _unindex(self) -> None:
         if _by_character.get(self.ctx.character_id) is self:

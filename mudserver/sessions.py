@@ -9,6 +9,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.base import SessionBase
 
 AUTH_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -27,9 +28,13 @@ def session_user_detach(session) -> None:
     session.save()
 
 
+def session_store() -> type[SessionBase]:
+    """The session engine's store (settings.SESSION_ENGINE)."""
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
 def session_user_detach_by_key(session_key: str) -> None:
     """Sign out a session held by another browser (after a takeover)."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore
-    session = store(session_key)
+    session = session_store()(session_key)
     if session.exists(session_key):
         session_user_detach(session)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.utils.translation import gettext_lazy as _
+from redis.maint_notifications import MaintNotificationsConfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -83,12 +84,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Redis: one server carries the channel layer, cache, sessions, Celery broker and hot game state.
+# --- Redis: one server carries the channel layer, cache (sessions read through it), Celery broker and hot game state.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Per pool and web process (the game state's and the channel layer's): a pool holds as many
 # connections as calls are in flight at its peak, e.g. when a thousand sockets close at once;
 # redis-py's default of 100 then fails calls. Redis allows 10,000 clients.
 REDIS_MAX_CONNECTIONS = env.int("REDIS_MAX_CONNECTIONS", default=1000)
+# For the asyncio pools (game state, channel layer). redis-py 8.1 reuses a pooled connection that the
+# server closed while maintenance notifications are on (its default): after a Redis restart each
+# pooled connection failed one command (fixed upstream by redis-py #4260). The game uses none.
+REDIS_ASYNC_OPTIONS = {"maint_notifications_config": MaintNotificationsConfig(enabled=False)}
 
 CACHES = {
     "default": {
@@ -98,8 +103,9 @@ CACHES = {
         "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
     }
 }
-# Sessions live in Redis: a reload resumes without a database round trip.
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Sessions are written to the database and read through the Redis cache: a reload resumes without a
+# database round trip, and a Redis restart, which empties Redis, signs nobody out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -110,7 +116,10 @@ CHANNEL_LAYERS = {
         # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis's
         # blocking pop: the pop would time out at the edge, so reads get more room.
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": REDIS_MAX_CONNECTIONS}],
+            "hosts": [{
+                "address": REDIS_URL, "socket_timeout": 15, "max_connections": REDIS_MAX_CONNECTIONS,
+                **REDIS_ASYNC_OPTIONS,
+            }],  # fmt: skip
             "prefix": "asgi",
             "capacity": 1000,
             "expiry": 30,
@@ -169,6 +178,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A restarting Redis: workers and beat wait for the broker as long as it takes (the default gives up
+# after 100 tries), and a worker finishes the tasks in hand (a flush must not stop half-way; a battle
+# cycle run twice changes nothing) instead of cancelling them.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ROUTES = {"battles.tasks.battles_advance": {"queue": "battles"}}
 CELERY_BEAT_SCHEDULE = {
     "battles-dispatch": {
@@ -178,6 +192,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "chat-log-flush": {"task": "chat.tasks.chat_log_flush_task", "schedule": 2.0, "options": {"expires": 4.0}},
     "presence-sweep": {"task": "chat.tasks.presence_sweep_task", "schedule": 30.0, "options": {"expires": 60.0}},
+    "sessions-clear": {"task": "accounts.tasks.sessions_clear", "schedule": 24 * 3600.0},
     "characters-flush": {
         "task": "accounts.tasks.characters_flush",
         "schedule": GAME["FLUSH_INTERVAL"],

@@ -20,12 +20,11 @@ import time
 
 import websockets
 from django.conf import settings
-from django.contrib.sessions.backends.cache import SessionStore
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from mudserver.benchmarks import bench_characters, cpu_seconds, free_port, percentile, rss_mb, wait_for_port
-from mudserver.sessions import session_user_attach
+from mudserver.sessions import session_store, session_user_attach
 
 DRAIN = 5  # seconds to wait for the last deliveries
 
@@ -42,9 +41,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, players, seconds, chance, every, json: bool, **options):
         characters = bench_characters(players)
-        cookies = []
+        cookies, store = [], session_store()
         for character in tqdm(characters, desc="signing in (sessions)", unit="player"):
-            session = SessionStore()
+            session = store()
             session_user_attach(session, character.user)
             cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
         port = free_port()
