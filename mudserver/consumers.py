@@ -29,7 +29,7 @@ from accounts.selectors import character_of_user
 from chat.hooks import chat_switch
 from chat.services import chat_mute_restore, chat_say, heartbeat
 from mudserver import drain, metrics, push
-from mudserver.failures import failure_of
+from mudserver.failures import DATABASE_UNAVAILABLE, failure_of
 from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.presence import presence_claim, presence_release
@@ -111,7 +111,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
         self.groups: set[str] = set()
         client = self.scope.get("client") or ("", 0)
-        self.ctx = Context(connection=self, lang=self._initial_lang(), ip=client[0] or "")
+        self.ctx = Context(connection=self, lang=self._initial_lang(await self._session_lang()), ip=client[0] or "")
         await self.accept()
         if drain.draining:  # accepted just before the process stopped listening
             await self.close(code=CLOSE_SERVICE_RESTART)
@@ -258,12 +258,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         return arrival
 
     async def sign_out(self) -> None:
+        # The session first: if the database is away this fails with nothing changed yet, and the
+        # player is told to try again (mudserver.failures).
+        await database_sync_to_async(session_user_detach)(self.scope["session"])
         character_id = self.ctx.character_id
         await departure_run(self.ctx)
         await self._release()
         await character_states_flush_now([character_id])
         await character_state_idle(character_id)
-        await database_sync_to_async(session_user_detach)(self.scope["session"])
 
     async def set_language(self, lang: str) -> None:
         self.ctx.lang = lang
@@ -367,8 +369,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         for group in list(self.groups):
             await self.group_leave(group)
 
-    def _initial_lang(self) -> str:
-        session_lang = self.scope["session"].get("lang")
+    async def _session_lang(self) -> str | None:
+        """Loads the session too: from its cached copy, or from the database off the event loop."""
+        try:
+            return await self.scope["session"].aget("lang")
+        except DATABASE_UNAVAILABLE:
+            return None  # the sign-in that follows tells the player (see connect)
+
+    def _initial_lang(self, session_lang: str | None) -> str:
         if session_lang in LANG_CODES:
             return session_lang
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))

@@ -3,6 +3,7 @@ exception into an `error` frame's code and text (PROTOCOL.md)."""
 
 from dataclasses import dataclass
 
+from django.contrib.sessions.backends.base import UpdateError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
@@ -16,8 +17,9 @@ else:
     # Raised unwrapped by the few driver calls Django does not wrap (a ping, a close).
     DRIVER_ERRORS = (MySQLdb.OperationalError, MySQLdb.InterfaceError)
 
-# The database went away, refused a connection or timed out: the command can be typed again.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, *DRIVER_ERRORS)
+# The database went away, refused a connection or timed out: the command can be typed again. A
+# session saved then (sessions are kept in the database) fails as UpdateError, which hides the cause.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, UpdateError, *DRIVER_ERRORS)
 
 
 @dataclass(frozen=True)

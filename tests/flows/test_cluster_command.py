@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+import redis
 from django.conf import settings
 
 from tests.client import connected_when_up
@@ -36,7 +37,11 @@ async def test_the_cluster_command_plays_through_nginx_and_stops_together(proces
     command = [sys.executable, "manage.py", "cluster", "--web", "2", "--workers", "1", "--port", str(port),
                "--metrics-port", str(free_port()), "--flower-port", str(flower_port)]  # fmt: skip
     log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed with the process)
-    process = subprocess.Popen(command, cwd=ROOT, env=process_env, stdout=log, stderr=subprocess.STDOUT)
+    # A Redis database of its own: the session's worker and beat on the tests' one would share its battles.
+    redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + "/8"
+    redis.Redis.from_url(redis_url).flushdb()
+    env = dict(process_env, REDIS_URL=redis_url)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, process, timeout=60)
         client, _welcome = await connected_when_up(f"http://127.0.0.1:{port}", timeout=60)
