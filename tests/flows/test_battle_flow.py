@@ -2,13 +2,13 @@
 and beat advancing the battles (GAME.md §2, §4, §5)."""
 
 import asyncio
-import time
 
 import pytest
 
 from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
 from tests.client import Client, connected, session_cookie
+from tests.waits import battle_frozen_wait
 
 pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
 
@@ -130,7 +130,7 @@ async def test_auto_battle_goes_on_offline_and_the_summary_matches_the_database(
     await _to_gate(client)
     await client.command("a")
     await client.close()  # at once: every fight happens while away
-    await _wait_frozen(cid)  # the test settings cap offline battles at 3 s of battle time
+    await battle_frozen_wait(cid)  # the test settings cap offline battles at 3 s of battle time
     row = await Character.objects.aget(pk=cid)
     assert row.kills > 0
     again = await Client.connect(game_server, cookie=cookie)
@@ -139,22 +139,6 @@ async def test_auto_battle_goes_on_offline_and_the_summary_matches_the_database(
     assert f"kills {row.kills}, exp +{row.exp}" in welcome["plain"], welcome["plain"]
     await again.ask("s", "stop fighting")
     await again.close()
-
-
-async def _wait_frozen(character_id: int, timeout: float = 15) -> None:
-    """Until the offline battle has reached its cap and the database holds its last state."""
-    from battles.services import battle_get
-
-    deadline = time.monotonic() + timeout
-    while True:
-        loaded = await asyncio.to_thread(battle_get, character_id)
-        row = await Character.objects.aget(pk=character_id)
-        state = await character_state_get(character_id)
-        capped = loaded and int(loaded.battle["t"]) >= int(loaded.battle["offline_at"]) + 3000
-        if capped and row.exp == state["exp"] and row.kills == state["kills"]:
-            return
-        assert time.monotonic() < deadline, "the offline battle did not freeze"
-        await asyncio.sleep(0.3)
 
 
 async def test_sign_in_while_the_chain_runs_shows_the_summary_and_the_fight(game_server):
@@ -228,7 +212,7 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_rewards_nothing_twice(g
     celery_worker.kill()
     await asyncio.sleep(0.5)
     celery_worker.start()
-    await _wait_frozen(cid, timeout=40)
+    await battle_frozen_wait(cid, timeout=40)
     end = await asyncio.to_thread(battle_get, cid)
     replay = start.fight()
     advance(replay, int(end.battle["t"]), (await catalog_aget()).content)

@@ -16,6 +16,7 @@ from arena import rooms
 from chat.models import ChatMessage
 from mudserver.redis_client import get_redis
 from tests.client import Client, connected, session_cookie, unique
+from tests.waits import battle_frozen_wait
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -106,22 +107,6 @@ async def test_players_on_two_web_processes_chat_whisper_and_fight(on_cluster):
 # --- 2. a Celery worker killed in the middle of battle cycles
 
 
-async def _wait_frozen(character_id: int, timeout: float) -> None:
-    """Until the offline battle has reached its cap and the database holds its last state."""
-    from battles.services import battle_get
-
-    deadline = time.monotonic() + timeout
-    while True:
-        loaded = await asyncio.to_thread(battle_get, character_id)
-        row = await Character.objects.aget(pk=character_id)
-        state = await character_state_get(character_id)
-        capped = loaded and int(loaded.battle["t"]) >= int(loaded.battle["offline_at"]) + 3000
-        if capped and all(getattr(row, field) == state[field] for field in INT_FIELDS):
-            return
-        assert time.monotonic() < deadline, "the offline battle did not freeze"
-        await asyncio.sleep(0.3)
-
-
 async def test_a_worker_killed_mid_cycles_loses_and_repeats_no_reward(on_cluster):
     """SIGKILL the worker (main process and pool) while offline auto-battles run, then start it
     again: acks_late redelivers and the cycles are idempotent, so each frozen result equals the
@@ -146,7 +131,7 @@ async def test_a_worker_killed_mid_cycles_loses_and_repeats_no_reward(on_cluster
     cluster.start_process("worker1")
     content = (await catalog_aget()).content
     for character_id, start in starts.items():
-        await _wait_frozen(character_id, timeout=40)
+        await battle_frozen_wait(character_id, timeout=40)
         end = await asyncio.to_thread(battle_get, character_id)
         replay = start.fight()
         advance(replay, int(end.battle["t"]), content)
