@@ -176,9 +176,8 @@ class GameConsumer(AsyncWebsocketConsumer):
                 notice = _("The game server restarted; reconnecting you. The last few seconds of play may be lost.")
                 await self._send_output(yellow(notice))
             # Nothing to leave on the way out: it went with Redis, which may still be down.
-            self._heartbeat_stop()
+            self._forget_account()
             self.groups.clear()
-            self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
             await self.close(code=CLOSE_SERVICE_RESTART)
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -296,9 +295,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def connection_close(self, event):
         with translation.override(self.ctx.lang):
             await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
-        self._unindex()
-        self.ctx.character_id = None  # the new connection owns the account now
-        self._heartbeat_stop()
+        self._forget_account()  # the new connection owns the account now
         await self._leave_groups()
         await self.close(code=event["code"])
 
@@ -359,6 +356,13 @@ class GameConsumer(AsyncWebsocketConsumer):
     def _unindex(self) -> None:
         if _by_character.get(self.ctx.character_id) is self:
             del _by_character[self.ctx.character_id]
+
+    def _forget_account(self) -> None:
+        """Drop the account from this socket without leaving: another connection owns it now, or
+        Redis lost what leaving would undo. Its disconnect then has nothing to do."""
+        self._unindex()
+        self._heartbeat_stop()
+        self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
 
     def _heartbeat_stop(self) -> None:
         if self.heartbeat is not None:
