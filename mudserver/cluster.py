@@ -31,9 +31,20 @@ class ProcessSpec:
         return None
 
 
-def worker_metrics_env(host: str, port: int, multiprocess_dir: Path) -> dict[str, str]:
-    """A worker sums its pool children's metrics through files in a directory of its own."""
-    return {"METRICS_ADDR": host, "METRICS_PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(multiprocess_dir)}
+def worker_spec(name: str, *, concurrency: int, metrics_host: str, metrics_port: int, run_dir: Path) -> ProcessSpec:
+    """A Celery worker on both queues; it sums its pool children's metrics through files in a
+    directory of its own."""
+    argv = [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles", "--concurrency",
+            str(concurrency), "-n", f"{name}@%h", "-l", "warning"]  # fmt: skip
+    env = {"METRICS_ADDR": metrics_host, "METRICS_PORT": str(metrics_port),
+           "PROMETHEUS_MULTIPROC_DIR": str(run_dir / f"metrics-{name}")}  # fmt: skip
+    return ProcessSpec(name, argv, env=env)
+
+
+def beat_spec(*, metrics_host: str, metrics_port: int, run_dir: Path) -> ProcessSpec:
+    argv = [sys.executable, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s",
+            str(run_dir / "celerybeat-schedule")]  # fmt: skip
+    return ProcessSpec("beat", argv, env={"METRICS_ADDR": metrics_host, "METRICS_PORT": str(metrics_port)})
 
 
 @dataclass
@@ -56,26 +67,24 @@ class Topology:
                     "mudserver.asgi:application"]  # fmt: skip
             specs.append(ProcessSpec(f"web{number}", argv, port))
         for number in range(1, self.workers + 1):
-            argv = [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles", "--concurrency",
-                    str(self.concurrency), "-n", f"worker{number}@%h", "-l", "warning"]  # fmt: skip
-            metrics_env = worker_metrics_env("127.0.0.1", self.metrics_port + number - 1, self.run_dir / f"metrics-worker{number}")
-            specs.append(ProcessSpec(f"worker{number}", argv, env=metrics_env))
-        schedule = str(self.run_dir / "celerybeat-schedule")
-        argv = [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule]
-        specs.append(ProcessSpec("beat", argv, env={"METRICS_ADDR": "127.0.0.1", "METRICS_PORT": str(self.metrics_port + self.workers)}))
+            specs.append(worker_spec(f"worker{number}", concurrency=self.concurrency, metrics_host="127.0.0.1",
+                                     metrics_port=self.metrics_port + number - 1, run_dir=self.run_dir))  # fmt: skip
+        specs.append(beat_spec(metrics_host="127.0.0.1", metrics_port=self.metrics_port + self.workers, run_dir=self.run_dir))
         if self.flower_port:
             argv = [python, "-m", "celery", "-A", "celery_app", "flower", "--address=127.0.0.1", f"--port={self.flower_port}"]
             specs.append(ProcessSpec("flower", argv, self.flower_port))
         return specs
 
     def nginx_conf(self) -> Path:
-        """Write nginx's configuration for these ports (the same rules as compose/nginx.conf)."""
+        """Write nginx's configuration for these ports (the same rules as compose/nginx.conf), and
+        fail early, with nginx's own words, if it refuses it."""
         for name in ("logs", "temp"):
             (self.run_dir / name).mkdir(parents=True, exist_ok=True)
         path = self.run_dir / "nginx.conf"
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.web_ports)
         user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody
         path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers))
+        subprocess.run([NGINX, "-t", "-q", "-p", str(self.run_dir), "-c", str(path)], check=True)
         return path
 
 
@@ -84,11 +93,6 @@ def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, co
     run_dir = settings.VAR_DIR / f"cluster-{port}"
     run_dir.mkdir(parents=True, exist_ok=True)
     return Topology(host, port, web_ports, workers, concurrency, metrics_port, run_dir, flower_port)
-
-
-def nginx_check(topology: Topology) -> None:
-    """Fail early, with nginx's own words, on a configuration it refuses."""
-    subprocess.run([NGINX, "-t", "-q", "-p", str(topology.run_dir), "-c", str(topology.nginx_conf())], check=True)
 
 
 NGINX_CONF = """# Written by mudserver.cluster for this run; compose/nginx.conf is the production one.

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 
-from mudserver.push import MAILBOX
+from mudserver.push import mailbox_of
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def mailbox_serve_when_running(sink: FramesSink) -> None:
 
 async def _serve(sink: FramesSink) -> None:
     layer = get_channel_layer()
-    mailbox = f"specific.{layer.client_prefix}!{MAILBOX}"
+    mailbox = mailbox_of(await layer.new_channel())  # this process's
     while True:
         try:
             message = await layer.receive(mailbox)

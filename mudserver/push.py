@@ -35,13 +35,10 @@ def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
         async_to_sync(players_frames_send)(frames)
 
 
-MAILBOX = "mailbox"
-
-
 def mailbox_of(channel: str) -> str:
     """A web process's mailbox: a channel of the same process as the connection `channel`
     (channels-redis names a process's channels `specific.<process>!<socket>`)."""
-    return channel[: channel.index("!") + 1] + MAILBOX
+    return channel[: channel.index("!") + 1] + "mailbox"
 
 
 async def players_frames_deliver(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:

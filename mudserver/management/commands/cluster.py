@@ -6,7 +6,7 @@ as `rungame` (whose embedded single-process run this extends).
 """
 
 from mudserver.benchmarks import free_port
-from mudserver.cluster import ProcessSpec, nginx_check, topology_for
+from mudserver.cluster import ProcessSpec, topology_for
 from mudserver.management.commands import rungame
 
 
@@ -24,5 +24,4 @@ class Command(rungame.Command):
                   flower_port: int, **options) -> list[ProcessSpec]:  # fmt: skip
         topology = topology_for(host=host, port=port, web_ports=[free_port() for _ in range(web)], workers=workers,
                                 concurrency=concurrency, metrics_port=metrics_port, flower_port=flower_port)  # fmt: skip
-        nginx_check(topology)
         return topology.specs()

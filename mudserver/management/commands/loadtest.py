@@ -30,7 +30,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from mudserver.benchmarks import cpu_seconds, free_port, percentile, rss_mb, services_usage, wait_for_port
-from mudserver.cluster import nginx_check, topology_for
+from mudserver.cluster import topology_for
 
 REPLY_TIMEOUT = 10.0
 ACTIONS = {  # what a player may type in each scene (repeats weigh the common ones)
@@ -72,15 +72,14 @@ class Command(BaseCommand):
         port = free_port()
         topology = topology_for(host="127.0.0.1", port=port, web_ports=[free_port() for _ in range(web)], workers=2,
                                 concurrency=1, metrics_port=free_port())  # fmt: skip
-        nginx_check(topology)
-        processes = []
-        for spec in topology.specs():
+        specs, processes = topology.specs(), []
+        for spec in specs:
             log = open(settings.VAR_DIR / f"loadtest-{spec.name}.log", "w")  # noqa: SIM115
             process = subprocess.Popen(spec.argv, env=dict(os.environ, **spec.env), start_new_session=True, stdout=log,
                                        stderr=subprocess.STDOUT)  # fmt: skip
             processes.append((process, spec.name))
         try:
-            for spec in topology.specs():
+            for spec in specs:
                 if spec.port is not None:
                     wait_for_port(spec.port)
         except RuntimeError:

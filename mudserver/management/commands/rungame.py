@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from honcho.manager import Manager
 
-from mudserver.cluster import ProcessSpec, worker_metrics_env
+from mudserver.cluster import ProcessSpec, beat_spec, worker_spec
 
 
 class Command(BaseCommand):
@@ -71,15 +71,11 @@ class Command(BaseCommand):
         raise CommandError(f"Redis at {url} does not answer")
 
     def processes(self, *, host: str, port: int, concurrency: int, metrics_port: int, **options) -> list[ProcessSpec]:
-        python = sys.executable
-        schedule = str(settings.VAR_DIR / "celerybeat-schedule")
         return [
-            ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "mudserver.asgi:application"], port),
-            ProcessSpec("worker", [python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles",
-                                   "--concurrency", str(concurrency), "-l", "warning"],
-                        env=worker_metrics_env(host, metrics_port, settings.VAR_DIR / "metrics-worker")),
-            ProcessSpec("beat", [python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", schedule],
-                        env={"METRICS_ADDR": host, "METRICS_PORT": str(metrics_port + 1)}),
+            ProcessSpec("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "mudserver.asgi:application"], port),
+            worker_spec("worker", concurrency=concurrency, metrics_host=host, metrics_port=metrics_port,
+                        run_dir=settings.VAR_DIR),
+            beat_spec(metrics_host=host, metrics_port=metrics_port + 1, run_dir=settings.VAR_DIR),
         ]  # fmt: skip
 
     def _run_processes(self, env: dict, options: dict) -> int:
