@@ -30,3 +30,9 @@ def character_name_normalise(text: str) -> str | None:
     if ENGLISH_NAME_RE.fullmatch(lowered) and lowered not in RESERVED:
         return lowered
     return None
+
+
+def name_as_stored(text: str) -> str:
+    """A name typed to find something (a character to whisper to or hit, a skill): English names
+    are kept in lower case, Korean ones as they are."""
+    return text.lower() if text.isascii() else text

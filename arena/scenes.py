@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Character
+from accounts.validation import name_as_stored
 from arena import rooms, services
 from mudserver.markup import escape, red, rule, yellow
 from mudserver.router import Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
@@ -151,7 +152,7 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     parts = line.split(maxsplit=1)
     if len(parts) != 2:
         return Reply(red(_("Attack with '<target> <attack>', e.g. 'hero attack'. You typed '%(line)s'.") % {"line": escape(line)}))
-    target, attack = (part.lower() if part.isascii() else part for part in parts)
+    target, attack = (name_as_stored(part) for part in parts)
     hit = await services.match_hit(rid=found[0], character_id=ctx.character_id, name=ctx.name, target=target, attack=attack)
     messages = {
         "spectator": lambda: _("You are watching: spectators cannot attack."),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Character, User
+from accounts.validation import name_as_stored
 from chat import channels
 from chat.models import ChatMessage
 from mudserver import metrics, push
@@ -73,7 +74,7 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
         return Refusal(None, _("A game master has muted you until %(until)s.") % {"until": until})
     now = timezone.now().isoformat()
     if to is not None:
-        return await _whisper(character_id, name, to.strip().lower() if to.strip().isascii() else to.strip(), text, now)
+        return await _whisper(character_id, name, name_as_stored(to.strip()), text, now)
     channel = await channels.channel_of(character_id)
     if channel is None:
         return Refusal(None, _("You are not in a chat channel."))

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.validation import character_name_normalise, password_valid, username_normalise
+from accounts.validation import character_name_normalise, name_as_stored, password_valid, username_normalise
 
 
 @pytest.mark.parametrize(
@@ -29,3 +29,8 @@ def test_password(password, ok):
 )  # fmt: skip
 def test_character_name(text, expected):
     assert character_name_normalise(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("Hero", "hero"), ("ATTACK", "attack"), ("용사", "용사"), ("기본공격", "기본공격")])
+def test_names_typed_to_find_something(text, expected):
+    assert name_as_stored(text) == expected
