@@ -1,5 +1,7 @@
 """The Trial Grounds (시련의 장): the lobby, a room waiting for six, and the match (GAME.md §6)."""
 
+import time
+
 from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.utils.translation import gettext as _
@@ -63,10 +65,23 @@ async def lobby_refresh(ctx: Context, args: str) -> Reply:
 RANK_CACHE_SECONDS = 10
 
 
-@database_sync_to_async
-def _top_ten() -> list[tuple[str, int, int, int]]:
-    """The ranking (cached briefly: every lobby may ask, and it changes only when a match ends)."""
+_top_ten_held: tuple[float, list[tuple[str, int, int, int]]] = (0.0, [])
 
+
+async def _top_ten() -> list[tuple[str, int, int, int]]:
+    """The ranking, cached briefly (every lobby may ask, and it changes only when a match ends):
+    held by this process, so that a look costs nothing on the event loop, and shared through the
+    cache, so that processes do not all query the database."""
+    global _top_ten_held
+    expires, rows = _top_ten_held
+    if time.monotonic() >= expires:
+        rows = await _top_ten_shared()
+        _top_ten_held = (time.monotonic() + RANK_CACHE_SECONDS, rows)
+    return rows
+
+
+@database_sync_to_async
+def _top_ten_shared() -> list[tuple[str, int, int, int]]:
     def query():
         rows = Character.objects.order_by("-arena_rating", "-pk").values_list("name", "arena_rating", "arena_wins", "arena_losses")
         return list(rows[:10])

@@ -111,7 +111,16 @@ def catalog_get() -> Catalog:
     return _cached
 
 
-catalog_aget = sync_to_async(catalog_get, thread_sensitive=True)
+_catalog_refresh = sync_to_async(catalog_get, thread_sensitive=True)
+
+
+async def catalog_aget() -> Catalog:
+    """For the event loop: the snapshot in hand while it is fresh, as it nearly always is; once a
+    second the version check (and, after an edit, the reload) on the database thread. Hopping to
+    that one thread on every dungeon command queued them behind sign-ins' database work."""
+    if _cached is not None and time.monotonic() - _checked_at <= CHECK_EVERY:
+        return _cached
+    return await _catalog_refresh()
 
 
 def catalog_changed(**kwargs) -> None:

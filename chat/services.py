@@ -68,14 +68,15 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     limit = settings.GAME["CHAT_MAX_LENGTH"]
     if len(text) > limit:
         return Refusal("too_long", _("A chat message may hold at most %(limit)d characters.") % {"limit": limit})
-    muted_until = await get_async_redis().get(mute_key(character_id))
+    # One round trip for both: chat is the busiest thing players do besides commands.
+    muted_until, channel = await get_async_redis().pipeline(transaction=False).get(mute_key(character_id)).get(
+        channels.at_key(character_id)).execute()  # fmt: skip
     if muted_until:
         until = timezone.localtime(datetime.fromisoformat(muted_until)).strftime("%Y-%m-%d %H:%M")
         return Refusal(None, _("A game master has muted you until %(until)s.") % {"until": until})
     now = timezone.now().isoformat()
     if to is not None:
         return await _whisper(character_id, name, name_as_stored(to.strip()), text, now)
-    channel = await channels.channel_of(character_id)
     if channel is None:
         return Refusal(None, _("You are not in a chat channel."))
     frame = {"type": "chat", "channel": channel, "from": name, "text": text, "at": now, "whisper": False}

@@ -31,6 +31,13 @@ class ProcessSpec:
         return None
 
 
+def web_argv(host: str, port: int, *, behind_proxy: bool = False) -> list[str]:
+    """A daphne process serving the game (on uvloop, mudserver.serve); behind a balancer it takes
+    the player's address from X-Forwarded-For (the sign-in throttles count by address)."""
+    proxy = ["--proxy-headers"] if behind_proxy else []
+    return [sys.executable, "-m", "mudserver.serve", *proxy, "-b", host, "-p", str(port), "mudserver.asgi:application"]
+
+
 def worker_spec(name: str, *, concurrency: int, metrics_host: str, metrics_port: int, run_dir: Path) -> ProcessSpec:
     """A Celery worker on both queues; it sums its pool children's metrics through files in a
     directory of its own."""
@@ -62,10 +69,7 @@ class Topology:
         python = sys.executable
         specs = [ProcessSpec("nginx", [NGINX, "-p", str(self.run_dir), "-c", str(self.nginx_conf())], self.port)]
         for number, port in enumerate(self.web_ports, start=1):
-            # --proxy-headers: the player's address comes from nginx's X-Forwarded-For (sign-in throttles).
-            argv = [python, "-m", "daphne", "--proxy-headers", "-b", "127.0.0.1", "-p", str(port),
-                    "mudserver.asgi:application"]  # fmt: skip
-            specs.append(ProcessSpec(f"web{number}", argv, port))
+            specs.append(ProcessSpec(f"web{number}", web_argv("127.0.0.1", port, behind_proxy=True), port))
         for number in range(1, self.workers + 1):
             specs.append(worker_spec(f"worker{number}", concurrency=self.concurrency, metrics_host="127.0.0.1",
                                      metrics_port=self.metrics_port + number - 1, run_dir=self.run_dir))  # fmt: skip

@@ -1,14 +1,16 @@
-"""Each web process reads one mailbox (mudserver.push.players_frames_deliver): a battle batch's feed
-arrives as one message per process instead of one per player, and is handed to the players' sockets
-here."""
+"""Each web process reads one mailbox, a Redis list (mudserver.push.players_frames_deliver): a battle
+batch's feed or a chat message arrives as one message per process instead of one per player, and is
+handed to the players' sockets here."""
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from channels.layers import get_channel_layer
 
 from mudserver.push import mailbox_of
+from mudserver.redis_client import get_async_redis
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +25,18 @@ def mailbox_serve_when_running(sink: FramesSink) -> None:
     reactor.callWhenRunning(lambda: asyncio.ensure_future(_serve(sink)))
 
 
+# Below the client's socket timeout (5 s), so that an idle mailbox's wait is never taken for a dead Redis.
+WAIT_SECONDS = 2
+
+
 async def _serve(sink: FramesSink) -> None:
-    layer = get_channel_layer()
-    mailbox = mailbox_of(await layer.new_channel())  # this process's
+    mailbox = mailbox_of(await get_channel_layer().new_channel())  # this process's
     while True:
         try:
-            message = await layer.receive(mailbox)
-            for character_id, texts in message["players"]:
+            popped = await get_async_redis().blpop([mailbox], timeout=WAIT_SECONDS)
+            if popped is None:
+                continue
+            for character_id, texts in json.loads(popped[1]):
                 await sink(character_id, texts)
         except asyncio.CancelledError:
             raise

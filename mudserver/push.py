@@ -15,6 +15,7 @@ from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
 from chat.channels import channel_connections
+from mudserver.redis_client import get_async_redis, get_redis
 
 
 def player_group(character_id: int) -> str:
@@ -35,10 +36,19 @@ def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
         async_to_sync(players_frames_send)(frames)
 
 
+# A web process's mailbox is a Redis list that only it reads: a push is one RPUSH in the sender's
+# pipeline and a read one BLPOP, where a channel-layer message took four round trips to send and
+# three to receive. The newest MAILBOX_CAPACITY messages are kept; a mailbox nobody reads (its
+# process died) disappears MAILBOX_EXPIRY seconds after the last push.
+MAILBOX_PREFIX = "mud:mbox:"
+MAILBOX_CAPACITY = 1000
+MAILBOX_EXPIRY = 30
+
+
 def mailbox_of(channel: str) -> str:
-    """A web process's mailbox: a channel of the same process as the connection `channel`
-    (channels-redis names a process's channels `specific.<process>!<socket>`)."""
-    return channel[: channel.index("!") + 1] + "mailbox"
+    """The mailbox of the web process that holds the connection `channel` (channels-redis names a
+    process's channels `specific.<process>!<socket>`)."""
+    return MAILBOX_PREFIX + channel[: channel.index("!")]
 
 
 async def players_frames_deliver(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
@@ -47,8 +57,13 @@ async def players_frames_deliver(frames: dict[int, list[dict]], connections: dic
 
 
 def players_frames_deliver_sync(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
-    if frames:
-        async_to_sync(players_frames_deliver)(frames, connections)
+    """From a worker: one round trip on its synchronous client for every web process's mailbox."""
+    texts = {character_id: _texts(player_frames) for character_id, player_frames in frames.items()}
+    pipe = get_redis().pipeline(transaction=False)
+    unplaced = _mailboxes_push(pipe, texts, connections)
+    pipe.execute()
+    if unplaced:
+        async_to_sync(_texts_by_group)(unplaced)
 
 
 async def chat_channel_send(channel: str, frame: dict) -> None:
@@ -59,25 +74,30 @@ async def chat_channel_send(channel: str, frame: dict) -> None:
 
 
 async def _deliver(texts: dict[int, list[str]], connections: dict[int, str]) -> None:
-    """One message per web process, to its mailbox (mudserver.mailbox), which hands each player's
-    frames to their socket there. Through the players' groups it would be a message per player,
-    each read with its own round trip to Redis (channels-redis carries about 3,400 group messages a
-    second on this box). Players with no known connection go through their group."""
+    pipe = get_async_redis().pipeline(transaction=False)
+    unplaced = _mailboxes_push(pipe, texts, connections)
+    await pipe.execute()
+    await _texts_by_group(unplaced)
+
+
+def _mailboxes_push(pipe, texts: dict[int, list[str]], connections: dict[int, str]) -> dict[int, list[str]]:
+    """Queue on `pipe` one message per web process, to its mailbox (mudserver.mailbox), which hands
+    each player's frames to their socket there. Through the players' groups it would be a message
+    per player, each read with its own round trips (channels-redis carries about 3,400 group
+    messages a second on this box). Returns the players with no known connection, for their groups."""
     by_mailbox: dict[str, list] = defaultdict(list)
-    by_group = {}
+    unplaced = {}
     for character_id, player_texts in texts.items():
         channel = connections.get(character_id, "")
         if "!" in channel:
             by_mailbox[mailbox_of(channel)].append([character_id, player_texts])
         else:
-            by_group[character_id] = player_texts
-    layer = get_channel_layer()
+            unplaced[character_id] = player_texts
     for mailbox, players in by_mailbox.items():
-        try:
-            await layer.send(mailbox, {"type": "mailbox.frames", "players": players})
-        except ChannelFull:
-            pass  # that web process is gone or stalled: its players reconnect elsewhere
-    await _texts_by_group(by_group)
+        pipe.rpush(mailbox, json.dumps(players, ensure_ascii=False))
+        pipe.ltrim(mailbox, -MAILBOX_CAPACITY, -1)
+        pipe.expire(mailbox, MAILBOX_EXPIRY)
+    return unplaced
 
 
 async def _texts_by_group(texts: dict[int, list[str]]) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from mudserver.cluster import web_argv
 from tests.cluster import ROOT, Cluster, free_port, wait_for_port
 
 
@@ -68,8 +69,7 @@ def daphne_start(env: dict, log_dir: Path, name: str = "web") -> tuple[subproces
     port = free_port()
     log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mudserver.asgi:application"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        web_argv("127.0.0.1", port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     wait_for_port(port, process)
     return process, port

@@ -128,6 +128,11 @@ def check_game_command(argv: list[str]) -> None:
     program, *args = argv
     if program == "python" and args[0] == "-c":
         check_python_snippet(args[1])
+    elif program == "python" and args[0] == "-m":
+        assert importlib.util.find_spec(args[1]) is not None, f"no module {args[1]}"
+        if args[1] == "mudserver.serve":  # daphne's arguments follow
+            module, attribute = args[-1].split(":")
+            assert attribute in module_names(module), f"{module} has no {attribute}"
     elif program == "python":
         assert args[0] == "manage.py", argv
         assert args[1] in get_commands(), f"no management command {args[1]!r}"

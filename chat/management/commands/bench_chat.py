@@ -15,7 +15,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import time
 
 import websockets
@@ -24,6 +23,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from mudserver.benchmarks import bench_characters, cpu_seconds, free_port, percentile, rss_mb, wait_for_port
+from mudserver.cluster import web_argv
 from mudserver.sessions import session_store, session_user_attach
 
 DRAIN = 5  # seconds to wait for the last deliveries
@@ -50,8 +50,7 @@ class Command(BaseCommand):
         settings.VAR_DIR.mkdir(exist_ok=True)
         log = open(settings.VAR_DIR / "bench-chat-daphne.log", "w")  # noqa: SIM115 (closed below)
         server = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "mudserver.asgi:application"],
-            env=dict(os.environ), start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
+            web_argv("127.0.0.1", port), env=dict(os.environ), start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
             wait_for_port(port)

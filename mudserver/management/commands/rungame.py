@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from honcho.manager import Manager
 
-from mudserver.cluster import ProcessSpec, beat_spec, worker_spec
+from mudserver.cluster import ProcessSpec, beat_spec, web_argv, worker_spec
 
 
 class Command(BaseCommand):
@@ -72,7 +72,7 @@ class Command(BaseCommand):
 
     def processes(self, *, host: str, port: int, concurrency: int, metrics_port: int, **options) -> list[ProcessSpec]:
         return [
-            ProcessSpec("web", [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), "mudserver.asgi:application"], port),
+            ProcessSpec("web", web_argv(host, port), port),
             worker_spec("worker", concurrency=concurrency, metrics_host=host, metrics_port=metrics_port,
                         run_dir=settings.VAR_DIR),
             beat_spec(metrics_host=host, metrics_port=metrics_port + 1, run_dir=settings.VAR_DIR),
