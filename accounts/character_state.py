@@ -12,7 +12,6 @@ from typing import TypeVar
 import structlog
 from channels.db import database_sync_to_async
 from django.db import connection, transaction
-from redis.exceptions import WatchError
 
 from accounts.models import Character
 from battles.rules import exp_to_leave
@@ -74,27 +73,37 @@ async def character_state_get(character_id: int) -> State | None:
     return _decode(raw) if raw else None
 
 
+# Write a mutation's changes if the character is still at the version it was read at: every
+# writer (mutations here, battle cycles) bumps `v`. 1 written, 0 changed meanwhile, -1 gone.
+_MUTATE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+"""
+
+
 async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
-    """Apply `mutation(state) -> (changes, result)` atomically and mark the character dirty."""
+    """Apply `mutation(state) -> (changes, result)` atomically and mark the character dirty: a read
+    and a compare-and-set on the version (two round trips; one when nothing changes), retried
+    if the character changed in between (`mutation` may then run more than once)."""
     r = get_async_redis()
     key = state_key(character_id)
     while True:
-        async with r.pipeline(transaction=True) as pipe:
-            try:
-                await pipe.watch(key)
-                raw = await pipe.hgetall(key)
-                if not raw:
-                    raise LookupError(f"character {character_id} has no hot state")
-                changes, result = mutation(_decode(raw))
-                if changes:
-                    pipe.multi()
-                    pipe.hset(key, mapping=changes)
-                    pipe.hincrby(key, "v", 1)  # the battle cycles' compare-and-set sees this change
-                    pipe.sadd(DIRTY_KEY, character_id)
-                    await pipe.execute()
-                return result
-            except WatchError:
-                continue
+        raw = await r.hgetall(key)
+        if not raw:
+            raise LookupError(f"character {character_id} has no hot state")
+        changes, result = mutation(_decode(raw))
+        if not changes:
+            return result
+        pairs = [item for field_value in changes.items() for item in field_value]
+        written = await r.eval(_MUTATE, 2, key, DIRTY_KEY, raw.get("v", "0"), character_id, *pairs)
+        if written == 1:
+            return result
+        if written == -1:
+            raise LookupError(f"character {character_id} has no hot state")
 
 
 async def character_state_idle(character_id: int) -> None:

@@ -3,7 +3,6 @@
 import time
 
 from channels.db import database_sync_to_async
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -11,6 +10,7 @@ from accounts.models import Character
 from accounts.validation import name_as_stored
 from arena import rooms, services
 from mudserver.markup import escape, red, rule, yellow
+from mudserver.redis_client import get_async_redis
 from mudserver.router import Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
 
 MAX_NAME = 20
@@ -62,31 +62,28 @@ async def lobby_refresh(ctx: Context, args: str) -> Reply:
     return Reply(await lobby_enter(ctx))
 
 
-RANK_CACHE_SECONDS = 10
+RANK_CACHE_SECONDS = 10  # for edits made in the admin; a match's end refreshes it at once
 
-
-_top_ten_held: tuple[float, list[tuple[str, int, int, int]]] = (0.0, [])
+_top_ten_held: tuple[str | None, float, list[tuple[str, int, int, int]]] = (None, 0.0, [])
 
 
 async def _top_ten() -> list[tuple[str, int, int, int]]:
-    """The ranking, cached briefly (every lobby may ask, and it changes only when a match ends):
-    held by this process, so that a look costs nothing on the event loop, and shared through the
-    cache, so that processes do not all query the database."""
+    """The ranking, held by this process (every lobby may ask) until a match ends anywhere (the
+    version services.match_end bumps) or RANK_CACHE_SECONDS pass: one Redis read a look, and a
+    database query only when it may have changed."""
     global _top_ten_held
-    expires, rows = _top_ten_held
-    if time.monotonic() >= expires:
-        rows = await _top_ten_shared()
-        _top_ten_held = (time.monotonic() + RANK_CACHE_SECONDS, rows)
+    version = await get_async_redis().get(services.RANK_VERSION_KEY)
+    held_version, expires, rows = _top_ten_held
+    if version != held_version or time.monotonic() >= expires:
+        rows = await _top_ten_query()
+        _top_ten_held = (version, time.monotonic() + RANK_CACHE_SECONDS, rows)
     return rows
 
 
 @database_sync_to_async
-def _top_ten_shared() -> list[tuple[str, int, int, int]]:
-    def query():
-        rows = Character.objects.order_by("-arena_rating", "-pk").values_list("name", "arena_rating", "arena_wins", "arena_losses")
-        return list(rows[:10])
-
-    return cache.get_or_set("arena:rank", query, RANK_CACHE_SECONDS)
+def _top_ten_query() -> list[tuple[str, int, int, int]]:
+    rows = Character.objects.order_by("-arena_rating", "-pk").values_list("name", "arena_rating", "arena_wins", "arena_losses")
+    return list(rows[:10])
 
 
 async def lobby_rank(ctx: Context, args: str) -> Reply:

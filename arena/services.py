@@ -19,6 +19,7 @@ from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
 
 ELO_K = 32
+RANK_VERSION_KEY = "mud:arena:rank:v"  # bumped when a match ends: the rankings held by web processes are stale
 EXP_PER_LOSER_LEVEL = 50
 BASIC_ATTACK = ("기본공격", "attack", 100)
 
@@ -160,6 +161,7 @@ async def match_end(rid: str) -> None:
 
         await character_state_mutate(p["cid"], settle)
     await character_states_flush_now([p["cid"] for p in players])
+    await get_async_redis().incr(RANK_VERSION_KEY)  # the lobbies' rankings (arena.scenes) read it again
     await broadcast(rid, lambda: "\n".join([
         green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
         status_table(players, winner=winner),

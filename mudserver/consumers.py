@@ -37,7 +37,7 @@ from mudserver.protocol import BadFrame, frame_parse
 from mudserver.ratelimit import EventCounter, TokenBucket
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
-from mudserver.sessions import session_user_attach, session_user_detach, session_user_detach_by_key
+from mudserver.sessions import session_lang_set, session_user_attach, session_user_detach, session_user_detach_by_key
 
 log = structlog.get_logger(__name__)
 
@@ -250,26 +250,26 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def sign_in(self, user) -> Arrival | None:
         if not await self._activate(user.pk):
             return None
-        await database_sync_to_async(session_user_attach)(self.scope["session"], user)
+        await self._session_write(session_user_attach, user)
         arrival = await arrival_run(self.ctx)
         for frame in arrival.frames:
             await self._send(frame)
         return arrival
 
     async def sign_out(self) -> None:
-        # The session first: if the database is away this fails with nothing changed yet, and the
-        # player is told to try again (mudserver.failures).
-        await database_sync_to_async(session_user_detach)(self.scope["session"])
+        # What needs the database first: if it is away this fails with nothing changed yet, and the
+        # player is told to try again (mudserver.failures). What departing changes is written
+        # behind like any change.
         character_id = self.ctx.character_id
+        await self._session_write(session_user_detach)
+        await character_states_flush_now([character_id])
         await departure_run(self.ctx)
         await self._release()
-        await character_states_flush_now([character_id])
         await character_state_idle(character_id)
 
     async def set_language(self, lang: str) -> None:
         self.ctx.lang = lang
-        self.scope["session"]["lang"] = lang
-        await database_sync_to_async(self.scope["session"].save)()
+        await self._session_write(session_lang_set, lang)
         if self.ctx.signed_in:
             await player_meta_save(self.ctx.character_id, name=self.ctx.name, lang=lang)
 
@@ -372,6 +372,15 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def _leave_groups(self) -> None:
         for group in list(self.groups):
             await self.group_leave(group)
+
+    async def _session_write(self, change, *args) -> None:
+        """Change the browser's session (sign in, out, language) in the database. A connection
+        without the page's session cookie (another client of the protocol, the load test) has no
+        session to keep: a WebSocket cannot hand out a cookie, so one created here could never be
+        used again, and writing it would cost a sign-in storm a database insert per player."""
+        session = self.scope["session"]
+        if session.session_key is not None:
+            await database_sync_to_async(change)(session, *args)
 
     async def _session_lang(self) -> str | None:
         """Loads the session too: from its cached copy, or from the database off the event loop."""

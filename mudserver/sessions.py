@@ -28,6 +28,11 @@ def session_user_detach(session) -> None:
     session.save()
 
 
+def session_lang_set(session, lang: str) -> None:
+    session["lang"] = lang
+    session.save()
+
+
 def session_store() -> type[SessionBase]:
     """The session engine's store (settings.SESSION_ENGINE)."""
     return import_module(settings.SESSION_ENGINE).SessionStore

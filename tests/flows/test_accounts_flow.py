@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 import websockets
+from django.contrib.sessions.models import Session
 
 from accounts.models import Character, User
 from tests.client import Client, connected, fresh_address, session_cookie, unique
@@ -244,6 +245,27 @@ async def test_reload_resumes_the_scene(game_server):
     fresh = await connected(game_server)  # no cookie: a new visitor
     await _until_offline(fresh, username)
     await fresh.close()
+
+
+async def test_sign_in_keeps_the_browser_session_and_makes_none_without_one(game_server):
+    cookie = session_cookie(game_server)
+    session_key = cookie.split("=", 1)[1]
+    browser = await connected(game_server, cookie=cookie)
+    username = await browser.sign_up()
+    user = await User.objects.aget(username=username)
+    session = await Session.objects.aget(session_key=session_key)
+    assert session.get_decoded()["_auth_user_id"] == str(user.pk)
+    await browser.command("out")
+    assert "_auth_user_id" not in (await Session.objects.aget(session_key=session_key)).get_decoded()
+    await browser.close()
+    # Another client of the protocol, without the page's cookie: nothing it could ever use is written.
+    sessions = await Session.objects.acount()
+    client = await connected(game_server)
+    assert "Signed in" in (await client.sign_in(username))["plain"]
+    await client.command("lang ko")
+    await client.command("out")
+    assert await Session.objects.acount() == sessions
+    await client.close()
 
 
 async def test_reload_after_sign_out_shows_the_title(game_server):

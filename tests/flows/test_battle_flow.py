@@ -85,6 +85,7 @@ async def test_manual_fight_to_a_death_and_the_healer(game_server):
 
 async def test_skills_and_their_cooldown(game_server):
     client, cid = await _player(game_server)
+    await _set(cid, hp=1000, max_hp=1000)  # outlives an elite monster for the whole test
     await _to_gate(client)
     await client.command("n")
     out = await client.command("1")

@@ -37,9 +37,10 @@ def on_cluster(cluster, settings):
     assert not stopped, f"not running after the test: {stopped}"
 
 
-async def _player(base_url: str, **state) -> tuple[Client, str, int]:
-    """A new player signed up (and in) through `base_url`, with `state` put in its hot state."""
-    client = await connected(base_url)
+async def _player(base_url: str, *, cookie: str | None = None, **state) -> tuple[Client, str, int]:
+    """A new player signed up (and in) through `base_url` (on a browser session with `cookie`),
+    with `state` put in its hot state."""
+    client = await connected(base_url, cookie=cookie)
     name = await client.sign_up()
     character_id = (await Character.objects.aget(name=name)).pk
     if state:
@@ -180,8 +181,11 @@ async def test_the_database_away_for_ten_seconds(on_cluster):
     returning = await connected(web1, cookie=cookie)
     assert "Signed in" in (await returning.sign_in(username))["plain"]
     await returning.close()
-    # A player on web2 who plays on through the outage, having seen the dungeons and met the healer.
-    player, _name, character_id = await _player(web2, weapon_level=STRONG_WEAPON, attack=11 + STRONG_WEAPON, hp=10)
+    # A player on web2, on a browser session, who plays on through the outage, having seen the
+    # dungeons and met the healer.
+    player, _name, character_id = await _player(
+        web2, cookie=session_cookie(web2), weapon_level=STRONG_WEAPON, attack=11 + STRONG_WEAPON, hp=10
+    )
     assert (await player.command("d"))["scene"] == "dungeon"
     for line, expected in (("g home", "where to?"), ("v", "village"), ("2", "Agnes")):
         await player.ask(line, expected)
