@@ -67,7 +67,7 @@ async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: i
             with translation.override(lang):
                 texts[lang] = make_text()
         frames[cid] = [{"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"}]
-    await push.players_frames_send(frames)
+    await push.players_frames_send(frames, dict.fromkeys(ids, scene) if scene else None)
 
 
 def status_table(players: list[dict], *, winner: str = "") -> str:

@@ -219,8 +219,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         if frame["type"] == "chat":
             await self._chat(frame)
             return
-        if self.ctx.signed_in:  # a battle worker may have moved the player (to the healer, ...)
-            self.ctx.load_scene(await scene_load(self.ctx.character_id))
+        # The scene is the connection's own (loaded when it connected); those who move a player
+        # elsewhere tell the connection in turn with its commands (player_frames).
         before = self.ctx.dump_scene()
         output = await route_line(self.ctx, frame["line"])
         if self.ctx.signed_in and self.ctx.dump_scene() != before:
@@ -284,6 +284,11 @@ class GameConsumer(AsyncWebsocketConsumer):
     # --- channel layer events (sent through mudserver.push)
 
     async def player_frames(self, event):
+        if event.get("scene") and self.ctx.signed_in:
+            # Moved by a battle worker or the arena, which wrote the scene to Redis; a command
+            # answered since may have written its own over it, so it is written again.
+            self.ctx.scene, self.ctx.data = event["scene"], {}
+            await scene_save(self.ctx.character_id, self.ctx.dump_scene())
         for text in event["texts"]:
             await self._send_text(text)
 

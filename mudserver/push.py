@@ -26,14 +26,19 @@ def _texts(frames: list[dict]) -> list[str]:
     return [json.dumps(frame, ensure_ascii=False) for frame in frames]
 
 
-async def players_frames_send(frames: dict[int, list[dict]]) -> None:
-    """Send players their frames (a whisper, a game master's notice): one message per player."""
-    await _texts_by_group({character_id: _texts(player_frames) for character_id, player_frames in frames.items()})
+async def players_frames_send(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:
+    """Send players their frames (a whisper, a game master's notice): one message per player,
+    through their group, which their connection reads in turn with their commands. With `moves`,
+    each connection also takes its player's new scene (a death, a match's start or end): the mover
+    has written it to Redis, and a connection keeps its player's scene, reading it back from Redis
+    only when it connects."""
+    texts = {character_id: _texts(player_frames) for character_id, player_frames in frames.items()}
+    await _texts_by_group(texts, moves or {})
 
 
-def players_frames_send_sync(frames: dict[int, list[dict]]) -> None:
+def players_frames_send_sync(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:
     if frames:
-        async_to_sync(players_frames_send)(frames)
+        async_to_sync(players_frames_send)(frames, moves)
 
 
 # A web process's mailbox is a Redis list that only it reads: a push is one RPUSH in the sender's
@@ -100,10 +105,11 @@ def _mailboxes_push(pipe, texts: dict[int, list[str]], connections: dict[int, st
     return unplaced
 
 
-async def _texts_by_group(texts: dict[int, list[str]]) -> None:
+async def _texts_by_group(texts: dict[int, list[str]], moves: dict[int, str] | None = None) -> None:
     layer = get_channel_layer()
     for character_id, player_texts in texts.items():
-        await layer.group_send(player_group(character_id), {"type": "player.frames", "texts": player_texts})
+        message = {"type": "player.frames", "texts": player_texts, "scene": (moves or {}).get(character_id)}
+        await layer.group_send(player_group(character_id), message)
 
 
 async def chat_move_send(character_id: int, room: str | None) -> None:
