@@ -96,10 +96,14 @@ _cached: Catalog | None = None
 _checked_at = 0.0
 
 
+def _fresh(now: float) -> bool:
+    return _cached is not None and now - _checked_at <= CHECK_EVERY
+
+
 def catalog_get() -> Catalog:
     global _cached, _checked_at
     now = time.monotonic()
-    if _cached is None or now - _checked_at > CHECK_EVERY:
+    if not _fresh(now):
         version = int(get_redis().get(VERSION_KEY) or 0)
         if _cached is None or _cached.version != version:
             loaded = _snapshot_read(version)
@@ -118,7 +122,7 @@ async def catalog_aget() -> Catalog:
     """For the event loop: the snapshot in hand while it is fresh, as it nearly always is; once a
     second the version check (and, after an edit, the reload) on the database thread. Hopping to
     that one thread on every dungeon command queued them behind sign-ins' database work."""
-    if _cached is not None and time.monotonic() - _checked_at <= CHECK_EVERY:
+    if _fresh(time.monotonic()):
         return _cached
     return await _catalog_refresh()
 

@@ -1,4 +1,4 @@
-"""Each web process reads one mailbox, a Redis list (mudserver.push.players_frames_deliver): a battle
+"""Each web process reads one mailbox, a Redis list that mudserver.push fills: a battle
 batch's feed or a chat message arrives as one message per process instead of one per player, and is
 handed to the players' sockets here."""
 

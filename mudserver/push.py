@@ -22,8 +22,10 @@ def player_group(character_id: int) -> str:
     return f"player.{character_id}"
 
 
-def _texts(frames: list[dict]) -> list[str]:
-    return [json.dumps(frame, ensure_ascii=False) for frame in frames]
+def _texts(frames: dict[int, list[dict]]) -> dict[int, list[str]]:
+    """Each player's frames encoded as JSON text, once."""
+    return {character_id: [json.dumps(frame, ensure_ascii=False) for frame in player_frames]
+            for character_id, player_frames in frames.items()}  # fmt: skip
 
 
 async def players_frames_send(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:
@@ -32,8 +34,7 @@ async def players_frames_send(frames: dict[int, list[dict]], moves: dict[int, st
     each connection also takes its player's new scene (a death, a match's start or end): the mover
     has written it to Redis, and a connection keeps its player's scene, reading it back from Redis
     only when it connects."""
-    texts = {character_id: _texts(player_frames) for character_id, player_frames in frames.items()}
-    await _texts_by_group(texts, moves or {})
+    await _texts_by_group(_texts(frames), moves)
 
 
 def players_frames_send_sync(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:
@@ -56,16 +57,11 @@ def mailbox_of(channel: str) -> str:
     return MAILBOX_PREFIX + channel[: channel.index("!")]
 
 
-async def players_frames_deliver(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
-    """Many players' frames at once (a battle batch's feed), given the connection each is on."""
-    await _deliver({character_id: _texts(player_frames) for character_id, player_frames in frames.items()}, connections)
-
-
 def players_frames_deliver_sync(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
-    """From a worker: one round trip on its synchronous client for every web process's mailbox."""
-    texts = {character_id: _texts(player_frames) for character_id, player_frames in frames.items()}
+    """Many players' frames at once (a battle batch's feed), given the connection each is on; from
+    a worker, one round trip on its synchronous client for every web process's mailbox."""
     pipe = get_redis().pipeline(transaction=False)
-    unplaced = _mailboxes_push(pipe, texts, connections)
+    unplaced = _mailboxes_push(pipe, _texts(frames), connections)
     pipe.execute()
     if unplaced:
         async_to_sync(_texts_by_group)(unplaced)
@@ -107,8 +103,9 @@ def _mailboxes_push(pipe, texts: dict[int, list[str]], connections: dict[int, st
 
 async def _texts_by_group(texts: dict[int, list[str]], moves: dict[int, str] | None = None) -> None:
     layer = get_channel_layer()
+    moves = moves or {}
     for character_id, player_texts in texts.items():
-        message = {"type": "player.frames", "texts": player_texts, "scene": (moves or {}).get(character_id)}
+        message = {"type": "player.frames", "texts": player_texts, "scene": moves.get(character_id)}
         await layer.group_send(player_group(character_id), message)
 
 

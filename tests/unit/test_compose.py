@@ -123,6 +123,12 @@ def check_python_snippet(code: str) -> None:
                 assert not missing, f"{code!r}: {node.module} has no {missing}"
 
 
+def check_asgi_application(path: str) -> None:
+    """daphne's last argument, `module:attribute`, names something this repository has."""
+    module, attribute = path.split(":")
+    assert attribute in module_names(module), f"{module} has no {attribute}"
+
+
 def check_game_command(argv: list[str]) -> None:
     """A command of a game service runs something this repository has."""
     program, *args = argv
@@ -131,14 +137,12 @@ def check_game_command(argv: list[str]) -> None:
     elif program == "python" and args[0] == "-m":
         assert importlib.util.find_spec(args[1]) is not None, f"no module {args[1]}"
         if args[1] == "mudserver.serve":  # daphne's arguments follow
-            module, attribute = args[-1].split(":")
-            assert attribute in module_names(module), f"{module} has no {attribute}"
+            check_asgi_application(args[-1])
     elif program == "python":
         assert args[0] == "manage.py", argv
         assert args[1] in get_commands(), f"no management command {args[1]!r}"
     elif program == "daphne":
-        module, attribute = args[-1].split(":")
-        assert attribute in module_names(module), f"{module} has no {attribute}"
+        check_asgi_application(args[-1])
     elif program == "celery":
         assert args[0] == "-A", argv
         assert "app" in module_names(args[1]), f"{args[1]} defines no Celery `app`"
