@@ -194,6 +194,10 @@ def test_the_image_is_built_from_prod_requirements():
     assert re.search(r"^FROM python:3\.11-slim", DOCKERFILE, re.M)
     assert re.search(r"pip install .*-r \S*requirements/prod\.txt", DOCKERFILE)
     assert "pkg-config" in DOCKERFILE and "default-libmysqlclient-dev" in DOCKERFILE
+    assert "/tmp/argon2-native /venv/bin/python" in DOCKERFILE, "argon2 built for the CPU, as bin/setup does"
+    context = (COMPOSE_DIR / build["context"]).resolve()
+    for source in re.findall(r"^COPY (?!--from)(\S+) ", DOCKERFILE, re.M):
+        assert (context / source).exists(), f"COPY {source}: not in the build context"
     assert "collectstatic" in DOCKERFILE
     assert "DJANGO_SETTINGS_MODULE=mudserver.settings.prod" in DOCKERFILE
     users = re.findall(r"^USER (\S+)", DOCKERFILE, re.M)
