@@ -1,6 +1,7 @@
 """Password hashing off the event loop, on a small bounded pool.
 
-A hash costs ~23 ms of CPU; a sign-in storm must queue here, not freeze every socket. When the
+A hash costs ~10 ms of CPU (argon2 built with AVX2 by bin/argon2-native; ~20 ms with PyPI's
+generic wheel); a sign-in storm must queue here, not freeze every socket. When the
 queue is too long the player is told the server is busy instead of waiting without end.
 """
 
@@ -12,16 +13,15 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import close_old_connections
 
-# On Linux a thread's own (setpriority affects the calling thread only). In 2,000-player runs
-# (docs/PERFORMANCE.md) 5 let the sign-in minute slow everyone (p95 1.1-1.3 s in it) and 19 starved
-# the hashes (sign-ins waiting past 10 s); 10 kept both (p95 143 ms over the run, none failed).
-HASHING_NICENESS = 10
-
 
 def _yield_to_play() -> None:
-    """Hashing threads run at a lower CPU priority: in a sign-in storm on a busy machine, the
-    commands of players already in the game keep the CPU and the sign-ins wait a little longer."""
-    os.setpriority(os.PRIO_PROCESS, 0, HASHING_NICENESS)
+    """Hashing threads take only CPU time nobody playing wants (Linux's SCHED_IDLE, for this
+    thread alone): a player's command that wakes up preempts a hash at once, and in a sign-in storm
+    on a busy machine the sign-ins wait a little longer instead of everyone. 2,000-player sign-in
+    minutes (docs/PERFORMANCE.md): the game's p95 223 and 229 ms at SCHED_IDLE, 380 and 480 ms at
+    nice 10, with sign-ins no slower. If the machine never idles, sign-ins queue up to
+    HASH_QUEUE_LIMIT and then are told the server is busy."""
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash", initializer=_yield_to_play)

@@ -132,7 +132,7 @@ CHANNEL_LAYERS = {
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"
-# argon2id at OWASP's minimum (19 MiB, t=2, p=1): ~23 ms a hash here; hashing runs off the event loop.
+# argon2id at OWASP's minimum (19 MiB, t=2, p=1): ~10 ms a hash here (bin/argon2-native); hashing runs off the event loop.
 PASSWORD_HASHERS = [
     "accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",

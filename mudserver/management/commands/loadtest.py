@@ -43,6 +43,9 @@ ACTIONS = {  # what a player may type in each scene (repeats weigh the common on
     "encounter": ["a", "r"], "manual_battle": ["1", "s", "r"],
 }  # fmt: skip
 GLOBALS = ["who", "status", "g help"]
+# The stack started with --start runs as in production unless the environment says otherwise:
+# no DEBUG (which records every SQL statement) and JSON log lines.
+PRODUCTION_LIKE = {"DJANGO_DEBUG": "false", "LOG_FORMAT": "json"}
 
 
 class Command(BaseCommand):
@@ -78,7 +81,7 @@ class Command(BaseCommand):
         specs, processes = topology.specs(), []
         for spec in specs:
             log = open(settings.VAR_DIR / f"loadtest-{spec.name}.log", "w")  # noqa: SIM115
-            process = subprocess.Popen(spec.argv, env=dict(os.environ, **spec.env), start_new_session=True, stdout=log,
+            process = subprocess.Popen(spec.argv, env={**PRODUCTION_LIKE, **os.environ, **spec.env}, start_new_session=True, stdout=log,
                                        stderr=subprocess.STDOUT)  # fmt: skip
             processes.append((process, spec.name))
         try:
@@ -103,6 +106,7 @@ class Command(BaseCommand):
                                ("sign-in steps", s["signin_response_ms"]),
                                ("game during the ramp", s["ramp_game_response_ms"]))),
             f"chat messages {s['chats']}  throughput {s['actions_per_second']:.1f} actions/s",
+            "frames received per second: " + ", ".join(f"{k} {v}" for k, v in s["frames_per_second"].items()),
         ]
         if s.get("server"):
             lines.append("server " + "  ".join(f"{k} {v}" for k, v in s["server"].items()))
@@ -120,6 +124,7 @@ class LoadTest:
         self.processes = processes
         self.run_id = f"{random.getrandbits(24):06x}"
         self.tried, self.completed = Counter(), Counter()
+        self.received = Counter()  # frames from the server, by type
         self.samples: list[tuple[float, float, str]] = []  # (time since start, response ms, kind)
         self.connect_failures = self.chats = self.not_signed_in = 0
         self.db_connections: list[int] = []
@@ -206,7 +211,9 @@ class LoadTest:
             "ramp_game_response_ms": _percentiles(
                 [ms for t, ms, kind in self.samples if t < self.ramp + 10 and kind not in ("signin", "signup")]
             ),
-            "actions_per_second": completed / wall, "chats": self.chats, "connect_failures": self.connect_failures,
+            "actions_per_second": completed / wall, "chats": self.chats,
+            "frames_per_second": {kind: round(n / wall) for kind, n in self.received.most_common()},
+            "connect_failures": self.connect_failures,
             "not_signed_in": self.not_signed_in,  # players whose sign-in or sign-up did not end signed in
             "tried_by_kind": dict(self.tried), "failed_by_kind": dict(sorted(failed_by_kind.items())),
             "slowest_p95_ms_by_kind": {kind: round(p95, 1) for p95, kind in slowest},
@@ -234,6 +241,7 @@ class Player:
     async def read(self) -> None:
         async for raw in self.ws:
             frame = json.loads(raw)
+            self.test.received[frame["type"]] += 1
             if frame["type"] == "status":
                 self.signed_in = frame["character"] is not None
             elif frame["type"] in ("output", "error"):
