@@ -42,7 +42,9 @@ def monster_stat(base: int, dungeon: int, kind: int) -> int:
 
 
 def fight_content_load(dungeon_model, monster_model, skill_model, *, reset: bool) -> int:
-    """Load the shipped content (the models are passed in so a data migration can use it)."""
+    """Load the shipped content (the models are passed in so a data migration can use it). Its rows
+    keep the same ids through a reset: characters' skill slots and running battles hold them (every
+    character starts with skill 1)."""
     if reset:
         monster_model.objects.all().delete()
         dungeon_model.objects.all().delete()
@@ -54,15 +56,16 @@ def fight_content_load(dungeon_model, monster_model, skill_model, *, reset: bool
             number=number, name_ko=name_ko, name_en=name_en, level_min=low, level_max=high,
             description_ko=text_ko, description_en=text_en,
         )  # fmt: skip
-        for kind, (monster_ko, monster_en) in enumerate(MONSTER_NAMES[number]):
+        kinds = MONSTER_NAMES[number]
+        for kind, (monster_ko, monster_en) in enumerate(kinds):
             stats = {stat: monster_stat(base, number, kind) for stat, base in MONSTER_BASE.items()}
             monster_model.objects.create(
-                dungeon=dungeon, kind=kind, name_ko=monster_ko, name_en=monster_en,
-                spawn_weight=SPAWN_WEIGHTS[kind], **stats,
+                pk=(number - 1) * len(kinds) + kind + 1, dungeon=dungeon, kind=kind, name_ko=monster_ko,
+                name_en=monster_en, spawn_weight=SPAWN_WEIGHTS[kind], **stats,
             )  # fmt: skip
-    for name_ko, name_en, effect, cost, multiple, level, duration in SKILLS:
+    for number, (name_ko, name_en, effect, cost, multiple, level, duration) in enumerate(SKILLS, start=1):
         skill_model.objects.create(
-            name_ko=name_ko, name_en=name_en, effect=effect, mp_cost=cost, multiple=multiple,
+            pk=number, name_ko=name_ko, name_en=name_en, effect=effect, mp_cost=cost, multiple=multiple,
             unlock_level=level, duration_ms=duration,
         )  # fmt: skip
     return len(DUNGEONS)

@@ -3,7 +3,8 @@
 import pytest
 
 from battles import catalog
-from battles.models import MonsterTemplate
+from accounts.models import Character
+from battles.models import MonsterTemplate, Skill
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -33,11 +34,17 @@ def test_an_edit_is_seen_without_a_restart(monkeypatch):
 def test_content_reset_restores_the_shipped_content(capsys):
     from django.core.management import call_command
 
+    monsters, skills = list(MonsterTemplate.objects.order_by("pk")), list(Skill.objects.order_by("pk"))
     MonsterTemplate.objects.filter(dungeon=1, kind=0).update(name_en="Edited")
     call_command("load_game_data", reset=True)
     assert "dungeons loaded: 5" in capsys.readouterr().out
     assert MonsterTemplate.objects.get(dungeon=1, kind=0).name_en == "Squirrel"
     assert MonsterTemplate.objects.count() == 15
+    # The same ids: characters' skill slots and running battles refer to them.
+    assert [(m.pk, m.dungeon_id, m.kind) for m in MonsterTemplate.objects.order_by("pk")] == [
+        (m.pk, m.dungeon_id, m.kind) for m in monsters]  # fmt: skip
+    assert [(s.pk, s.name_en) for s in Skill.objects.order_by("pk")] == [(s.pk, s.name_en) for s in skills]
+    assert Skill.objects.get(pk=Character._meta.get_field("skill_1").default).name_ko == "강타"
 
 
 def test_a_new_process_takes_the_snapshot_in_redis_not_the_database(monkeypatch):
