@@ -117,6 +117,3 @@ async def room_enter(character_id: int, channel: str) -> Membership:
     members = await get_async_redis().eval(_ENTER_ROOM, 2, at_key(character_id), ALL_KEY, character_id, MEMBERS_PREFIX, channel)
     return Membership(channel, int(members), True)
 
-
-async def channel_of(character_id: int) -> str | None:
-    return await get_async_redis().get(at_key(character_id))

@@ -169,7 +169,7 @@ async def test_no_ghost_members_after_abrupt_disconnects(game_server):
     await get_async_redis().sadd(channels.ALL_KEY, ghost.pk)
     removed = await asyncio.to_thread(presence_sweep)
     assert removed >= 1
-    assert await channels.channel_of(ghost.pk) is None
+    assert await get_async_redis().get(channels.at_key(ghost.pk)) is None
     assert a_name not in await get_async_redis().zrange("mud:online", 0, -1)
     a.ws.transport.abort()
 

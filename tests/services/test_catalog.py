@@ -2,8 +2,8 @@
 
 import pytest
 
-from battles import catalog
 from accounts.models import Character
+from battles import catalog
 from battles.models import MonsterTemplate, Skill
 
 pytestmark = pytest.mark.usefixtures("live_db")
