@@ -183,8 +183,10 @@ async def match_attack(ctx: Context, line: str) -> Reply:
         "spectator": lambda: _("You are watching: spectators cannot attack."),
         "dead": lambda: _("You have fallen: you cannot attack any more."),
         "cooldown": lambda: _("You cannot attack yet: %(seconds).1f seconds left.") % {"seconds": hit.wait_ms / 1000},
-        "unknown_attack": lambda: _("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)} + help_hint(),
-        "unknown_target": lambda: _("There is no fighter called '%(target)s' here.") % {"target": escape(target)} + help_hint(),
+        "unknown_attack": lambda: (_("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)}
+                                   + help_hint()),
+        "unknown_target": lambda: (_("There is no fighter called '%(target)s' here.") % {"target": escape(target)}
+                                   + help_hint()),
         "own_team": lambda: _("You cannot attack yourself or your own team."),
         "target_dead": lambda: _("%(target)s has already fallen.") % {"target": escape(target)},
         "not_fighting": lambda: _("The match is not on."),

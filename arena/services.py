@@ -47,8 +47,8 @@ async def members(rid: str) -> list[int]:
     return [p["cid"] for p in players] + spectators
 
 
-async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None, to: list[int] | None = None,
-                    then: dict[int, list[dict]] | None = None) -> None:
+async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None,
+                    to: list[int] | None = None, then: dict[int, list[dict]] | None = None) -> None:
     """Tell the room (or `to`) something, each player in their own language; with `scene`, move
     them there too (their next command is read in that scene); `then` adds frames for some of them."""
     ids = [cid for cid in (to if to is not None else await members(rid)) if cid != exclude]
@@ -71,8 +71,8 @@ async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: i
         if lang not in texts:
             with translation.override(lang):
                 texts[lang] = make_text()
-        frames[cid] = [{"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"},
-                       *(then or {}).get(cid, [])]  # fmt: skip
+        output = {"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"}
+        frames[cid] = [output, *(then or {}).get(cid, [])]
     await push.players_frames_send(frames, dict.fromkeys(ids, scene) if scene else None)
 
 

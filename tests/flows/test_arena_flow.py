@@ -200,6 +200,8 @@ async def test_a_match_with_skills_spectators_status_and_its_settlement(game_ser
     a6 = fighters[6][0]
     out = await a6.ask("dance", "dance")  # unknown input in the match
     assert "Unknown command 'dance'" in out["plain"] and "[H]elp" in out["plain"] and out["scene"] == "arena_match"
+    out = await a6.ask("dance wildly", "not an attack")  # two words read as an attack that is none
+    assert "'wildly' is not an attack of yours" in out["plain"] and "[H]elp" in out["plain"]
     # A skill as the attack: damage = floor(attack · 180/100 · r/100) − defense, r in 80..119, and no MP
     hit = await a6.ask(f"{name[1]} 강타", "hits")
     damage = int(re.search(r"for (\d+) damage", hit["plain"]).group(1))
