@@ -25,6 +25,7 @@ T = TypeVar("T")
 INT_FIELDS = (
     "level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
     "skill_1", "skill_2", "skill_3", "kills", "deaths", "arena_wins", "arena_losses", "arena_rating",
+    "arena_best_rating",
 )  # fmt: skip
 DIRTY_KEY = "mud:ch:dirty"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
@@ -49,10 +50,11 @@ def state_decode(raw: dict[str, str]) -> State:
     return {**_decode(raw), "v": int(raw.get("v", 0))}
 
 
-# Load only if absent: the hash in Redis may be newer than the database (not flushed yet).
+# Load only the fields absent: the hash in Redis may be newer than the database (not flushed yet),
+# and a hash written before a field was added gets that field from the database.
 _LOAD = """
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV))
+for i = 1, #ARGV, 2 do
+  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
 end
 redis.call('PERSIST', KEYS[1])
 return redis.call('HGETALL', KEYS[1])

@@ -52,6 +52,7 @@ class Character(models.Model):
     arena_wins = models.PositiveIntegerField(default=0)
     arena_losses = models.PositiveIntegerField(default=0)
     arena_rating = models.IntegerField(default=1000, db_index=True)  # the arena's ranking
+    arena_best_rating = models.IntegerField(default=1000)  # the highest rating ever reached (the adventure log)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

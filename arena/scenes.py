@@ -11,7 +11,18 @@ from accounts.validation import name_as_stored
 from arena import rooms, services
 from mudserver.markup import escape, red, rule, yellow
 from mudserver.redis_client import get_async_redis
-from mudserver.router import Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
+from mudserver.router import (
+    Arrival,
+    Command,
+    Context,
+    Reply,
+    Scene,
+    goto,
+    on_arrival,
+    on_departure,
+    register,
+    unknown_reply,
+)
 
 MAX_NAME = 20
 
@@ -162,16 +173,20 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     if found is None:
         return Reply(yellow(_("The match is over.")), goto="village")
     parts = line.split(maxsplit=1)
+    if not parts:  # an empty line shows the table again, as elsewhere
+        return Reply(await match_enter(ctx))
     if len(parts) != 2:
-        return Reply(red(_("Attack with '<target> <attack>', e.g. 'hero attack'. You typed '%(line)s'.") % {"line": escape(line)}))
+        return Reply(unknown_reply(line).text + "\n" + _("Attack with '<target> <attack>', e.g. 'hero attack'."))
     target, attack = (name_as_stored(part) for part in parts)
     hit = await services.match_hit(rid=found[0], character_id=ctx.character_id, name=ctx.name, target=target, attack=attack)
     messages = {
         "spectator": lambda: _("You are watching: spectators cannot attack."),
         "dead": lambda: _("You have fallen: you cannot attack any more."),
         "cooldown": lambda: _("You cannot attack yet: %(seconds).1f seconds left.") % {"seconds": hit.wait_ms / 1000},
-        "unknown_attack": lambda: _("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)},
-        "unknown_target": lambda: _("There is no fighter called '%(target)s' here.") % {"target": escape(target)},
+        "unknown_attack": lambda: (_("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)}
+                                   + help_hint()),
+        "unknown_target": lambda: (_("There is no fighter called '%(target)s' here.") % {"target": escape(target)}
+                                   + help_hint()),
         "own_team": lambda: _("You cannot attack yourself or your own team."),
         "target_dead": lambda: _("%(target)s has already fallen.") % {"target": escape(target)},
         "not_fighting": lambda: _("The match is not on."),
@@ -179,6 +194,11 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     if hit.outcome in messages:
         return Reply(red(messages[hit.outcome]()))
     return Reply(services.hit_line(ctx.name, target, hit))
+
+
+def help_hint() -> str:
+    """An attack that names no attack or fighter may be an unknown line: point to help too."""
+    return " " + _("Type [H]elp for help at any time.")
 
 
 register(Scene(

@@ -8,8 +8,14 @@ from celery import current_app
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.character_state import character_state_get, character_state_mutate, character_states_flush_now
+from accounts.character_state import (
+    character_state_get,
+    character_state_mutate,
+    character_states_flush_now,
+    character_status,
+)
 from arena import rooms
+from arena.rules import match_reward, rating_after, rating_change
 from battles.catalog import catalog_aget
 from battles.rules import exp_gain
 from chat.services import chat_move
@@ -18,9 +24,7 @@ from mudserver.markup import blue, escape, green, red, rule, yellow
 from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
 
-ELO_K = 32
 RANK_VERSION_KEY = "mud:arena:rank:v"  # bumped when a match ends: the rankings held by web processes are stale
-EXP_PER_LOSER_LEVEL = 50
 BASIC_ATTACK = ("기본공격", "attack", 100)
 
 
@@ -43,9 +47,10 @@ async def members(rid: str) -> list[int]:
     return [p["cid"] for p in players] + spectators
 
 
-async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None, to: list[int] | None = None) -> None:
+async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None,
+                    to: list[int] | None = None, then: dict[int, list[dict]] | None = None) -> None:
     """Tell the room (or `to`) something, each player in their own language; with `scene`, move
-    them there too (their next command is read in that scene)."""
+    them there too (their next command is read in that scene); `then` adds frames for some of them."""
     ids = [cid for cid in (to if to is not None else await members(rid)) if cid != exclude]
     if not ids:
         return
@@ -66,7 +71,8 @@ async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: i
         if lang not in texts:
             with translation.override(lang):
                 texts[lang] = make_text()
-        frames[cid] = [{"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"}]
+        output = {"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"}
+        frames[cid] = [output, *(then or {}).get(cid, [])]
     await push.players_frames_send(frames, dict.fromkeys(ids, scene) if scene else None)
 
 
@@ -138,35 +144,37 @@ def hit_line(name: str, target: str, hit: rooms.Hit) -> str:
 
 
 async def match_end(rid: str) -> None:
-    """Rewards and records: winners get exp (50 × the losers' average level); every fighter is
-    restored, and their wins, losses and Elo rating are written to the database at once."""
+    """Rewards and records (arena.rules): winners get exp; every fighter is restored, and their
+    wins, losses and Elo rating are written to the database at once; each sees the result and
+    their new status bar."""
     room, players, _spectators = await rooms.room_get(rid)
     winner = room.get("winner", "")
-    losers = [p for p in players if p["team"] != winner]
-    reward = EXP_PER_LOSER_LEVEL * round(sum(p["level"] for p in losers) / max(1, len(losers)))
+    reward = match_reward([p["level"] for p in players if p["team"] != winner])
     ratings = {p["cid"]: (await character_state_get(p["cid"]))["arena_rating"] for p in players}
-    team_rating = {team: sum(ratings[p["cid"]] for p in players if p["team"] == team) / 3 for team in "AB"}
+    team_ratings = {team: [ratings[p["cid"]] for p in players if p["team"] == team] for team in "AB"}
+    statuses = {}
     for p in players:
         won = p["team"] == winner
-        other = "B" if p["team"] == "A" else "A"
-        expected = 1 / (1 + 10 ** ((team_rating[other] - team_rating[p["team"]]) / 400))
-        change = round(ELO_K * ((1 if won else 0) - expected))
+        change = rating_change(team_ratings[p["team"]], team_ratings["B" if p["team"] == "A" else "A"], won=won)
 
         def settle(s, won=won, change=change):
-            changes = {"hp": s["max_hp"], "mp": s["max_mp"], "arena_rating": s["arena_rating"] + change,
+            rating = rating_after(s["arena_rating"], change)
+            changes = {"hp": s["max_hp"], "mp": s["max_mp"], "arena_rating": rating,
+                       "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
                        "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1}  # fmt: skip
             if won:
                 changes.update(exp_gain(s, reward))
-            return changes, None
+            return changes, {**s, **changes}
 
-        await character_state_mutate(p["cid"], settle)
+        settled = await character_state_mutate(p["cid"], settle)
+        statuses[p["cid"]] = [{"type": "status", "character": character_status(p["name"], settled)}]
     await character_states_flush_now([p["cid"] for p in players])
     await get_async_redis().incr(RANK_VERSION_KEY)  # the lobbies' rankings (arena.scenes) read it again
     await broadcast(rid, lambda: "\n".join([
         green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
         status_table(players, winner=winner),
         yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
-    ]))  # fmt: skip
+    ]), then=statuses)  # fmt: skip
     await _later("arena.tasks.arena_room_close", rid, seconds=5)
 
 

@@ -312,7 +312,8 @@ async def skills_enter(ctx: Context) -> str:
 async def skills_equip(ctx: Context, line: str) -> Reply:
     parts = line.split()
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) not in (1, 2, 3):
-        return Reply(red(_("Type a slot (1-3) and a skill number, e.g. '2 3'. You typed '%(line)s'.") % {"line": escape(line)}))
+        refusal = _("Type a slot (1-3) and a skill number, e.g. '2 3'. You typed '%(line)s'.") % {"line": escape(line)}
+        return Reply(red(refusal + " " + _("Type [H]elp for help at any time.")))
     slot, skill_id = int(parts[0]), int(parts[1])
     catalog = await catalog_aget()
     skill = catalog.content.skills.get(skill_id)

@@ -135,7 +135,8 @@ async def story_read(ctx: Context, args: str) -> Reply:
             lines.append(f"  {cyan(f'Lv.{level}')} {texts[level] % {'name': name}}")
     lines.append(yellow(_("Records")))
     lines.append(_("  Monsters defeated: %(kills)d   Fallen: %(deaths)d") % s)
-    lines.append(_("  Trial Grounds: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d") % s)
+    lines.append(_("  Trial Grounds: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d "
+                   "(best %(arena_best_rating)d)") % s)
     return Reply("\n".join(lines))
 
 

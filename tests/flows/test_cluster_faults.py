@@ -13,8 +13,9 @@ import websockets
 from accounts.character_state import INT_FIELDS, character_state_get, character_state_mutate
 from accounts.models import Character
 from arena import rooms
+from arena.services import RANK_VERSION_KEY
 from chat.models import ChatMessage
-from mudserver.redis_client import get_redis
+from mudserver.redis_client import get_async_redis, get_redis
 from tests.client import Client, connected, session_cookie, unique
 from tests.waits import battle_frozen_wait
 
@@ -245,3 +246,47 @@ async def test_the_database_away_for_ten_seconds(on_cluster):
     assert (await player.ask("out", "signed out"))["scene"] == "front"
     for client in (resumed, player, stranger):
         await client.close()
+
+
+async def test_the_database_away_for_a_whisper_to_an_offline_name_and_the_ranking(on_cluster):
+    """Both need the database (whether the name exists; the ranking): while it is away the player
+    is told to try again, on a socket that stays usable in the scene it was in; then both work."""
+    web1 = on_cluster.web_url("web1")
+    offline, offline_name, _offline_id = await _player(web1)
+    await offline.ask("out", "signed out")
+    await offline.close()
+    player, _name, character_id = await _player(web1)
+    for line, expected in (("v", "village"), ("5", "Sir Shax"), ("2", "Trial Grounds")):
+        await player.ask(line, expected)
+    assert "Trial Grounds ranking" in (await player.ask("rank", "ranking"))["plain"]
+    whisper = {"type": "chat", "text": "are you there?", "to": offline_name}
+    await player.send(whisper)
+    assert (await player.until(lambda f: "is not online" in f["plain"]))["scene"] == "arena_lobby"
+    before = await character_state_get(character_id)
+
+    on_cluster.database.away()
+    try:
+        # A match ended elsewhere: the ranking this web process holds is stale and must be read again.
+        await get_async_redis().incr(RANK_VERSION_KEY)
+        for _ in range(2):
+            await _refused(player, "rank")
+            await player.send(whisper)
+            error = await player.next("error")
+            assert error["code"] == "server_busy" and "try again" in error["text"], error
+        await player.send({"type": "ping"})  # the socket is still usable, in the same scene
+        assert (await player.next("pong"))["type"] == "pong"
+        out = await player.command("re")
+        assert out["scene"] == "arena_lobby" and "Trial Grounds" in out["plain"]
+    finally:
+        on_cluster.database.back()
+
+    ranked = Character.objects.order_by("-arena_rating", "-pk").values_list("name", flat=True)
+    top = [name async for name in ranked[:10]]
+    ranking = await player.ask("rank", "ranking")
+    assert ranking["scene"] == "arena_lobby"
+    assert [line.split()[1] for line in ranking["plain"].splitlines()[1:]] == top
+    await player.send(whisper)
+    assert "is not online" in (await player.until(lambda f: "is not online" in f["plain"]))["plain"]
+    assert await character_state_get(character_id) == before  # nothing of the player's changed
+    await _database_equals_redis(character_id)
+    await player.close()

@@ -10,6 +10,7 @@ from accounts.character_state import (
     character_state_get,
     character_state_mutate,
     character_states_flush,
+    state_key,
 )
 from accounts.models import Character, User
 from mudserver.redis_client import get_redis
@@ -29,6 +30,18 @@ async def test_ensure_loads_once_and_keeps_newer_state():
     assert (await character_state_ensure(character))["hp"] == 100
     await character_state_mutate(character.pk, lambda s: ({"hp": 7}, None))
     assert (await character_state_ensure(character))["hp"] == 7  # the stale row does not win
+
+
+async def test_ensure_fills_a_field_added_since_the_hash_was_written():
+    """A hash from before a new column (arena_best_rating) gets it from the row; newer fields stay."""
+    character = await _character()
+    await Character.objects.filter(pk=character.pk).aupdate(arena_best_rating=1234)
+    character = await Character.objects.aget(pk=character.pk)
+    await character_state_ensure(character)
+    await character_state_mutate(character.pk, lambda s: ({"hp": 7}, None))
+    get_redis().hdel(state_key(character.pk), "arena_best_rating")
+    state = await character_state_ensure(character)
+    assert (state["arena_best_rating"], state["hp"]) == (1234, 7)
 
 
 async def test_concurrent_mutations_lose_no_update():

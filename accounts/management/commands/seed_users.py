@@ -37,13 +37,14 @@ def character_row(index: int) -> dict:
     weapon = 1 + index % 12
     stats = stats_for_level(level, weapon)
     exp = (exp_to_leave(level - 1) if level > 1 else 0) + index % 37
+    rating = 1000 + index % 400 - 200
     return {**stats, "level": level, "exp": exp, "weapon_level": weapon, "kills": index * 13 % 5000,
             "deaths": index % 17, "arena_wins": index % 23, "arena_losses": index % 19,
-            "arena_rating": 1000 + index % 400 - 200}  # fmt: skip
+            "arena_rating": rating, "arena_best_rating": max(1000, rating)}  # fmt: skip
 
 
 CHARACTER_COLUMNS = ["level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level", "kills",
-                     "deaths", "arena_wins", "arena_losses", "arena_rating"]  # fmt: skip
+                     "deaths", "arena_wins", "arena_losses", "arena_rating", "arena_best_rating"]  # fmt: skip
 
 
 class Command(BaseCommand):
