@@ -35,7 +35,7 @@ class Command(BaseCommand):
             redis_server, env["REDIS_URL"] = self._bundled_redis(redis_port)
         try:
             self._wait_for_redis(env["REDIS_URL"])
-            settings.VAR_DIR.mkdir(exist_ok=True)
+            settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_game_data")
             returncode = self._run_processes(env, options)
