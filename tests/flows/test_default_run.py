@@ -48,8 +48,9 @@ class DefaultRun:
         self.log_path = self.var_dir.parent / f"rungame-{self.starts}.log"
         command = [sys.executable, "manage.py", "rungame", "--port", str(self.port), "--redis-port",
                    str(self.redis_port), "--metrics-port", str(self.metrics_port), "--concurrency", "1"]  # fmt: skip
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=open(self.log_path, "w"),  # noqa: SIM115
-                                        stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        log = open(self.log_path, "w")  # noqa: SIM115 (closed with the process)
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)  # fmt: skip
         wait_for_port(self.port, self.process, timeout=60)
 
     def interrupt(self) -> int:
