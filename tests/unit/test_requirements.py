@@ -121,10 +121,20 @@ def test_the_readme_commands_are_found():
     assert found["loadtest"] == "prod.txt" and found["cluster"] == "prod.txt" and found["bench_hashing"] == "base.txt"
 
 
-def test_everything_the_game_imports_is_installed_by_the_production_requirements():
+def _game_files() -> list[Path]:
     files = [path for package in GAME_PACKAGES for path in (ROOT / package).rglob("*.py")]
-    files += [ROOT / f"{module}.py" for module in GAME_MODULES]
-    assert missing_from("prod.txt", third_party_imports(files)) == set()
+    return files + [ROOT / f"{module}.py" for module in GAME_MODULES]
+
+
+def test_everything_the_game_imports_is_installed_by_the_production_requirements():
+    assert missing_from("prod.txt", third_party_imports(_game_files())) == set()
+
+
+def test_the_game_itself_runs_on_the_default_requirements():
+    """What daphne, the workers and beat import (the management commands aside) comes with bin/play's
+    default setup, requirements/base.txt."""
+    files = [path for path in _game_files() if "management" not in path.parts]
+    assert missing_from("base.txt", third_party_imports(files) - DRIVER_MODULES) == set()
 
 
 @pytest.mark.parametrize(("command", "requirements"), readme_commands())
