@@ -4,6 +4,7 @@ cluster` runs it under honcho; the load test and the fault tests start the same 
 one, so that they can stop or kill each."""
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -97,6 +98,20 @@ def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, co
     run_dir = settings.VAR_DIR / f"cluster-{port}"
     run_dir.mkdir(parents=True, exist_ok=True)
     return Topology(host, port, web_ports, workers, concurrency, metrics_port, run_dir, flower_port)
+
+
+def secret_key_kept(path: Path) -> str:
+    """The SECRET_KEY kept at `path`, made on first use: readable by its owner only, and the same
+    on every start, so that sessions and signed values survive a restart."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(50)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+        file.write(key + "\n")
+    return key
 
 
 NGINX_CONF = """# Written by mudserver.cluster for this run; compose/nginx.conf is the production one.

@@ -7,10 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from redis.maint_notifications import MaintNotificationsConfig
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# What a run keeps on this machine: the SQLite database, the bundled Redis's directory, beat's
+# schedule, the cluster's files and its kept secret key. MUD_VAR_DIR moves it (the default-run test).
+VAR_DIR = Path(env.str("MUD_VAR_DIR", default=str(BASE_DIR / "var")))
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

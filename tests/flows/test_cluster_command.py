@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 import pytest
 import redis
@@ -40,11 +42,15 @@ async def test_the_cluster_command_plays_through_nginx_and_stops_together(proces
     # A Redis database of its own: the session's worker and beat on the tests' one would share its battles.
     redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + "/8"
     redis.Redis.from_url(redis_url).flushdb()
-    env = dict(process_env, REDIS_URL=redis_url)
+    # As an operator runs it: no settings module named (so the production one), a var directory of its own.
+    var_dir = tmp_path / "var"
+    env = {name: value for name, value in process_env.items() if name != "DJANGO_SETTINGS_MODULE"}
+    env.update(REDIS_URL=redis_url, MUD_VAR_DIR=str(var_dir))
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, process, timeout=60)
-        client, _welcome = await connected_when_up(f"http://127.0.0.1:{port}", timeout=60)
+        base_url = f"http://127.0.0.1:{port}"
+        client, _welcome = await connected_when_up(base_url, timeout=60)
         await client.sign_up()
         await client.command("d")
         await client.command("enter 1")
@@ -54,6 +60,14 @@ async def test_the_cluster_command_plays_through_nginx_and_stops_together(proces
         await client.next("output", timeout=20)
         await client.ask("s", "stop fighting")
         await client.close()
+        # DEBUG is off: an unknown page gets the plain 404, not Django's technical one; whitenoise
+        # serves the static files that the command collected.
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base_url + "/no-such-page/", timeout=10)
+        assert missing.value.code == 404 and b"URLconf" not in missing.value.read()
+        script = urllib.request.urlopen(base_url + "/static/mudserver/terminal.js", timeout=10)
+        assert script.status == 200 and script.read() == (ROOT / "mudserver/static/mudserver/terminal.js").read_bytes()
+        assert (var_dir / "secret_key").stat().st_mode & 0o777 == 0o600
         children = _children_alive(process.pid)
         # nginx, web1, web2, worker1, beat and Flower
         assert len(children) == 6, (tmp_path / "cluster.log").read_text()
@@ -64,7 +78,7 @@ async def test_the_cluster_command_plays_through_nginx_and_stops_together(proces
     output = (tmp_path / "cluster.log").read_text()
     assert "Flushing every character" in output, output
     assert returncode in (0, -signal.SIGINT, 130), output
-    nginx_conf = (settings.VAR_DIR / f"cluster-{port}" / "nginx.conf").read_text()
+    nginx_conf = (var_dir / f"cluster-{port}" / "nginx.conf").read_text()
     web_ports = [int(found) for found in re.findall(r"server 127\.0\.0\.1:(\d+)", nginx_conf)]
     assert len(web_ports) == 2
     for stopped in (port, flower_port, *web_ports):

