@@ -1,5 +1,6 @@
 """The NPCs' talk lines, loaded into the NpcLine table by `manage.py load_game_data` (then editable
-in the admin). `{name}` is replaced by the character's name."""
+in the admin). `{name}` is replaced by the character's name, and a particle written right after it in
+its 받침 form (은, 이, 을, 과, 이라는, 으로) takes the form that fits the name (mudserver.korean)."""
 
 NPC_LINES = {
     "story": [
@@ -27,6 +28,7 @@ NPC_LINES = {
         ("주사위는 거짓말을 하지 않아.", "Dice never lie."),
         ("한 판 어때? 재미로 해도 좋고.", "Fancy a game? Just for fun is fine too."),
         ("운이 좋은 날인지 한번 시험해 봐, {name}.", "See whether today is your lucky day, {name}."),
+        ("오늘은 {name}이 이길까, 내가 이길까? 주사위만 알지~", "Will you win today, {name}, or will I? Only the dice know~"),
     ],
     "arena_npc": [
         ("자기가 죽으면 남을 죽일 수도 읍지! 으하하하!", "If you can die, you can kill! Hahaha!"),

@@ -11,7 +11,8 @@ class Npc(models.TextChoices):
 
 
 class NpcLine(models.Model):
-    """A line an NPC may say when talked to; `{name}` becomes the player's character name."""
+    """A line an NPC may say when talked to; `{name}` becomes the player's character name (a particle
+    after it in its 받침 form fits itself to the name: mudserver.korean.name_fill)."""
 
     npc = models.CharField(_("NPC"), max_length=16, choices=Npc.choices, db_index=True)
     text_ko = models.CharField(_("Korean text"), max_length=300)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
 from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
+from mudserver.korean import name_fill
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from village.models import Npc
 from village.rules import dice_roll
@@ -93,7 +94,7 @@ def _npc_enter(npc: Npc):
 def _npc_talk(npc: Npc):
     async def talk(ctx: Context, args: str) -> Reply:
         line = await npc_line_pick(npc.value, ctx.lang) or "..."
-        return Reply(f"{yellow(npc.label)}: {line.replace('{name}', escape(ctx.name))}")
+        return Reply(f"{yellow(npc.label)}: {name_fill(line, escape(ctx.name))}")
 
     return talk
 
