@@ -97,3 +97,63 @@ def test_chat_pane_shows_channel_members_messages_and_whispers(page, game_server
         pool.submit(asyncio.run, whisper()).result(timeout=30)
     page.wait_for_function("() => document.querySelector('#chat-log .whisper') !== null")
     assert "psst" in page.locator("#chat-log .whisper").inner_text()
+
+
+def _visit_and_leave(game_server) -> str:
+    """Another player signs up (joining the page's chat channel, the lowest with room) and signs out."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.client import connected
+
+    async def visit():
+        other = await connected(game_server)
+        name = await other.sign_up()
+        await other.command("g out")
+        await other.close()
+        return name
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API owns this thread's event loop
+        return pool.submit(asyncio.run, visit()).result(timeout=30)
+
+
+def test_the_page_strings_follow_lang(page, game_server):
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+
+    def shown() -> dict:
+        return page.evaluate("""() => ({
+            command: document.querySelector('#command').placeholder,
+            chat: document.querySelector('#chat-input').placeholder,
+            send: document.querySelector('#send').textContent,
+            conn: document.querySelector('#conn').textContent,
+            label: document.querySelector('#chat-label').textContent,
+            name: document.querySelector('#status-name').textContent,
+        })""")
+
+    english = {"command": "Type a command", "chat": "Chat (whisper: /w name text)", "send": "Send",
+               "conn": "connected", "label": "Chat", "name": "Please sign in"}  # fmt: skip
+    korean = {"command": "명령어를 입력하세요", "chat": "채팅 (귓속말: /w 이름 내용)", "send": "보내기",
+              "conn": "연결됨", "label": "채팅", "name": "로그인해주세요"}  # fmt: skip
+    assert shown() == english
+    _type(page, "lang ko", "front")
+    page.wait_for_function("() => window.mud.state().lang === 'ko'")
+    assert shown() == korean
+    assert page.evaluate("document.documentElement.lang") == "ko"
+
+    name = unique("weblang")
+    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"),
+                        (name, "front")):  # fmt: skip
+        _type(page, line, scene)
+    page.wait_for_function("() => document.querySelector('#chat-channel').textContent.startsWith('global-')")
+    assert page.locator("#status-stats").inner_text() == "공격력 10 · 방어력 10 · 무기 Lv. 1"
+    other = _visit_and_leave(game_server)
+    page.wait_for_function("n => document.querySelector('#chat-log').innerText.includes(n + '님이 나갔습니다.')", arg=other)
+    assert f"{other}님이 들어왔습니다." in page.locator("#chat-log").inner_text()
+
+    _type(page, "lang en", "front")
+    page.wait_for_function("() => window.mud.state().lang === 'en'")
+    assert shown() | {"name": "Please sign in"} == english
+    assert page.locator("#status-stats").inner_text() == "ATK 10 · DEF 10 · WPN Lv. 1"
+    other = _visit_and_leave(game_server)
+    page.wait_for_function("n => document.querySelector('#chat-log').innerText.includes(n + ' left.')", arg=other)
+    assert f"{other} joined." in page.locator("#chat-log").inner_text()

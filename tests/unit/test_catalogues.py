@@ -10,6 +10,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("ko", "en")
+DOMAINS = ("django", "djangojs")  # the server's text; the page's own strings (terminal.js)
 
 pytestmark = pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
 
@@ -20,25 +21,33 @@ def _statistics(po: Path) -> str:
     return result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("lang", LANGS)
-def test_catalogue_is_complete_and_compiled(lang, tmp_path):
-    po = ROOT / "locale" / lang / "LC_MESSAGES" / "django.po"
+def test_catalogue_is_complete_and_compiled(lang, domain, tmp_path):
+    po = ROOT / "locale" / lang / "LC_MESSAGES" / f"{domain}.po"
     stats = _statistics(po)
     assert "untranslated" not in stats and "fuzzy" not in stats, stats
     fresh = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check-format", "-o", str(fresh), str(po)], check=True)
-    committed = gettext.GNUTranslations(open(po.with_suffix(".mo"), "rb"))._catalog
-    assert committed == gettext.GNUTranslations(open(fresh, "rb"))._catalog, "run bin/i18n"
+    assert _compiled(po) == gettext.GNUTranslations(open(fresh, "rb"))._catalog, "run bin/i18n"
+
+
+def _compiled(po: Path) -> dict[str, str]:
+    """The committed .mo next to `po`: msgid -> msgstr."""
+    with open(po.with_suffix(".mo"), "rb") as mo:
+        return gettext.GNUTranslations(mo)._catalog
 
 
 def test_every_string_in_the_source_is_in_the_catalogues(tmp_path):
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for name in files:
-        if name.endswith((".py", ".html", ".po")):
+        if name.endswith((".py", ".html", ".js", ".po")):
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(ROOT / name, tmp_path / name)
-    subprocess.run([sys.executable, "manage.py", "makemessages", "-l", "ko", "-l", "en", "--no-location", "-i", "tests/*"],
-                   cwd=tmp_path, check=True, capture_output=True)  # fmt: skip
-    for lang in LANGS:
-        stats = _statistics(tmp_path / "locale" / lang / "LC_MESSAGES" / "django.po")
-        assert "untranslated" not in stats, f"{lang}: {stats}; run bin/i18n and translate"
+    for domain in DOMAINS:
+        command = ["makemessages", "-d", domain, "-l", "ko", "-l", "en", "--no-location", "-i", "tests/*"]
+        subprocess.run([sys.executable, "manage.py", *command], cwd=tmp_path, check=True, capture_output=True)
+        for lang in LANGS:
+            stats = _statistics(tmp_path / "locale" / lang / "LC_MESSAGES" / f"{domain}.po")
+            assert "untranslated" not in stats, f"{lang} {domain}: {stats}; run bin/i18n and translate"
+
