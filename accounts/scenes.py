@@ -139,6 +139,7 @@ async def character_name_enter(ctx: Context) -> str:
         _("Name your character:"),
         _("  English: a lowercase letter first, then lowercase letters or digits, 4 to 16 characters;"),
         _("  Korean: a Hangul syllable first, then Hangul or digits, 2 to 9 characters."),
+        _("(g home goes back to the title.)"),
     ])  # fmt: skip
 
 

@@ -157,3 +157,33 @@ def test_the_page_strings_follow_lang(page, game_server):
     other = _visit_and_leave(game_server)
     page.wait_for_function("n => document.querySelector('#chat-log').innerText.includes(n + ' left.')", arg=other)
     assert f"{other} joined." in page.locator("#chat-log").inner_text()
+
+
+def test_a_player_can_back_out_at_every_prompt(page):
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+
+    def cancel_with_empty_line(scene: str, said: str) -> None:
+        assert page.locator("#command").get_attribute("type") == "password"
+        _type(page, "", scene)
+        page.wait_for_function("t => document.querySelector('#output').innerText.includes(t)", arg=said)
+
+    name = unique("webback")
+    _type(page, "up", "signup_username")
+    _type(page, "g home", "front")
+    _type(page, "up", "signup_username")
+    _type(page, name, "signup_password")
+    cancel_with_empty_line("front", "Sign-up cancelled.")
+    _type(page, "up", "signup_username")
+    _type(page, name, "signup_password")
+    _type(page, "abc123", "character_name")
+    _type(page, "g home", "front")
+    # Nothing was kept: the same username signs up from the start.
+    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"),
+                        (name, "front")):  # fmt: skip
+        _type(page, line, scene)
+    _type(page, "delete", "delete_confirm")
+    cancel_with_empty_line("front", "Nothing was deleted.")
+    _type(page, "out", "front")
+    _type(page, "in", "signin_username")
+    _type(page, name, "signin_password")
+    cancel_with_empty_line("front", "Sign-in cancelled.")

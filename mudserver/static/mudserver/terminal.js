@@ -381,14 +381,15 @@
 
   function submitCommand() {
     var line = el.command.value;
-    if (line.trim() === '') return;
+    var secret = inputType === 'password';
+    // An empty line at a password prompt is an answer: it cancels (sign-up, sign-in, deleting).
+    if (line.trim() === '' && !secret) return;
     if (!connected) {
       notice(notConnectedText());  // keep the line in the input
       return;
     }
-    var secret = inputType === 'password';
     send({ type: 'command', line: line });
-    addBlock('echo', '> ' + (secret ? '******' : line), true);
+    addBlock('echo', '> ' + (secret && line ? '******' : line), true);
     if (!secret) remember(line);   // passwords never enter the history
     historyPos = history.length;
     draft = '';
