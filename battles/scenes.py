@@ -185,7 +185,8 @@ async def _slots_text(ctx: Context) -> str:
     parts = []
     for slot in (1, 2, 3):
         skill = catalog.content.skills.get(state[f"skill_{slot}"])
-        parts.append(f"{yellow(f'[{slot}]')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-"))
+        # "1:", not "[1]": in the skills scene a lone slot number is not a command.
+        parts.append(f"{yellow(f'{slot}:')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-"))
     return "  ".join(parts)
 
 
