@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Npc(models.TextChoices):
-    STORY = "story", "프라데이리"
-    HEALER = "heal", "아그네스"
-    BLACKSMITH = "enhance", "퍼거스"
-    DICE = "gamble", "에트나"
-    ARENA = "arena_npc", "샤크스 경"
+    STORY = "story", _("Fradeiri")
+    HEALER = "heal", _("Agnes")
+    BLACKSMITH = "enhance", _("Fergus")
+    DICE = "gamble", _("Etna")
+    ARENA = "arena_npc", _("Sir Shax")
 
 
 class NpcLine(models.Model):

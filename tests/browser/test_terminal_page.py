@@ -51,7 +51,7 @@ def test_sign_up_visit_the_healer_reload_and_land_back_in_the_village(page):
     _type(page, "v", "village")
     _type(page, "2", "heal")
     _type(page, "2", "heal")
-    page.wait_for_function("() => document.querySelector('#output').innerText.includes('no wounds')")
+    page.wait_for_function("() => document.querySelector('#output').innerText.includes('You look perfectly well')")
     _type(page, "3", "village")
 
     page.reload()

@@ -1,6 +1,7 @@
 """Both player-facing catalogues are complete, current with the source, and compiled."""
 
 import gettext
+import re
 import shutil
 import subprocess
 import sys
@@ -51,3 +52,16 @@ def test_every_string_in_the_source_is_in_the_catalogues(tmp_path):
             stats = _statistics(tmp_path / "locale" / lang / "LC_MESSAGES" / f"{domain}.po")
             assert "untranslated" not in stats, f"{lang} {domain}: {stats}; run bin/i18n and translate"
 
+
+# 은(는), 이(가), 을(를), 와(과), (으)로, (이)라는 and the like: a particle left for the reader to choose.
+UNRESOLVED_PARTICLE = re.compile(r"[은는이가을를과와]\([은는이가을를과와]\)|\((으|이)\)")
+
+
+def test_no_korean_text_leaves_a_particle_unresolved():
+    from village.content import NPC_LINES
+
+    korean = ROOT / "locale" / "ko" / "LC_MESSAGES"
+    texts = [text for domain in DOMAINS for text in _compiled(korean / f"{domain}.po").values()]
+    texts += [ko for lines in NPC_LINES.values() for ko, _en in lines]
+    assert len(texts) > 300
+    assert [text for text in texts if UNRESOLVED_PARTICLE.search(text)] == []
