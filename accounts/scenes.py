@@ -34,7 +34,7 @@ async def front_enter(ctx: Context) -> str:
         ])  # fmt: skip
     return "\n".join([
         rule(),
-        cyan(_("GREAT-GREAT! The effect was super effective!")),
+        cyan(_("GREAT-GREAT! It's super effective!")),
         rule(),
         _("Welcome, traveller. A village, five dungeons and an arena wait for you."),
         menu_line("[IN]", _("sign in")),
@@ -108,7 +108,7 @@ async def signup_username_enter(ctx: Context) -> str:
         rule(),
         yellow(_("Sign up")),
         _("Choose a username: a letter first, then letters or digits, 4 to 16 characters."),
-        _("(g home goes back to the title.)"),
+        _("(Type 'g home' to go back to the title.)"),
     ])  # fmt: skip
 
 
@@ -122,7 +122,7 @@ async def signup_username_given(ctx: Context, line: str) -> Reply:
 
 
 async def signup_password_enter(ctx: Context) -> str:
-    return _("Choose a password: 6 to 64 characters with at least one letter and one digit. (An empty line cancels.)")
+    return _("Choose a password: 6 to 64 characters with at least one letter and one digit. (Press Enter on an empty line to cancel.)")
 
 
 async def signup_password_given(ctx: Context, line: str) -> Reply:
@@ -139,13 +139,14 @@ async def character_name_enter(ctx: Context) -> str:
         _("Name your character:"),
         _("  English: a lowercase letter first, then lowercase letters or digits, 4 to 16 characters;"),
         _("  Korean: a Hangul syllable first, then Hangul or digits, 2 to 9 characters."),
+        _("(Type 'g home' to go back to the title.)"),
     ])  # fmt: skip
 
 
 async def character_name_given(ctx: Context, line: str) -> Reply:
     name = character_name_normalise(line)
     if name is None:
-        return Reply(red(_("'%(name)s' cannot be a character name: English and Korean cannot be mixed; see the rules above.") % {"name": escape(line)}))
+        return Reply(red(_("'%(name)s' can't be a character name; see the rules above (English and Korean can't be mixed).") % {"name": escape(line)}))
     if await character_name_taken(name):
         return Reply(red(_("The character name '%(name)s' is taken; choose another.") % {"name": name}))
     try:
@@ -182,7 +183,7 @@ async def signin_username_given(ctx: Context, line: str) -> Reply:
 
 
 async def signin_password_enter(ctx: Context) -> str:
-    return _("Password: (an empty line cancels)")
+    return _("Password: (press Enter on an empty line to cancel)")
 
 
 def _failure_keys(ctx: Context) -> tuple[str, str]:
@@ -200,7 +201,7 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
     user = await run_hashing(user_authenticate, ctx.data["username"], line)
     if user is None:
         await window_hit(user_key, ip_key, window=game["SIGNIN_FAILURE_WINDOW"])
-        return Reply(red(_("The username or the password is wrong.")), goto="signin_username")
+        return Reply(red(_("Wrong username or password.")), goto="signin_username")
     await window_clear(user_key)
     arrival = await ctx.connection.sign_in(user)
     if arrival is None:
@@ -222,7 +223,7 @@ register(Scene(
 async def delete_confirm_enter(ctx: Context) -> str:
     return "\n".join([
         red(_("Delete your account and your character %(name)s for good?") % {"name": escape(ctx.name)}),
-        _("Type your password to confirm, or an empty line to keep everything."),
+        _("Type your password to confirm, or press Enter on an empty line to keep everything."),
     ])  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Character
 from accounts.validation import name_as_stored
 from arena import rooms, services
-from mudserver.markup import escape, red, rule, yellow
+from mudserver.markup import escape, pad, red, rule, yellow
 from mudserver.redis_client import get_async_redis
 from mudserver.router import (
     Arrival,
@@ -33,9 +33,9 @@ async def lobby_enter(ctx: Context) -> str:
     listed = await rooms.room_list()
     for room in listed:
         state = _("fighting") if room["state"] != "waiting" else _("waiting")
-        lines.append(f" [{room['players']}/6]   [{room['spectators']}/4]     {state:<9}  {escape(room['name'])}")
+        lines.append(f" [{room['players']}/6]   [{room['spectators']}/4]     {pad(state, 9)}  {escape(room['name'])}")
     if not listed:
-        lines.append(_("No room yet."))
+        lines.append(_("No rooms yet."))
     lines += [_("[C]reate <name>, [J]oin <name>, [RE]fresh, [RANK], [R]eturn to the village."), rule()]
     return "\n".join(lines)
 
@@ -161,7 +161,7 @@ async def match_enter(ctx: Context) -> str:
     if found is None:
         return yellow(_("The match is over."))
     return "\n".join([await services.room_status_text(found[0]),
-                      _("'<target> <attack>' attacks (attack: 기본공격/attack or one of your skills); [S]tatus.")])  # fmt: skip
+                      _("'<target> <attack>' attacks (attack: 'attack' or an equipped skill); [S]tatus.")])  # fmt: skip
 
 
 async def match_status_command(ctx: Context, args: str) -> Reply:
@@ -189,7 +189,7 @@ async def match_attack(ctx: Context, line: str) -> Reply:
                                    + help_hint()),
         "own_team": lambda: _("You cannot attack yourself or your own team."),
         "target_dead": lambda: _("%(target)s has already fallen.") % {"target": escape(target)},
-        "not_fighting": lambda: _("The match is not on."),
+        "not_fighting": lambda: _("No match is running."),
     }
     if hit.outcome in messages:
         return Reply(red(messages[hit.outcome]()))

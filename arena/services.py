@@ -139,7 +139,7 @@ async def match_hit(*, rid: str, character_id: int, name: str, target: str, atta
 
 
 def hit_line(name: str, target: str, hit: rooms.Hit) -> str:
-    return red(_("%(attacker)s hits %(target)s for %(damage)d damage! => %(target)s hp: %(hp)d/%(max)d") % {
+    return red(_("%(attacker)s hits %(target)s for %(damage)d damage! => %(target)s HP: %(hp)d/%(max)d") % {
         "attacker": escape(name), "target": escape(target), "damage": hit.damage, "hp": hit.hp, "max": hit.max_hp})  # fmt: skip
 
 

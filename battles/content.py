@@ -5,14 +5,14 @@ import math
 
 DUNGEONS = [
     # number, Korean, English, band, descriptions
-    (1, "알비 던전", "Alby Dungeon", 0, 9, "코네일 마을의 던전. 비교적 약한 마물들이 산다.",
-     "The dungeon by Connail village, home to fairly weak monsters."),
+    (1, "알비 던전", "Alby Dungeon", 0, 9, "코네일 마을 곁의 얕은 던전. 갓 모험을 시작한 이들이 솜씨를 닦는 곳이다.",
+     "A shallow dungeon beside Connail village, where new adventurers learn the ropes."),
     (2, "라비 던전", "Rabbie Dungeon", 10, 19, "지속적으로 마을을 위협하는 마물들이 모여드는 던전.",
      "A dungeon where the monsters that keep threatening the village gather."),
-    (3, "칼페온 신전", "Calpheon Temple", 20, 29, "과거 칼페온 외곽의 신전이었지만 지금은 마물의 소굴이다.",
-     "Once a temple outside Calpheon, now a monsters' den."),
-    (4, "마왕성 주변", "Demon Castle Outskirts", 30, 39, "이곳에서 멀쩡히 돌아온 사람은 아무도 없다.",
-     "Nobody has come back from here unharmed."),
+    (3, "칼페온 신전", "Calpheon Temple", 20, 29, "칼페온 외곽에 버려진 옛 신전. 기도 소리 대신 마물의 울음이 메아리친다.",
+     "An abandoned temple outside Calpheon, where monsters howl where prayers were once said."),
+    (4, "마왕성 주변", "Demon Castle Outskirts", 30, 39, "마왕성을 둘러싼 황무지. 발을 들인 이들의 소식은 좀처럼 돌아오지 않는다.",
+     "The wastes around the demon king's castle; word seldom comes back from those who go in."),
     (5, "마왕성", "Demon Castle", 40, 50, "마왕 폴리베어의 성.", "The castle of the demon king Polibear."),
 ]  # fmt: skip
 

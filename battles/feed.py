@@ -12,7 +12,7 @@ FEED_LINES = 12  # a cycle shows at most this many lines; older ones are summed 
 
 
 def _strength_word(strength: str) -> str:
-    return {"weak": _("a feeble"), "normal": _("a solid"), "strong": _("a mighty")}[strength]
+    return {"weak": _("a glancing"), "normal": _("a solid"), "strong": _("a crushing")}[strength]
 
 
 def monster_title(content: Content, monster_id: int, lang: str) -> str:
@@ -30,10 +30,10 @@ def event_line(event: Event, content: Content, lang: str) -> str:
         monster = monster_title(content, event.ref, lang)
     match event.kind:
         case "hit":
-            return blue(_("You land %(adj)s blow on %(monster)s: %(damage)d damage.") % {
+            return blue(_("You land %(adj)s blow on the %(monster)s: %(damage)d damage.") % {
                 "adj": _strength_word(event.strength), "monster": monster, "damage": event.value})  # fmt: skip
         case "hurt":
-            return red(_("%(monster)s lands %(adj)s blow on you: %(damage)d damage.") % {
+            return red(_("The %(monster)s lands %(adj)s blow on you: %(damage)d damage.") % {
                 "adj": _strength_word(event.strength), "monster": monster, "damage": event.value})  # fmt: skip
         case "skill":
             return cyan(_("%(skill)s! %(damage)d damage.") % {
@@ -45,13 +45,13 @@ def event_line(event: Event, content: Content, lang: str) -> str:
             return red(_("Not enough MP: %(skill)s needs %(cost)d.") % {
                 "skill": localized(content.skills[event.ref], lang), "cost": event.value})  # fmt: skip
         case "kill":
-            return yellow(_("%(monster)s falls! => Exp + %(exp)d") % {"monster": monster, "exp": event.value})
+            return yellow(_("The %(monster)s falls! => EXP +%(exp)d") % {"monster": monster, "exp": event.value})
         case "level":
-            return yellow(_("==!! LEVEL UP !! You are now level %(level)d !!==") % {"level": event.value})
+            return yellow(_("*** Level up! You are now level %(level)d ***") % {"level": event.value})
         case "spawn":
-            return _("%(monster)s appears!") % {"monster": monster}
+            return _("The %(monster)s appears!") % {"monster": monster}
         case "death":
-            return red(_("!! Fatal blow !! You could not withstand the attack of %(monster)s...") % {"monster": monster})
+            return red(_("Knocked out! The %(monster)s's blow was one too many...") % {"monster": monster})
     raise ValueError(event.kind)
 
 

@@ -139,7 +139,7 @@ async def encounter_enter(ctx: Context) -> str:
     monster = await _monster_in_sight(ctx)
     if not monster:
         return yellow(_("The fight is over."))
-    return "\n".join([rule(), _("Beyond the mist, the shadow of %(monster)s appears...") % {"monster": monster},
+    return "\n".join([rule(), _("Out of the mist steps the %(monster)s...") % {"monster": monster},
                       encounter_hint()])  # fmt: skip
 
 
@@ -161,7 +161,7 @@ async def battle_leave(ctx: Context, text: str) -> Reply:
 
 
 async def run_away(ctx: Context, args: str) -> Reply:
-    return await battle_leave(ctx, yellow(_("You ran away. ??? : Running is a skill too.")))
+    return await battle_leave(ctx, yellow(_("You ran away. ???: Living to fight another day is a skill too.")))
 
 
 async def stop_fight(ctx: Context, args: str) -> Reply:
@@ -185,7 +185,8 @@ async def _slots_text(ctx: Context) -> str:
     parts = []
     for slot in (1, 2, 3):
         skill = catalog.content.skills.get(state[f"skill_{slot}"])
-        parts.append(f"{yellow(f'[{slot}]')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-"))
+        # "1:", not "[1]": in the skills scene a lone slot number is not a command.
+        parts.append(f"{yellow(f'{slot}:')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-"))
     return "  ".join(parts)
 
 
@@ -195,7 +196,7 @@ async def manual_enter(ctx: Context) -> str:
         return yellow(_("The fight is over."))
     return "\n".join([
         rule(),
-        _("You fight %(monster)s! Blows are exchanged every 1.5 seconds.") % {"monster": monster},
+        _("You fight the %(monster)s! Blows are exchanged every 1.5 seconds.") % {"monster": monster},
         await _slots_text(ctx),
         _("[1]-[3] use a skill, [S]top to end the fight, [R]un to flee."),
     ])  # fmt: skip
@@ -261,7 +262,7 @@ async def auto_enter(ctx: Context) -> str:
         rule(),
         cyan(_("Auto-battle in %(dungeon)s. It goes on even while you are away.") % {"dungeon": localized(dungeon, ctx.lang)}),
         _("Now fighting: %(monster)s") % {"monster": monster},
-        _("[S]top to end it. You may also leave it running and visit the village."),
+        _("[S]top to end it. It keeps running if you leave: type 'g home', then 'village'."),
     ])  # fmt: skip
 
 
@@ -331,7 +332,7 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
         return slots, "ok"
 
     if await character_state_mutate(ctx.character_id, equip) == "locked":
-        return Reply(red(_("You learn %(name)s at level %(level)d.") % {"name": localized(skill, ctx.lang), "level": skill.unlock_level}))
+        return Reply(red(_("%(name)s unlocks at level %(level)d.") % {"name": localized(skill, ctx.lang), "level": skill.unlock_level}))
     return Reply(yellow(_("Equipped: %(slots)s") % {"slots": await _slots_text(ctx)}))
 
 

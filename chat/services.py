@@ -88,7 +88,7 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
 
 async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -> Refusal | None:
     if to == name:
-        return Refusal(None, _("Whispering to yourself? Nobody else hears it either."))
+        return Refusal(None, _("You can't whisper to yourself."))
     recipient = await online_character_id(to)
     if recipient is None:
         if await database_sync_to_async(Character.objects.filter(name=to).exists)():

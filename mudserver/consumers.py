@@ -225,7 +225,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         output = await route_line(self.ctx, frame["line"])
         if self.ctx.signed_in and self.ctx.dump_scene() != before:
             await scene_save(self.ctx.character_id, self.ctx.dump_scene())
-        await self._send({"type": "output", "scene": output.scene, "text": output.text, "input": output.input})
+        await self._send({"type": "output", "scene": output.scene, "text": output.text, "input": output.input,
+                          "lang": self.ctx.lang})  # fmt: skip
         if output.status:
             await self._send_status()
 
@@ -417,7 +418,8 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _send_output(self, text: str) -> None:
         scene = SCENES[self.ctx.scene]
-        await self._send({"type": "output", "scene": scene.name, "text": text, "input": scene.input})
+        await self._send({"type": "output", "scene": scene.name, "text": text, "input": scene.input,
+                          "lang": self.ctx.lang})  # fmt: skip
 
     async def _send_status(self) -> None:
         await self._send(await character_status_frame(self.ctx.character_id, self.ctx.name))

@@ -17,7 +17,7 @@ G_OUT = ("out", "나가기", "로그아웃")
 
 def _global_help() -> str:
     return "\n".join([
-        yellow(_("Global commands (any scene):")),
+        yellow(_("Global commands (work anywhere):")),
         menu_line("g home", _("back to the title / main menu"), 10),
         menu_line("g out", _("sign out"), 10),
         menu_line("g help", _("this help"), 10),

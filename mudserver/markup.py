@@ -1,5 +1,7 @@
 """The colour markup of PROTOCOL.md: `|r` … `|n`, `||` for a literal bar."""
 
+import unicodedata
+
 COLOURS = "rgybcmwx"
 
 
@@ -40,6 +42,13 @@ def menu_line(keys: str, text: str, width: int = 0) -> str:
     """An indented menu entry: the keys to type in yellow, then what they do. (Translations are
     passed in, not written inside f-strings, where gettext's extractor cannot see them.)"""
     return f"  {yellow(keys)}{' ' * max(1, width - len(keys) + 1)}{text}"
+
+
+def pad(text: str, width: int) -> str:
+    """`text` and spaces up to `width` columns of a terminal, where Hangul and other wide characters
+    take two (str.ljust counts characters, and pushed Korean table rows out of line)."""
+    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - columns)
 
 
 def rule() -> str:

@@ -3,15 +3,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Npc(models.TextChoices):
-    STORY = "story", "프라데이리"
-    HEALER = "heal", "아그네스"
-    BLACKSMITH = "enhance", "퍼거스"
-    DICE = "gamble", "에트나"
-    ARENA = "arena_npc", "샤크스 경"
+    STORY = "story", _("Fradeiri")
+    HEALER = "heal", _("Agnes")
+    BLACKSMITH = "enhance", _("Fergus")
+    DICE = "gamble", _("Etna")
+    ARENA = "arena_npc", _("Sir Shax")
 
 
 class NpcLine(models.Model):
-    """A line an NPC may say when talked to; `{name}` becomes the player's character name."""
+    """A line an NPC may say when talked to; `{name}` becomes the player's character name (a particle
+    after it in its 받침 form fits itself to the name: mudserver.korean.name_fill)."""
 
     npc = models.CharField(_("NPC"), max_length=16, choices=Npc.choices, db_index=True)
     text_ko = models.CharField(_("Korean text"), max_length=300)

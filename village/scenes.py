@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
 from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
+from mudserver.korean import name_fill
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from village.models import Npc
 from village.rules import dice_roll
@@ -93,7 +94,7 @@ def _npc_enter(npc: Npc):
 def _npc_talk(npc: Npc):
     async def talk(ctx: Context, args: str) -> Reply:
         line = await npc_line_pick(npc.value, ctx.lang) or "..."
-        return Reply(f"{yellow(npc.label)}: {line.replace('{name}', escape(ctx.name))}")
+        return Reply(f"{yellow(npc.label)}: {name_fill(line, escape(ctx.name))}")
 
     return talk
 
@@ -117,12 +118,12 @@ MILESTONES = (1, 10, 20, 30, 40, 50)
 
 def _milestone_texts() -> dict[int, str]:
     return {
-        1: _("The journey begins. With a dream of adventure, %(name)s set out for the continent of Ula."),
-        10: _("Level 10: the first boss-class monster falls to %(name)s's blade."),
-        20: _("Level 20: %(name)s goes up to the city, where rumours of dark rites spread."),
-        30: _("Level 30: the back alleys of Barton learn to fear the name %(name)s."),
-        40: _("Level 40: the kingdom asks %(name)s for help; war with the demon king Polibear draws near."),
-        50: _("Level 50: %(name)s faces the demon king Polibear, and wins."),
+        1: _("With a sword and a head full of dreams, %(name)s sets foot on the continent of Ula."),
+        10: _("A great beast lies at %(name)s's feet: the first of many."),
+        20: _("Following whispers of dark rites, %(name)s heads for the city."),
+        30: _("In the back alleys of Barton, thugs step aside when %(name)s walks by."),
+        40: _("The kingdom calls on %(name)s: war with the demon king Polibear is coming."),
+        50: _("%(name)s stands before the demon king Polibear, and prevails."),
     }
 
 
@@ -148,10 +149,10 @@ register_npc(Npc.STORY, ("read", "log", "r", "모험의서", "기록"), story_re
 
 async def healer_heal(ctx: Context, args: str) -> Reply:
     if not await character_heal(ctx.character_id):
-        return Reply(_("Agnes: I see no wounds to treat. If it is your heart that aches, perhaps talk to someone?"))
+        return Reply(_("Agnes: You look perfectly well to me. If something weighs on your heart, I'm happy to listen."))
     return Reply(
-        green(_("Light flows from Agnes's hands into your wounds. HP and MP are full."))
-        + "\n" + _("Agnes: %(name)s, please take care of yourself.") % {"name": escape(ctx.name)},
+        green(_("Agnes lays her hands on your wounds and a warm light closes them. HP and MP are full."))
+        + "\n" + _("Agnes: Look after yourself out there, %(name)s.") % {"name": escape(ctx.name)},
         status=True,
     )
 
@@ -165,16 +166,16 @@ register_npc(Npc.HEALER, ("heal", "치료", "치료받기"), healer_heal)
 async def blacksmith_enhance(ctx: Context, args: str) -> Reply:
     result = await weapon_enhance(ctx.character_id)
     if result.outcome == "too_poor":
-        return Reply(red(_("Fergus: The next enhancement needs %(cost)d exp. Come back when you have it.") % {"cost": result.cost}))
+        return Reply(red(_("Fergus: Bring me %(cost)d exp for the next enhancement. Off you go and earn it!") % {"cost": result.cost}))
     if result.outcome == "success":
         return Reply(
             green(_("Enhancement succeeded! Weapon level %(level)d (-%(cost)d exp).") % {"level": result.weapon_level, "cost": result.cost})
-            + "\n" + _("Fergus: Ha! This old man still has it!"),
+            + "\n" + _("Fergus: Hah! These old arms haven't lost their touch!"),
             status=True,
         )
     return Reply(
         red(_("Enhancement failed... (-%(cost)d exp; the weapon is unharmed.)") % {"cost": result.cost})
-        + "\n" + _("Fergus: Oops, my hand slipped. Try again?"),
+        + "\n" + _("Fergus: Blast, the hammer slipped. Another go?"),
         status=True,
     )
 
@@ -197,13 +198,13 @@ async def dice_game(ctx: Context, args: str) -> Reply:
         return Reply(red(_("Etna: You may stake at most %(limit)d exp (10%% of your exp).") % {"limit": refused.limit}))
     lines = []
     for number, (dealer, player) in enumerate(game.rounds, start=1):
-        verdict = green(_("win!")) if player > dealer else red(_("lose.."))
+        verdict = green(_("won!")) if player > dealer else red(_("lost..."))
         lines.append(_("Round %(n)d: Etna %(dealer)d vs you %(player)d - %(verdict)s") % {
             "n": number, "dealer": dealer, "player": player, "verdict": verdict})  # fmt: skip
     lines.append(_("Score: %(score)+d") % {"score": game.score})
     won = game.score > 0
     if won:
-        lines.append(green(_("Result: %(name)s wins!") % {"name": escape(ctx.name)}))
+        lines.append(green(_("Result: %(name)s takes the game!") % {"name": escape(ctx.name)}))
     else:
         lines.append(red(_("Result: Etna wins. Better luck next time~")))
     if game.stake:

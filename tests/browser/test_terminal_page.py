@@ -51,7 +51,7 @@ def test_sign_up_visit_the_healer_reload_and_land_back_in_the_village(page):
     _type(page, "v", "village")
     _type(page, "2", "heal")
     _type(page, "2", "heal")
-    page.wait_for_function("() => document.querySelector('#output').innerText.includes('no wounds')")
+    page.wait_for_function("() => document.querySelector('#output').innerText.includes('You look perfectly well')")
     _type(page, "3", "village")
 
     page.reload()
@@ -97,3 +97,93 @@ def test_chat_pane_shows_channel_members_messages_and_whispers(page, game_server
         pool.submit(asyncio.run, whisper()).result(timeout=30)
     page.wait_for_function("() => document.querySelector('#chat-log .whisper') !== null")
     assert "psst" in page.locator("#chat-log .whisper").inner_text()
+
+
+def _visit_and_leave(game_server) -> str:
+    """Another player signs up (joining the page's chat channel, the lowest with room) and signs out."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.client import connected
+
+    async def visit():
+        other = await connected(game_server)
+        name = await other.sign_up()
+        await other.command("g out")
+        await other.close()
+        return name
+
+    with ThreadPoolExecutor(1) as pool:  # Playwright's sync API owns this thread's event loop
+        return pool.submit(asyncio.run, visit()).result(timeout=30)
+
+
+def test_the_page_strings_follow_lang(page, game_server):
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+
+    def shown() -> dict:
+        return page.evaluate("""() => ({
+            command: document.querySelector('#command').placeholder,
+            chat: document.querySelector('#chat-input').placeholder,
+            send: document.querySelector('#send').textContent,
+            conn: document.querySelector('#conn').textContent,
+            label: document.querySelector('#chat-label').textContent,
+            name: document.querySelector('#status-name').textContent,
+        })""")
+
+    english = {"command": "Type a command", "chat": "Chat (whisper: /w name text)", "send": "Send",
+               "conn": "connected", "label": "Chat", "name": "Please sign in"}  # fmt: skip
+    korean = {"command": "명령어를 입력하세요", "chat": "채팅 (귓속말: /w 이름 내용)", "send": "보내기",
+              "conn": "연결됨", "label": "채팅", "name": "로그인해주세요"}  # fmt: skip
+    assert shown() == english
+    _type(page, "lang ko", "front")
+    page.wait_for_function("() => window.mud.state().lang === 'ko'")
+    assert shown() == korean
+    assert page.evaluate("document.documentElement.lang") == "ko"
+
+    name = unique("weblang")
+    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"),
+                        (name, "front")):  # fmt: skip
+        _type(page, line, scene)
+    page.wait_for_function("() => document.querySelector('#chat-channel').textContent.startsWith('global-')")
+    assert page.locator("#status-stats").inner_text() == "공격력 10 · 방어력 10 · 무기 Lv. 1"
+    other = _visit_and_leave(game_server)
+    page.wait_for_function("n => document.querySelector('#chat-log').innerText.includes(n + '님이 나갔습니다.')", arg=other)
+    assert f"{other}님이 들어왔습니다." in page.locator("#chat-log").inner_text()
+
+    _type(page, "lang en", "front")
+    page.wait_for_function("() => window.mud.state().lang === 'en'")
+    assert shown() | {"name": "Please sign in"} == english
+    assert page.locator("#status-stats").inner_text() == "ATK 10 · DEF 10 · WPN Lv. 1"
+    other = _visit_and_leave(game_server)
+    page.wait_for_function("n => document.querySelector('#chat-log').innerText.includes(n + ' left.')", arg=other)
+    assert f"{other} joined." in page.locator("#chat-log").inner_text()
+
+
+def test_a_player_can_back_out_at_every_prompt(page):
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+
+    def cancel_with_empty_line(scene: str, said: str) -> None:
+        assert page.locator("#command").get_attribute("type") == "password"
+        _type(page, "", scene)
+        page.wait_for_function("t => document.querySelector('#output').innerText.includes(t)", arg=said)
+
+    name = unique("webback")
+    _type(page, "up", "signup_username")
+    _type(page, "g home", "front")
+    _type(page, "up", "signup_username")
+    _type(page, name, "signup_password")
+    cancel_with_empty_line("front", "Sign-up cancelled.")
+    _type(page, "up", "signup_username")
+    _type(page, name, "signup_password")
+    _type(page, "abc123", "character_name")
+    _type(page, "g home", "front")
+    # Nothing was kept: the same username signs up from the start.
+    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"),
+                        (name, "front")):  # fmt: skip
+        _type(page, line, scene)
+    _type(page, "delete", "delete_confirm")
+    cancel_with_empty_line("front", "Nothing was deleted.")
+    _type(page, "out", "front")
+    _type(page, "in", "signin_username")
+    _type(page, name, "signin_password")
+    cancel_with_empty_line("front", "Sign-in cancelled.")

@@ -74,7 +74,7 @@ async def test_manual_fight_to_a_death_and_the_healer(game_server):
     await _to_gate(client)
     await client.command("n")
     await client.command("attack")
-    death = await client.until(lambda f: "Fatal blow" in f["plain"])
+    death = await client.until(lambda f: "Knocked out!" in f["plain"])
     assert death["scene"] == "heal" and "Agnes" in death["plain"]
     state = await character_state_get(cid)
     assert state["hp"] == 0 and state["deaths"] == 1

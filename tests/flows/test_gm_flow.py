@@ -86,7 +86,7 @@ async def test_ban_signs_out_at_once_and_keeps_out(game_server, game_master):
     assert closed.value.rcvd.code == gm.CLOSE_BANNED
     again = await connected(game_server)
     out = await again.sign_in(character.name)
-    assert "wrong" in out["plain"]
+    assert "Wrong username or password" in out["plain"]
     await _act(gm.gm_unban, actor=game_master, character=character)
     await again.command("g home")
     out = await again.sign_in(character.name)

@@ -1,4 +1,4 @@
-from mudserver.markup import escape, red, strip
+from mudserver.markup import escape, pad, red, strip
 
 
 def test_escape_doubles_bars_and_strip_restores_them():
@@ -9,3 +9,9 @@ def test_escape_doubles_bars_and_strip_restores_them():
 
 def test_strip_removes_colour_codes():
     assert strip(red("boom") + " |zodd") == "boom |zodd"
+
+
+def test_pad_counts_hangul_as_two_columns():
+    assert pad("waiting", 9) == "waiting  "
+    assert pad("대기 중", 9) == "대기 중  "  # 2 + 2 + 1 + 2 columns, then two spaces
+    assert pad("fighting!", 4) == "fighting!"

@@ -13,25 +13,32 @@
   var BACKOFF_MAX_MS = 10000;
   var STABLE_MS = 10000;          // a socket open this long resets the backoff
   var NEAR_BOTTOM_PX = 40;
+  // Close codes after which the page does not reconnect, and why (a function: the text follows the language).
   var NO_RECONNECT = {
-    4001: '연결이 끊겼습니다: 다른 곳에서 로그인했습니다. 다시 연결하려면 새로고침하세요. / ' +
-          'Disconnected: signed in elsewhere. Reload to reconnect.',
-    4002: '운영자에 의해 연결이 끊겼습니다. 다시 연결하려면 새로고침하세요. / ' +
-          'A game master disconnected you. Reload to reconnect.',
-    4003: '운영자에 의해 계정이 정지되었습니다. / This account has been banned by a game master.',
-    4008: '연결이 끊겼습니다: 잘못된 메시지가 너무 많습니다. 다시 연결하려면 새로고침하세요. / ' +
-          'Disconnected: too many bad messages. Reload to reconnect.'
-  };
-  var MSG = {
-    signedOut: '로그인 해주세요 / Please sign in',
-    notConnected: '연결되지 않음 — 다시 연결을 시도합니다 / not connected — will retry',
-    reloadNeeded: '연결이 끊겼습니다. 새로고침하세요. / Disconnected. Reload to reconnect.',
-    connectionLost: '연결이 끊겼습니다. 다시 연결하는 중… / Connection lost. Reconnecting…'
+    4001: function () { return gettext('Disconnected: signed in elsewhere. Reload to reconnect.'); },
+    4002: function () { return gettext('A game master disconnected you. Reload to reconnect.'); },
+    4003: function () { return gettext('This account has been banned by a game master.'); },
+    4008: function () { return gettext('Disconnected: too many bad messages. Reload to reconnect.'); }
   };
   var COLOUR_CODES = 'rgybcmwx';
 
-  // Only Korean and English exist on the server; anything else gets English.
+  // ---- language ---------------------------------------------------------------------------
+  /* The page's own strings come from Django's djangojs catalogues, both languages embedded in the
+   * page (mud-catalogues). The server says which language a player reads in each output frame
+   * (`lang`), so `lang en` / `lang ko` switch the page with the game text. */
+  var CATALOGUES = JSON.parse(document.getElementById('mud-catalogues').textContent);
+  // Until the server says: the browser's language (only Korean and English exist; else English).
   var LANG = (navigator.language || 'en').slice(0, 2).toLowerCase() === 'ko' ? 'ko' : 'en';
+
+  function gettext(msgid) {
+    var translated = (CATALOGUES[LANG] || {})[msgid];
+    return typeof translated === 'string' && translated ? translated : msgid;
+  }
+
+  /* `%(name)s` placeholders filled from `values` (text only: the result goes through textContent). */
+  function interpolate(format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, key) { return String(values[key]); });
+  }
 
   // ---- elements -------------------------------------------------------------------------
   function $(id) { return document.getElementById(id); }
@@ -41,7 +48,8 @@
     level: $('status-level'), stats: $('status-stats'),
     hp: $('bar-hp'), mp: $('bar-mp'), exp: $('bar-exp'),
     chatLog: $('chat-log'), chatChannel: $('chat-channel'), chatCount: $('chat-count'),
-    chatInput: $('chat-input'), chatForm: $('chat-form'), conn: $('conn')
+    chatInput: $('chat-input'), chatForm: $('chat-form'), conn: $('conn'),
+    chat: $('chat'), chatLabel: $('chat-label'), chatSend: $('chat-send')
   };
 
   // ---- state ----------------------------------------------------------------------------
@@ -54,6 +62,8 @@
   var reconnectTimer = null;
   var pingTimer = null;
   var scene = null;
+  var connState = 'connecting';
+  var status = null;              // the last status frame's character, redrawn on a language change
   var inputType = 'text';
   var channel = null;
   var history = [];
@@ -138,6 +148,24 @@
     el.command.setAttribute('data-mode', inputType);
   }
 
+  /* Every string of the page itself in the current language (the game's text comes translated). */
+  function applyLanguage() {
+    document.documentElement.lang = LANG;
+    el.conn.title = gettext('Connection');
+    el.conn.textContent = connLabel(connState);
+    el.chatLabel.textContent = gettext('Chat');
+    el.terminal.setAttribute('aria-label', gettext('Terminal'));
+    el.output.setAttribute('aria-label', gettext('Game output'));
+    el.command.placeholder = gettext('Type a command');
+    el.command.setAttribute('aria-label', gettext('Command'));
+    el.send.textContent = gettext('Send');
+    el.chat.setAttribute('aria-label', gettext('Chat'));
+    el.chatInput.placeholder = gettext('Chat (whisper: /w name text)');
+    el.chatInput.setAttribute('aria-label', gettext('Chat message'));
+    el.chatSend.textContent = gettext('Send');
+    renderStatus(status);
+  }
+
   // ---- status bar -----------------------------------------------------------------------
   function num(v) { var n = Number(v); return isFinite(n) ? n : 0; }
 
@@ -160,9 +188,10 @@
   }
 
   function renderStatus(c) {
+    status = c;
     el.status.setAttribute('data-signed-in', c ? 'true' : 'false');
     if (!c) {
-      el.name.textContent = MSG.signedOut;
+      el.name.textContent = gettext('Please sign in');
       el.level.textContent = '';
       el.stats.textContent = '';
       drawBar(el.hp, 'HP', null);
@@ -173,8 +202,8 @@
     }
     el.name.textContent = String(c.name || '');
     el.level.textContent = 'Lv. ' + num(c.level);
-    el.stats.textContent = 'ATK ' + num(c.attack) + ' · DEF ' + num(c.defense) +
-                           ' · WPN Lv. ' + num(c.weapon_level);
+    el.stats.textContent = interpolate(gettext('ATK %(attack)s · DEF %(defense)s · WPN Lv. %(weapon)s'),
+                                       { attack: num(c.attack), defense: num(c.defense), weapon: num(c.weapon_level) });
     drawBar(el.hp, 'HP', num(c.hp), num(c.max_hp));
     drawBar(el.mp, 'MP', num(c.mp), num(c.max_mp));
     // exp and exp_next are both cumulative; at the level cap exp_next may be absent.
@@ -213,12 +242,16 @@
     channel = id;
     el.chatChannel.textContent = id;
     el.chatCount.textContent = num(f.members) + '/' + num(f.capacity);
-    if (f.joined) chatNotice(LANG === 'ko' ? f.joined + ' 님이 들어왔습니다' : f.joined + ' joined');
-    if (f.left) chatNotice(LANG === 'ko' ? f.left + ' 님이 나갔습니다' : f.left + ' left');
+    if (f.joined) chatNotice(interpolate(gettext('%(name)s joined.'), { name: f.joined }));
+    if (f.left) chatNotice(interpolate(gettext('%(name)s left.'), { name: f.left }));
   }
 
   // ---- incoming frames ------------------------------------------------------------------
   function onOutput(f) {
+    if (f.lang !== LANG && CATALOGUES.hasOwnProperty(f.lang)) {
+      LANG = f.lang;
+      applyLanguage();
+    }
     if (typeof f.scene === 'string') {
       scene = f.scene;
       document.body.setAttribute('data-scene', scene);
@@ -250,9 +283,19 @@
   }
 
   // ---- connection -----------------------------------------------------------------------
+  function connLabel(state) {
+    return {
+      connecting: gettext('connecting'),
+      connected: gettext('connected'),
+      reconnecting: gettext('reconnecting'),
+      disconnected: gettext('disconnected')
+    }[state];
+  }
+
   function setConn(state) {
+    connState = state;
     el.conn.setAttribute('data-state', state);
-    el.conn.textContent = state;
+    el.conn.textContent = connLabel(state);
     document.body.classList.toggle('offline', state !== 'connected');
   }
 
@@ -299,12 +342,12 @@
     if (NO_RECONNECT[ev.code]) {
       stopped = true;
       setConn('disconnected');
-      addBlock('error', NO_RECONNECT[ev.code], true);
+      addBlock('error', NO_RECONNECT[ev.code](), true);
       return;
     }
     if (wasConnected) {
       if (Date.now() - openedAt >= STABLE_MS) attempt = 0;  // a short-lived socket keeps backing off
-      notice(MSG.connectionLost);
+      notice(gettext('Connection lost. Reconnecting…'));
     }
     scheduleReconnect();
   }
@@ -326,6 +369,10 @@
     connect();
   }
 
+  function notConnectedText() {
+    return stopped ? gettext('Disconnected. Reload to reconnect.') : gettext('Not connected; will retry.');
+  }
+
   // ---- command input & history ----------------------------------------------------------
   function remember(line) {
     if (history[history.length - 1] !== line) history.push(line);
@@ -334,14 +381,15 @@
 
   function submitCommand() {
     var line = el.command.value;
-    if (line.trim() === '') return;
+    var secret = inputType === 'password';
+    // An empty line at a password prompt is an answer: it cancels (sign-up, sign-in, deleting).
+    if (line.trim() === '' && !secret) return;
     if (!connected) {
-      notice(stopped ? MSG.reloadNeeded : MSG.notConnected);  // keep the line in the input
+      notice(notConnectedText());  // keep the line in the input
       return;
     }
-    var secret = inputType === 'password';
     send({ type: 'command', line: line });
-    addBlock('echo', '> ' + (secret ? '******' : line), true);
+    addBlock('echo', '> ' + (secret && line ? '******' : line), true);
     if (!secret) remember(line);   // passwords never enter the history
     historyPos = history.length;
     draft = '';
@@ -373,7 +421,7 @@
   function submitChat() {
     var text = el.chatInput.value;
     if (text.trim() === '') return;
-    if (!connected) { chatNotice(stopped ? MSG.reloadNeeded : MSG.notConnected); return; }
+    if (!connected) { chatNotice(notConnectedText()); return; }
     // "/w name text" goes as plain text too: the server parses whispers.
     send({ type: 'chat', text: text });
     el.chatInput.value = '';
@@ -401,14 +449,14 @@
     keepFollowingOnResize(el.output);
     keepFollowingOnResize(el.chatLog);
 
-    renderStatus(null);
+    applyLanguage();
     setInputType('text');
     el.command.focus();
     connect();
 
     // Debug hook for tests.
     window.mud = {
-      state: function () { return { connected: connected, scene: scene, inputType: inputType }; }
+      state: function () { return { connected: connected, scene: scene, inputType: inputType, lang: LANG }; }
     };
   }
 
