@@ -3,6 +3,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from battles.rules import AUTO_RETREAT_DEFAULT
+
 
 class UserManager(BaseUserManager):
     def create_user(self, username, password=None, **extra):
@@ -52,6 +54,8 @@ class Character(models.Model):
     arena_wins = models.PositiveIntegerField(default=0)
     arena_losses = models.PositiveIntegerField(default=0)
     arena_rating = models.IntegerField(default=1000, db_index=True)  # the arena's ranking
+    # The auto-battle retreats below this % of max hp (0-90; 0 fights to the death).
+    auto_retreat = models.PositiveSmallIntegerField(_("auto-battle retreat (%)"), default=AUTO_RETREAT_DEFAULT)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.character_state import character_state_get, character_state_mutate, character_states_flush_now
+from accounts.models import Character
 from arena import rooms
 from battles.catalog import catalog_aget
 from battles.rules import exp_gain
@@ -21,6 +22,7 @@ from mudserver.scene_store import player_key
 ELO_K = 32
 RANK_VERSION_KEY = "mud:arena:rank:v"  # bumped when a match ends: the rankings held by web processes are stale
 EXP_PER_LOSER_LEVEL = 50
+START_RATING = Character._meta.get_field("arena_rating").default
 BASIC_ATTACK = ("기본공격", "attack", 100)
 
 
@@ -40,7 +42,7 @@ async def fighter_of(character_id: int, name: str) -> dict:
 
 async def members(rid: str) -> list[int]:
     _room, players, spectators = await rooms.room_get(rid)
-    return [p["cid"] for p in players] + spectators
+    return [p["cid"] for p in players if not p.get("gone")] + spectators
 
 
 async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None, to: list[int] | None = None) -> None:
@@ -144,9 +146,11 @@ async def match_end(rid: str) -> None:
     winner = room.get("winner", "")
     losers = [p for p in players if p["team"] != winner]
     reward = EXP_PER_LOSER_LEVEL * round(sum(p["level"] for p in losers) / max(1, len(losers)))
-    ratings = {p["cid"]: (await character_state_get(p["cid"]))["arena_rating"] for p in players}
-    team_rating = {team: sum(ratings[p["cid"]] for p in players if p["team"] == team) / 3 for team in "AB"}
-    for p in players:
+    # A deleted account's fighter has no state left: it counts at the starting rating and gets nothing.
+    ratings = {p["cid"]: state["arena_rating"] for p in players if (state := await character_state_get(p["cid"]))}
+    team_rating = {team: sum(ratings.get(p["cid"], START_RATING) for p in players if p["team"] == team) / 3
+                   for team in "AB"}  # fmt: skip
+    for p in [p for p in players if p["cid"] in ratings]:
         won = p["team"] == winner
         other = "B" if p["team"] == "A" else "A"
         expected = 1 / (1 + 10 ** ((team_rating[other] - team_rating[p["team"]]) / 400))
@@ -168,6 +172,22 @@ async def match_end(rid: str) -> None:
         yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
     ]))  # fmt: skip
     await _later("arena.tasks.arena_room_close", rid, seconds=5)
+
+
+async def match_forfeit(*, character_id: int, name: str) -> None:
+    """The account is being deleted (after signing out): a fighter falls for good, told to the room,
+    and its fall may end the match."""
+    found = await rooms.room_of(character_id)
+    if found is None:
+        return
+    rid, _role = found
+    fallen, winner = await rooms.match_forfeit(rid=rid, character_id=character_id, name=name)
+    if not fallen:
+        return
+    await broadcast(rid, lambda: red(_("%(name)s has left the world and falls out of the match.") % {
+        "name": escape(name)}))  # fmt: skip
+    if winner:
+        await match_end(rid)
 
 
 async def room_close(rid: str) -> None:
