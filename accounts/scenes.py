@@ -234,10 +234,10 @@ async def delete_confirm_given(ctx: Context, line: str) -> Reply:
         return Reply(red(_("Wrong password; nothing was deleted.")), goto="front")
     user_id, character_id, name = ctx.user_id, ctx.character_id, ctx.name
     await ctx.connection.sign_out()
+    await account_delete(user_id=user_id)
     # Signing out left a running battle going on offline and a fighter in its match: both end here.
     await battle_delete(character_id)
     await match_forfeit(character_id=character_id, name=name)
-    await account_delete(user_id=user_id)
     await character_state_drop(character_id)
     await scene_forget(character_id)
     return Reply(yellow(_("Your account and character are deleted. Farewell, traveller.")), goto="front", status=True)

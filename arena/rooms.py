@@ -116,8 +116,8 @@ return {'hit', damage, target.hp, target.max_hp, winner}
 """
 
 
-# A fighter whose account is deleted: it falls (hp 0, gone) and leaves the room's index of players,
-# and its team may lose by it. KEYS: room, players, spectators, the character's `at` key.
+# A fighter whose account is deleted: it falls (hp 0, gone: no longer told anything nor sent home)
+# and its team may lose by it; a match already over only forgets it. KEYS: room, players, spectators, the character's `at` key.
 _FORFEIT = """
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
 if not raw then return {'none'} end
@@ -125,7 +125,9 @@ local me = cjson.decode(raw)
 me.hp, me.gone = 0, true
 redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(me))
 redis.call('DEL', KEYS[4])
-if redis.call('HGET', KEYS[1], 'state') ~= 'fighting' then return {'fallen', ''} end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'ended' then return {'over', ''} end
+if state ~= 'fighting' then return {'fallen', ''} end
 local alive = {A = 0, B = 0}
 for _, value in ipairs(redis.call('HVALS', KEYS[2])) do
   local p = cjson.decode(value)
