@@ -3,8 +3,9 @@ overfill a room and simultaneous attacks on one target lose no hit, from any web
 
 `mud:ar:r:<rid>` the room {name, state: waiting|countdown|fighting|ended, winner}; `mud:ar:p:<rid>`
 its players, by character name, as JSON {cid, name, level, team, hp, max_hp, attack, defense,
-attacks: [[korean, english, multiple], ...], damage, ready_at}; `mud:ar:s:<rid>` its spectators
-(character ids); `mud:ar:at:<cid>` "<rid>|player" or "<rid>|spectator"; `mud:ar:rooms` the lobby.
+attacks: [[korean, english, multiple], ...], damage, ready_at, gone (its account deleted)};
+`mud:ar:s:<rid>` its spectators (character ids); `mud:ar:at:<cid>` "<rid>|player" or
+"<rid>|spectator"; `mud:ar:rooms` the lobby.
 """
 
 import hashlib
@@ -117,7 +118,8 @@ return {'hit', damage, target.hp, target.max_hp, winner}
 
 
 # A fighter whose account is deleted: it falls (hp 0, gone: no longer told anything nor sent home)
-# and its team may lose by it; a match already over only forgets it. KEYS: room, players, spectators, the character's `at` key.
+# and its team may lose by it; a match already over only forgets it. KEYS: room, players,
+# spectators, the character's `at` key; ARGV: its name.
 _FORFEIT = """
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
 if not raw then return {'none'} end
