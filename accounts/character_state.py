@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from django.db import connection, transaction
 
 from accounts.models import Character
-from battles.rules import exp_to_leave
+from battles.rules import AUTO_RETREAT_DEFAULT, exp_to_leave
 from mudserver.failures import DATABASE_UNAVAILABLE
 from mudserver.redis_client import get_async_redis, get_redis
 
@@ -25,7 +25,7 @@ T = TypeVar("T")
 INT_FIELDS = (
     "level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
     "skill_1", "skill_2", "skill_3", "kills", "deaths", "arena_wins", "arena_losses", "arena_rating",
-    "arena_best_rating",
+    "arena_best_rating", "auto_retreat",
 )  # fmt: skip
 DIRTY_KEY = "mud:ch:dirty"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
@@ -42,7 +42,10 @@ def state_key(character_id: int) -> str:
 
 
 def _decode(raw: dict[str, str]) -> State:
-    return {field: int(raw[field]) for field in INT_FIELDS if field in raw}
+    state = {field: int(raw[field]) for field in INT_FIELDS if field in raw}
+    if state:
+        state.setdefault("auto_retreat", AUTO_RETREAT_DEFAULT)  # a hash loaded before the field existed
+    return state
 
 
 def state_decode(raw: dict[str, str]) -> State:

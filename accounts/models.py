@@ -1,7 +1,10 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from battles.rules import AUTO_RETREAT_DEFAULT, AUTO_RETREAT_MAX
 
 
 class UserManager(BaseUserManager):
@@ -53,6 +56,9 @@ class Character(models.Model):
     arena_losses = models.PositiveIntegerField(default=0)
     arena_rating = models.IntegerField(default=1000, db_index=True)  # the arena's ranking
     arena_best_rating = models.IntegerField(default=1000)  # the highest rating ever reached (the adventure log)
+    # The auto-battle retreats below this % of max hp (0-90; 0 fights to the death).
+    auto_retreat = models.PositiveSmallIntegerField(_("auto-battle retreat (%)"), default=AUTO_RETREAT_DEFAULT,
+                                                    validators=[MaxValueValidator(AUTO_RETREAT_MAX)])
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -9,7 +9,8 @@ from accounts.passwords import password_hash, run_hashing
 from accounts.selectors import character_name_taken, username_taken
 from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
 from accounts.validation import character_name_normalise, password_valid, username_normalise
-from battles.scenes import battle_get, scene_of_battle
+from arena.services import match_forfeit
+from battles.scenes import battle_delete, battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
 from mudserver.ratelimit import window_clear, window_hit, window_retry_after
 from mudserver.router import Command, Context, Reply, Scene, goto, register
@@ -232,9 +233,12 @@ async def delete_confirm_given(ctx: Context, line: str) -> Reply:
         return Reply(green(_("Nothing was deleted.")), goto="front")
     if not await run_hashing(user_password_check, ctx.user_id, line):
         return Reply(red(_("Wrong password; nothing was deleted.")), goto="front")
-    user_id, character_id = ctx.user_id, ctx.character_id
+    user_id, character_id, name = ctx.user_id, ctx.character_id, ctx.name
     await ctx.connection.sign_out()
     await account_delete(user_id=user_id)
+    # Signing out left a running battle going on offline and a fighter in its match: both end here.
+    await battle_delete(character_id)
+    await match_forfeit(character_id=character_id, name=name)
     await character_state_drop(character_id)
     await scene_forget(character_id)
     return Reply(yellow(_("Your account and character are deleted. Farewell, traveller.")), goto="front", status=True)

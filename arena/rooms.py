@@ -3,8 +3,9 @@ overfill a room and simultaneous attacks on one target lose no hit, from any web
 
 `mud:ar:r:<rid>` the room {name, state: waiting|countdown|fighting|ended, winner}; `mud:ar:p:<rid>`
 its players, by character name, as JSON {cid, name, level, team, hp, max_hp, attack, defense,
-attacks: [[korean, english, multiple], ...], damage, ready_at}; `mud:ar:s:<rid>` its spectators
-(character ids); `mud:ar:at:<cid>` "<rid>|player" or "<rid>|spectator"; `mud:ar:rooms` the lobby.
+attacks: [[korean, english, multiple], ...], damage, ready_at, gone (its account deleted)};
+`mud:ar:s:<rid>` its spectators (character ids); `mud:ar:at:<cid>` "<rid>|player" or
+"<rid>|spectator"; `mud:ar:rooms` the lobby.
 """
 
 import hashlib
@@ -116,6 +117,31 @@ return {'hit', damage, target.hp, target.max_hp, winner}
 """
 
 
+# A fighter whose account is deleted: it falls (hp 0, gone: no longer told anything nor sent home)
+# and its team may lose by it; a match already over only forgets it. KEYS: room, players,
+# spectators, the character's `at` key; ARGV: its name.
+_FORFEIT = """
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return {'none'} end
+local me = cjson.decode(raw)
+me.hp, me.gone = 0, true
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(me))
+redis.call('DEL', KEYS[4])
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'ended' then return {'over', ''} end
+if state ~= 'fighting' then return {'fallen', ''} end
+local alive = {A = 0, B = 0}
+for _, value in ipairs(redis.call('HVALS', KEYS[2])) do
+  local p = cjson.decode(value)
+  if p.hp > 0 then alive[p.team] = alive[p.team] + 1 end
+end
+local winner = ''
+if alive['A'] == 0 then winner = 'B' elseif alive['B'] == 0 then winner = 'A' end
+if winner ~= '' then redis.call('HSET', KEYS[1], 'state', 'ended', 'winner', winner) end
+return {'fallen', winner}
+"""
+
+
 @dataclass
 class Joined:
     outcome: str  # player, spectator, exists, missing, already, full
@@ -158,6 +184,12 @@ async def match_attack(*, rid: str, character_id: int, name: str, target: str, a
     if reply[0] == "hit":
         return Hit("hit", int(reply[1]), int(reply[2]), int(reply[3]), reply[4])
     return Hit(reply[0], wait_ms=int(reply[1]) if len(reply) > 1 else 0)
+
+
+async def match_forfeit(*, rid: str, character_id: int, name: str) -> tuple[bool, str]:
+    """(whether the character was a fighter here, the winning team if its fall ended the match)."""
+    reply = await get_async_redis().eval(_FORFEIT, 4, *_keys(rid), at_key(character_id), name)
+    return reply[0] == "fallen", reply[1] if len(reply) > 1 else ""
 
 
 async def room_of(character_id: int) -> tuple[str, str] | None:

@@ -14,6 +14,7 @@ from accounts.character_state import (
     character_states_flush_now,
     character_status,
 )
+from accounts.models import Character
 from arena import rooms
 from arena.rules import match_reward, rating_after, rating_change
 from battles.catalog import catalog_aget
@@ -25,6 +26,7 @@ from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
 
 RANK_VERSION_KEY = "mud:arena:rank:v"  # bumped when a match ends: the rankings held by web processes are stale
+START_RATING = Character._meta.get_field("arena_rating").default
 BASIC_ATTACK = ("기본공격", "attack", 100)
 
 
@@ -44,7 +46,7 @@ async def fighter_of(character_id: int, name: str) -> dict:
 
 async def members(rid: str) -> list[int]:
     _room, players, spectators = await rooms.room_get(rid)
-    return [p["cid"] for p in players] + spectators
+    return [p["cid"] for p in players if not p.get("gone")] + spectators
 
 
 async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None,
@@ -150,10 +152,12 @@ async def match_end(rid: str) -> None:
     room, players, _spectators = await rooms.room_get(rid)
     winner = room.get("winner", "")
     reward = match_reward([p["level"] for p in players if p["team"] != winner])
-    ratings = {p["cid"]: (await character_state_get(p["cid"]))["arena_rating"] for p in players}
-    team_ratings = {team: [ratings[p["cid"]] for p in players if p["team"] == team] for team in "AB"}
+    # A deleted account's fighter has no state left: it counts at the starting rating and gets nothing.
+    ratings = {p["cid"]: state["arena_rating"] for p in players if (state := await character_state_get(p["cid"]))}
+    team_ratings = {team: [ratings.get(p["cid"], START_RATING) for p in players if p["team"] == team]
+                    for team in "AB"}  # fmt: skip
     statuses = {}
-    for p in players:
+    for p in [p for p in players if p["cid"] in ratings]:
         won = p["team"] == winner
         change = rating_change(team_ratings[p["team"]], team_ratings["B" if p["team"] == "A" else "A"], won=won)
 
@@ -176,6 +180,22 @@ async def match_end(rid: str) -> None:
         yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
     ]), then=statuses)  # fmt: skip
     await _later("arena.tasks.arena_room_close", rid, seconds=5)
+
+
+async def match_forfeit(*, character_id: int, name: str) -> None:
+    """The account is being deleted (after signing out): a fighter falls for good, told to the room,
+    and its fall may end the match."""
+    found = await rooms.room_of(character_id)
+    if found is None:
+        return
+    rid, _role = found
+    fallen, winner = await rooms.match_forfeit(rid=rid, character_id=character_id, name=name)
+    if not fallen:
+        return
+    await broadcast(rid, lambda: red(_("%(name)s has left the world and falls out of the match.") % {
+        "name": escape(name)}))  # fmt: skip
+    if winner:
+        await match_end(rid)
 
 
 async def room_close(rid: str) -> None:

@@ -1,8 +1,6 @@
 """The shipped fight content of GAME.md §2–3, loaded by a data migration (and reset by
 `manage.py load_game_data --reset`). Monster stats follow the formula; game masters may edit them."""
 
-import math
-
 DUNGEONS = [
     # number, Korean, English, band, descriptions
     (1, "알비 던전", "Alby Dungeon", 0, 9, "코네일 마을 곁의 얕은 던전. 갓 모험을 시작한 이들이 솜씨를 닦는 곳이다.",
@@ -37,8 +35,9 @@ SKILLS = [
 
 
 def monster_stat(base: int, dungeon: int, kind: int) -> int:
-    """ceil(base · d · (0.8 + 0.2·d) · (1 + 1.5·type))"""
-    return math.ceil(base * dungeon * (0.8 + 0.2 * dungeon) * (1 + 1.5 * kind))
+    """ceil(base · d · (0.8 + 0.2·d) · (1 + 1.5·type)), in integers: (0.8 + 0.2·d) = (4 + d)/5 and
+    (1 + 1.5·type) = (2 + 3·type)/2 (floating point made dungeon 3's 210 come out as 211)."""
+    return -(-base * dungeon * (4 + dungeon) * (2 + 3 * kind) // 10)
 
 
 def fight_content_load(dungeon_model, monster_model, skill_model, *, reset: bool) -> int:

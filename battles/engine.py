@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from battles.rules import MAX_LEVEL, exp_to_leave, stats_for_level
+from battles.rules import AUTO_RETREAT_DEFAULT, MAX_LEVEL, exp_to_leave, stats_for_level
 
 AUTO_EXCHANGE_MS = 500
 AUTO_SKILL_MS = 800
@@ -18,6 +18,8 @@ AUTO_SKILL_CHANCE = 50  # percent, at every skill tick
 MANUAL_EXCHANGE_MS = 1500
 KILL_HP_PERCENT = 5
 KILL_MP_PERCENT = 20
+REST_MS = 30_000  # after a retreat: recovering, nothing exchanged
+REST_TICKS = REST_MS // AUTO_EXCHANGE_MS  # recovery steps, one per exchange tick
 
 # Purposes of the random draws.
 _PLAYER_HIT, _MONSTER_HIT, _SKILL_CHANCE, _SKILL_PICK, _SKILL_HIT, _SPAWN, _MANUAL_SKILL = range(7)
@@ -36,15 +38,17 @@ def draw(seed: int, t: int, purpose: int, salt: int = 0) -> int:
     return _mix(seed ^ _mix((t << 8) | (purpose << 4) | (salt & 15)))
 
 
-def hit(base: int, roll: int) -> tuple[int, int]:
-    """floor(base · r / 100) with r in 80..119; returns (damage, r)."""
-    r = 80 + roll % 40
-    return base * r // 100, r
+def hit(base: int, roll: int) -> int:
+    """floor(base · r / 100) with r in 80..119."""
+    return base * (80 + roll % 40) // 100
 
 
-def strength(r: int) -> str:
-    """The adjective class of a roll: hit/base < 0.95 weak, < 1.05 normal, else strong."""
-    return "weak" if r < 95 else "normal" if r < 105 else "strong"
+def strength(damage: int, base: int) -> str:
+    """The adjective class of a hit: damage/base < 0.95 weak, < 1.05 normal, else strong (exactly,
+    in integers: the floor in hit() moves some rolls to the class below)."""
+    if base <= 0:
+        return "normal"
+    return "weak" if 100 * damage < 95 * base else "normal" if 100 * damage < 105 * base else "strong"
 
 
 # --- the content the engine needs (a plain snapshot; see battles.catalog)
@@ -89,7 +93,7 @@ class Content:
 @dataclass(frozen=True)
 class Event:
     t: int
-    kind: str  # hit, hurt, skill, armor, kill, level, spawn, death, no_mp
+    kind: str  # hit, hurt, skill, armor, kill, level, spawn, death, no_mp, retreat
     value: int = 0  # damage, exp, level
     ref: int = 0  # monster or skill id
     strength: str = ""
@@ -114,6 +118,7 @@ class Fight:
     skills: tuple[int, int, int]
     dungeon: int
     seed: int
+    auto_retreat: int = AUTO_RETREAT_DEFAULT  # flee below this % of max hp (auto mode; 0 never)
     mode: str = "auto"  # "auto" or "manual"
     phase: str = "fighting"  # "fighting", "encounter" (manual, between fights) or "dead"
     t: int = 0
@@ -122,6 +127,7 @@ class Fight:
     armor_until: int = 0
     monster: int = 0
     monster_hp: int = 0
+    rest_until: int = 0  # after a retreat, recovering until this battle time
     events: list[Event] = field(default_factory=list, compare=False, repr=False)
 
 
@@ -140,7 +146,7 @@ def fight_new(*, character: dict[str, int], dungeon: int, seed: int, mode: str, 
 
 # The character's part of a fight (its skills are the slots skill_1..3).
 CHARACTER_FIELDS = ("level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
-                    "kills", "deaths")  # fmt: skip
+                    "kills", "deaths", "auto_retreat")  # fmt: skip
 
 
 def advance(fight: Fight, until: int, content: Content) -> list[Event]:
@@ -157,10 +163,14 @@ def advance(fight: Fight, until: int, content: Content) -> list[Event]:
         fight.t = at
         if fight.next_exchange <= skill_at:
             fight.next_exchange += AUTO_EXCHANGE_MS if fight.mode == "auto" else MANUAL_EXCHANGE_MS
-            _exchange(fight, at, content)
+            if fight.rest_until:
+                _rest(fight, at, content)
+            else:
+                _exchange(fight, at, content)
         else:
             fight.next_skill += AUTO_SKILL_MS
-            _auto_skill(fight, at, content)
+            if not fight.rest_until:
+                _auto_skill(fight, at, content)
     return fight.events
 
 
@@ -182,20 +192,34 @@ def skill_use(fight: Fight, slot: int, now: int, content: Content) -> list[Event
 
 def _exchange(fight: Fight, t: int, content: Content) -> None:
     """The player hits, then the monster if it is still alive."""
-    damage, r = hit(fight.attack, draw(fight.seed, t, _PLAYER_HIT))
-    fight.events.append(Event(t, "hit", damage, fight.monster, strength(r)))
+    damage = hit(fight.attack, draw(fight.seed, t, _PLAYER_HIT))
+    fight.events.append(Event(t, "hit", damage, fight.monster, strength(damage, fight.attack)))
     if _monster_hurt(fight, damage, t, content):
         return
     monster = content.monsters[fight.monster]
-    damage, r = hit(monster.attack, draw(fight.seed, t, _MONSTER_HIT))
+    damage = hit(monster.attack, draw(fight.seed, t, _MONSTER_HIT))
+    adjective = strength(damage, monster.attack)  # of the blow, before the armour halves it
     if t < fight.armor_until:
         damage //= 2
     fight.hp = max(0, fight.hp - damage)
-    fight.events.append(Event(t, "hurt", damage, fight.monster, strength(r)))
+    fight.events.append(Event(t, "hurt", damage, fight.monster, adjective))
     if fight.hp == 0:
         fight.phase = "dead"
         fight.deaths += 1
         fight.events.append(Event(t, "death", 0, fight.monster))
+    elif fight.mode == "auto" and 100 * fight.hp < fight.auto_retreat * fight.max_hp:
+        fight.rest_until = t + REST_MS
+        fight.events.append(Event(t, "retreat", REST_MS, fight.monster))
+
+
+def _rest(fight: Fight, t: int, content: Content) -> None:
+    """After a retreat, each exchange tick recovers 1/60 of max hp and mp (rounded up, so both are
+    full when the rest ends); then the chain goes on with a freshly rolled monster."""
+    fight.hp = min(fight.max_hp, fight.hp + -(-fight.max_hp // REST_TICKS))
+    fight.mp = min(fight.max_mp, fight.mp + -(-fight.max_mp // REST_TICKS))
+    if t >= fight.rest_until:
+        fight.rest_until = 0
+        _spawn(fight, t, content)
 
 
 def _auto_skill(fight: Fight, t: int, content: Content) -> None:
@@ -232,8 +256,9 @@ def _skill(fight: Fight, skill: SkillInfo, t: int, purpose: int, content: Conten
         fight.armor_until = t + skill.duration_ms
         fight.events.append(Event(t, "armor", skill.duration_ms, skill.id))
         return
-    damage, r = hit(fight.attack * skill.multiple // 100, draw(fight.seed, t, purpose))
-    fight.events.append(Event(t, "skill", damage, skill.id, strength(r)))
+    base = fight.attack * skill.multiple // 100
+    damage = hit(base, draw(fight.seed, t, purpose))
+    fight.events.append(Event(t, "skill", damage, skill.id, strength(damage, base)))
     _monster_hurt(fight, damage, t, content)
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from accounts.character_state import character_status
 from battles.catalog import localized
 from battles.engine import Content, Event
+from battles.services import offline_cap_ms
 from mudserver.markup import blue, cyan, red, yellow
 
 FEED_LINES = 12  # a cycle shows at most this many lines; older ones are summed up
@@ -26,7 +27,7 @@ def monster_title(content: Content, monster_id: int, lang: str) -> str:
 
 
 def event_line(event: Event, content: Content, lang: str) -> str:
-    if event.kind in ("hit", "hurt", "kill", "spawn", "death"):
+    if event.kind in ("hit", "hurt", "kill", "spawn", "death", "retreat"):
         monster = monster_title(content, event.ref, lang)
     match event.kind:
         case "hit":
@@ -52,6 +53,9 @@ def event_line(event: Event, content: Content, lang: str) -> str:
             return _("The %(monster)s appears!") % {"monster": monster}
         case "death":
             return red(_("Knocked out! The %(monster)s's blow was one too many...") % {"monster": monster})
+        case "retreat":
+            return yellow(_("Your HP is low! You flee from %(monster)s and rest for %(seconds)d seconds.") % {
+                "monster": monster, "seconds": event.value // 1000})  # fmt: skip
     raise ValueError(event.kind)
 
 
@@ -66,8 +70,13 @@ def events_text(events: list[Event], content: Content, lang: str) -> str:
 def summary_text(summary: dict[str, int]) -> str:
     lines = [yellow(_("While you were away:"))]
     lines.append(_("  Fights %(away_fights)d, kills %(away_kills)d, exp +%(away_exp)d, level-ups %(away_levels)d") % summary)
+    if summary["away_retreats"]:
+        lines.append(_("  Retreats to recover: %(away_retreats)d") % summary)
     if summary["away_deaths"]:
         lines.append(red(_("  ...and you fell in battle.")))
+    if summary["capped"]:
+        lines.append(yellow(_("  After %(hours)d hours away the auto-battle paused; it goes on now.") % {
+            "hours": offline_cap_ms() // 3_600_000}))  # fmt: skip
     return "\n".join(lines)
 
 

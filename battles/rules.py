@@ -5,6 +5,8 @@ from functools import cache
 MAX_LEVEL = 100
 BASE_STAT = 10
 HP_PER_LEVEL = 100
+AUTO_RETREAT_DEFAULT = 30  # % of max hp below which the auto-battle retreats (GAME.md §5)
+AUTO_RETREAT_MAX = 90
 
 
 @cache

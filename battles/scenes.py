@@ -8,6 +8,7 @@ from accounts.character_state import character_state_get, character_state_mutate
 from battles import services
 from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
+from battles.rules import AUTO_RETREAT_MAX
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
 from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
 
@@ -19,6 +20,7 @@ battle_stop = sync_to_async(services.battle_stop, thread_sensitive=False)
 battle_return = sync_to_async(services.battle_return, thread_sensitive=False)
 battle_offline = sync_to_async(services.battle_offline, thread_sensitive=False)
 battle_get = sync_to_async(services.battle_get, thread_sensitive=False)
+battle_delete = sync_to_async(services.battle_delete, thread_sensitive=False)
 
 FAR_BELOW = 5  # levels under a dungeon's band before the gate warns
 
@@ -35,6 +37,34 @@ async def _battle_over(ctx: Context) -> Reply:
     if state["hp"] <= 0:
         return Reply(healer_hint(), goto="heal", status=True)
     return Reply(yellow(_("The fight is over.")), goto="dungeon", status=True)
+
+
+# --- the auto-battle's retreat threshold (GAME.md §5): set in the dungeons, at a gate or mid-fight
+
+AUTO_ALIASES = ("auto", "a", "자동")
+RETREAT_WORDS = ("retreat", "r", "후퇴")
+RETREAT_HELP = gettext_lazy("'auto retreat <0-90>': retreat below this percentage of max HP (0: never)")
+
+
+async def retreat_text(ctx: Context) -> str:
+    percent = (await character_state_get(ctx.character_id))["auto_retreat"]
+    if percent == 0:
+        return _("The auto-battle fights to the death; 'auto retreat <0-90>' changes that.")
+    return _("The auto-battle retreats below %(percent)d%% of max HP; 'auto retreat <0-90>' changes that.") % {
+        "percent": percent}  # fmt: skip
+
+
+async def auto_settings(ctx: Context, args: str) -> Reply:
+    """`auto retreat <0-90>` sets the threshold; `auto retreat` shows it."""
+    word, _sep, value = args.partition(" ")
+    value = value.strip()
+    if word.casefold() not in RETREAT_WORDS or not value:
+        return Reply(await retreat_text(ctx))
+    if not (value.isascii() and value.isdigit()) or int(value) > AUTO_RETREAT_MAX:
+        return Reply(red(_("'%(value)s' is not a retreat threshold: type 'auto retreat' and a whole number from 0 to "
+                           "%(max)d (percent of max HP).") % {"value": escape(value), "max": AUTO_RETREAT_MAX}))
+    await character_state_mutate(ctx.character_id, lambda _state: ({"auto_retreat": int(value)}, None))
+    return Reply(yellow(await retreat_text(ctx)))
 
 
 # --- the dungeon list
@@ -69,6 +99,7 @@ register(Scene(
     commands=[
         Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
         Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
+        Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
         Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
     ],
 ))  # fmt: skip
@@ -95,6 +126,7 @@ async def gate_enter(ctx: Context) -> str:
         menu_line("[N]ormal", _("fight by hand"), 8),
         menu_line("[A]uto", _("auto-battle (keeps going while you are away)"), 8),
         menu_line("[B]ack", _("back to the dungeon list"), 8),
+        await retreat_text(ctx),
         rule(),
     ]
     return "\n".join(lines)
@@ -102,6 +134,8 @@ async def gate_enter(ctx: Context) -> str:
 
 def _gate_start(mode: str):
     async def start(ctx: Context, args: str) -> Reply:
+        if mode == "auto" and args:
+            return await auto_settings(ctx, args)
         outcome = await battle_start(ctx.character_id, dungeon=ctx.data["dungeon"], mode=mode)
         if outcome.error == "dead":
             return Reply(red(_("You are too wounded to fight. Visit Agnes the healer first.")) + "\n" + healer_hint(), goto="heal")
@@ -118,7 +152,8 @@ register(Scene(
     enter=gate_enter,
     commands=[
         Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
-        Command(("auto", "a", "자동", "2"), _gate_start("auto"), gettext_lazy("start the auto-battle")),
+        Command((*AUTO_ALIASES, "2"), _gate_start("auto"),
+                gettext_lazy("start the auto-battle ('auto retreat <0-90>' sets when it retreats)")),
         Command(("back", "b", "돌아가기", "3"), goto("dungeon"), gettext_lazy("back to the dungeon list")),
     ],
 ))  # fmt: skip
@@ -229,7 +264,8 @@ def _use_skill(slot: int):
 
 async def fight_help(ctx: Context, line: str) -> Reply:
     """Unknown input during a fight: say so, show the commands, and stay in the fight."""
-    return Reply(red(_("'%(line)s' is not a fight command.") % {"line": escape(line)}) + "\n" + SCENES[ctx.scene].help_text())
+    reply = _("'%(line)s' is not a fight command (type 'help' for this list).") % {"line": escape(line)}
+    return Reply(red(reply) + "\n" + SCENES[ctx.scene].help_text())
 
 
 # In sight of a monster, a skill slot answers that the fight has not started.
@@ -262,6 +298,7 @@ async def auto_enter(ctx: Context) -> str:
         rule(),
         cyan(_("Auto-battle in %(dungeon)s. It goes on even while you are away.") % {"dungeon": localized(dungeon, ctx.lang)}),
         _("Now fighting: %(monster)s") % {"monster": monster},
+        await retreat_text(ctx),
         _("[S]top to end it. It keeps running if you leave: type 'g home', then 'village'."),
     ])  # fmt: skip
 
@@ -269,7 +306,10 @@ async def auto_enter(ctx: Context) -> str:
 register(Scene(
     name="auto_battle",
     enter=auto_enter,
-    commands=[Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle"))],
+    commands=[
+        Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle")),
+        Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
+    ],
     fallback=fight_help,
 ))  # fmt: skip
 

@@ -28,8 +28,8 @@ from mudserver.scene_store import player_key
 DUE_KEY = "mud:bt:due"
 SKILL_COOLDOWN_MS = 1500
 FIGHT_FIELDS = ("mode", "phase", "dungeon", "seed", "t", "next_exchange", "next_skill", "armor_until", "monster",
-                "monster_hp")  # fmt: skip
-AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths")
+                "monster_hp", "rest_until")  # fmt: skip
+AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths", "away_retreats")
 TEXT_FIELDS = ("mode", "phase")
 RETRIES = 8
 
@@ -38,8 +38,18 @@ def battle_key(character_id: int) -> str:
     return f"mud:bt:{character_id}"
 
 
-def now_ms() -> int:
+def _wall_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _shifted_ms() -> int:
+    """The test settings' clock: wall time plus the offset a test keeps in Redis."""
+    return _wall_ms() + int(get_redis().get(settings.GAME["BATTLE_CLOCK_KEY"]) or 0)
+
+
+# The battles' clock (ms). Production reads the plain clock; the test settings name a Redis key that
+# lets tests move it forward in every process.
+now_ms = _shifted_ms if settings.GAME["BATTLE_CLOCK_KEY"] else _wall_ms
 
 
 BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
@@ -133,7 +143,8 @@ class Loaded:
         return int(self.battle.get(name, 0))
 
     def fight(self) -> Fight:
-        values = {name: self.battle[name] if name in TEXT_FIELDS else int(self.battle[name]) for name in FIGHT_FIELDS}
+        # A field added since the battle started (rest_until) reads as 0.
+        values = {name: self.battle[name] if name in TEXT_FIELDS else self.num(name) for name in FIGHT_FIELDS}
         c = self.character
         return Fight(**values, **{name: c[name] for name in CHARACTER_FIELDS},
                      skills=(c["skill_1"], c["skill_2"], c["skill_3"]))  # fmt: skip
@@ -143,6 +154,11 @@ class Loaded:
         target = now - self.num("origin")
         offline_at = self.num("offline_at")
         return min(target, offline_at + offline_cap_ms()) if offline_at >= 0 else target
+
+    def capped(self, now: int) -> bool:
+        """Offline and past the offline cap: the chain pauses there."""
+        offline_at = self.num("offline_at")
+        return offline_at >= 0 and now - self.num("origin") >= offline_at + offline_cap_ms()
 
 
 @dataclass
@@ -241,6 +257,8 @@ def _tally(events: list[Event]) -> dict[str, int]:
             counts["away_levels"] += 1
         elif event.kind == "death":
             counts["away_deaths"] += 1
+        elif event.kind == "retreat":
+            counts["away_retreats"] += 1
     return counts
 
 
@@ -372,6 +390,7 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
         _count_away(item, events, battle)
         summary = {name: int(battle.get(name, item.num(name))) for name in AWAY_FIELDS}
         summary["away"] = int(not item.online)
+        summary["capped"] = int(item.capped(now) and fight.phase == "fighting")
         battle.update(dict.fromkeys(AWAY_FIELDS, 0), offline_at=-1)
         if fight.phase == "dead":
             return Change(fight, events, due="del", scene="heal", summary=summary)
@@ -431,8 +450,29 @@ def battles_cycle(batch: list[tuple[int, int]], *, now: int | None = None) -> Cy
 
     due = dict(batch)
     done = _apply(list(due), step)
+    if len(done) < len(due):
+        _orphans_unschedule([character_id for character_id in due if character_id not in done])
     lags = [max(0, now - due[character_id]) for character_id, (_item, change) in done.items() if change.fight is not None]
     return CycleReport([pair for pair in done.values() if pair[1].fight is not None], lags)
+
+
+# A battle whose character has no hot state (its account was deleted) leaves the schedule, so it is
+# not claimed again every lease; its hash, if any, stays for a return that reloads the character.
+_ORPHANS = """
+for i, id in ipairs(ARGV) do
+  if redis.call('EXISTS', KEYS[i + 1]) == 0 then redis.call('ZREM', KEYS[1], id) end
+end
+"""
+
+
+def _orphans_unschedule(character_ids: list[int]) -> None:
+    get_redis().eval(_ORPHANS, 1 + len(character_ids), DUE_KEY, *map(state_key, character_ids), *character_ids)
+
+
+def battle_delete(character_id: int) -> None:
+    """The account is deleted: its battle leaves the schedule and Redis (a cycle holding it then
+    fails its compare-and-set and finds nothing)."""
+    get_redis().pipeline(transaction=True).delete(battle_key(character_id)).zrem(DUE_KEY, character_id).execute()
 
 
 def battle_get(character_id: int) -> Loaded | None:

@@ -163,6 +163,9 @@ GAME = {
     "BATTLE_DISPATCH_SECONDS": 0.25,  # beat hands out the due battles this often
     "BATTLE_BATCH": env.int("BATTLE_BATCH", default=200),  # battles per Celery task
     "OFFLINE_CAP_SECONDS": 8 * 3600,  # an auto-battle pauses after this much battle time offline
+    # Test settings only: a Redis key holding milliseconds added to the battles' clock, so that tests
+    # can move it forward in the real processes (battles.services.now_ms); empty reads the plain clock.
+    "BATTLE_CLOCK_KEY": "",
     "CHAT_SHARD_CAPACITY": env.int("CHAT_SHARD_CAPACITY", default=10),
     "CHAT_MAX_LENGTH": 300,
     "CHAT_RATE": 5,  # messages per CHAT_RATE_WINDOW seconds, then a warning

@@ -13,6 +13,6 @@ CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  #
 # The tests type far faster than people; the flood test still overruns these.
 GAME["COMMAND_RATE"] = 500.0
 GAME["COMMAND_BURST"] = 500
-# An offline auto-battle pauses after 3 s, so tests can freeze a battle and check it exactly.
-GAME["OFFLINE_CAP_SECONDS"] = 3
+# Tests move the battles' clock forward (past the 8-hour offline cap, say) in every process.
+GAME["BATTLE_CLOCK_KEY"] = "mud:test:clock"
 GAME["BATTLE_IDLE_CYCLE_SECONDS"] = 1.0

@@ -131,7 +131,7 @@ async def test_auto_battle_goes_on_offline_and_the_summary_matches_the_database(
     await _to_gate(client)
     await client.command("a")
     await client.close()  # at once: every fight happens while away
-    await battle_frozen_wait(cid)  # the test settings cap offline battles at 3 s of battle time
+    await battle_frozen_wait(cid)  # the clock jumps past the 8-hour cap, where the chain pauses
     row = await Character.objects.aget(pk=cid)
     assert row.kills > 0
     again = await Client.connect(game_server, cookie=cookie)

@@ -125,7 +125,7 @@ async def test_a_worker_killed_mid_cycles_loses_and_repeats_no_reward(on_cluster
         await client.command("enter 1")
         assert (await client.command("a"))["scene"] == "auto_battle"
         starts[character_id] = await asyncio.to_thread(battle_get, character_id)  # before its first cycle
-        await client.close()  # offline: the test settings cap it at 3 s of battle time
+        await client.close()  # offline: it pauses at the 8-hour cap, which the test moves the clock past
     await asyncio.sleep(1.2)  # a cycle or so in
     cluster.signal("worker1", signal.SIGKILL)
     cluster.wait("worker1")

@@ -78,3 +78,17 @@ def test_starting_twice_is_refused_and_the_dead_cannot_start():
     services.battle_stop(cid, now=T0)
     get_redis().hset(state_key(cid), "hp", 0)
     assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).error == "dead"
+
+
+def test_a_scheduled_battle_whose_character_is_gone_leaves_the_schedule():
+    """A battle left behind by a deleted account (its hot state gone) is not claimed every lease."""
+    gone, alive = _strong_character(), _strong_character()
+    for cid in (gone, alive):
+        assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
+    get_redis().delete(state_key(gone))
+    services.battles_cycle([(gone, T0 + 1000), (alive, T0 + 1000)], now=T0 + 2000)
+    assert get_redis().zscore(services.DUE_KEY, gone) is None
+    assert get_redis().zscore(services.DUE_KEY, alive) is not None
+    services.battle_stop(alive, now=T0 + 2000)
+    services.battle_delete(gone)
+    assert not get_redis().exists(services.battle_key(gone))

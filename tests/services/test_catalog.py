@@ -5,6 +5,7 @@ import pytest
 from accounts.models import Character
 from battles import catalog
 from battles.models import MonsterTemplate, Skill
+from tests.unit.test_retreat_and_exact_rules import MONSTER_TABLE
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -13,7 +14,7 @@ def test_shipped_content_and_formula():
     content = catalog.catalog_get().content
     wolves = [m for m in content.monsters.values() if m.name_ko == "늑대"]
     assert [(m.hp, m.attack, m.exp, m.weight) for m in wolves] == [(200, 20, 40, 5)]
-    assert [(m.hp, m.attack) for m in content.spawn_tables[2]] == [(121, 13), (301, 31), (481, 49)]
+    assert [(m.hp, m.attack) for m in content.spawn_tables[2]] == [(120, 12), (300, 30), (480, 48)]
     assert {s.name_ko for s in content.skills.values()} == {"강타", "연속 베기", "엑스칼리버", "매직아머", "발도"}
 
 
@@ -54,3 +55,40 @@ def test_a_new_process_takes_the_snapshot_in_redis_not_the_database(monkeypatch)
     monkeypatch.setattr(catalog, "_cached", None)  # as in a process that has not read it yet
     monkeypatch.setattr(catalog, "_load", lambda version: pytest.fail("read the database"))
     assert catalog.catalog_get() == loaded
+
+
+STATS = ("hp", "attack", "defense", "exp")
+
+
+def _stored() -> dict[tuple[int, int], dict[str, int]]:
+    return {(m.dungeon_id, m.kind): {stat: getattr(m, stat) for stat in STATS} for m in MonsterTemplate.objects.all()}
+
+
+def test_stored_and_loaded_monster_stats_are_exact():
+    """GAME.md §3's formula in exact arithmetic (tests/unit) for all 5 dungeons × 3 types, against
+    the database as the migrations and load_game_data leave it, and the engine's snapshot."""
+    from django.core.management import call_command
+
+    assert _stored() == MONSTER_TABLE
+    monsters = catalog.catalog_get().content.monsters.values()
+    assert {(m.dungeon, m.kind): {stat: getattr(m, stat) for stat in STATS} for m in monsters} == MONSTER_TABLE
+    call_command("load_game_data", reset=True)
+    assert _stored() == MONSTER_TABLE
+
+
+def test_the_migration_corrects_the_floating_point_stats_and_keeps_edited_ones():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("battles.migrations.0003_exact_monster_stats")
+    goblin = MonsterTemplate.objects.get(dungeon=3, kind=0)
+    chief = MonsterTemplate.objects.get(dungeon=3, kind=2)
+    try:
+        MonsterTemplate.objects.filter(pk=goblin.pk).update(hp=211, attack=22, defense=22, exp=43)  # as floats gave
+        MonsterTemplate.objects.filter(pk=chief.pk).update(hp=999)  # a game master's edit
+        migration.correct(apps, None)
+        assert _stored()[(3, 0)] == MONSTER_TABLE[(3, 0)] == {"hp": 210, "attack": 21, "defense": 21, "exp": 42}
+        assert MonsterTemplate.objects.get(pk=chief.pk).hp == 999
+    finally:
+        MonsterTemplate.objects.filter(pk=chief.pk).update(hp=MONSTER_TABLE[(3, 2)]["hp"])

@@ -17,7 +17,6 @@ from battles.engine import (
     fight_new,
     hit,
     skill_use,
-    strength,
 )
 from battles.rules import exp_to_leave, level_for_exp, stats_for_level
 
@@ -45,6 +44,7 @@ def fights(draw, mode="auto"):
     stats = stats_for_level(level, weapon)
     character = {
         **stats, "level": level, "exp": exp, "weapon_level": weapon, "kills": 0, "deaths": 0,
+        "auto_retreat": draw(st.integers(min_value=0, max_value=90)),
         "hp": draw(st.integers(min_value=1, max_value=stats["max_hp"])),
         "mp": draw(st.integers(min_value=0, max_value=stats["max_mp"])),
         "skill_1": draw(st.sampled_from([0, 1, 2])), "skill_2": draw(st.sampled_from([0, 3, 4])),
@@ -90,14 +90,13 @@ def test_one_span_or_pieces_give_the_same_fight(fight, pieces):
     assert whole == stepped and events_whole == events_stepped
 
 
-def test_hit_range_and_strength():
-    assert [hit(100, r)[0] for r in (0, 39, 40)] == [80, 119, 80]
-    assert strength(94) == "weak" and strength(95) == "normal" and strength(105) == "strong"
+def test_hit_range():
+    assert [hit(100, r) for r in (0, 39, 40)] == [80, 119, 80]
 
 
 def test_a_big_kill_gives_several_levels_and_keeps_the_weapon():
     character = {**stats_for_level(1, 7), "level": 1, "exp": 0, "weapon_level": 7, "kills": 0, "deaths": 0,
-                 "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
+                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
     fight = fight_new(character=character, dungeon=5, seed=1, mode="auto", content=CONTENT)
     fight.attack = 100_000  # one blow kills anything in dungeon 5 (exp >= 90)
     fight.exp = 400
@@ -111,7 +110,7 @@ def test_a_big_kill_gives_several_levels_and_keeps_the_weapon():
 
 def test_death_is_stored_and_ends_the_fight():
     character = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "skill_1": 1, "skill_2": 0, "skill_3": 0, "hp": 1}  # fmt: skip
+                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0, "hp": 1}  # fmt: skip
     fight = fight_new(character=character, dungeon=5, seed=3, mode="auto", content=CONTENT)
     advance(fight, 10_000, CONTENT)
     assert fight.phase == "dead" and fight.hp == 0 and fight.deaths == 1
@@ -121,7 +120,7 @@ def test_death_is_stored_and_ends_the_fight():
 
 def test_manual_fight_waits_for_attack_and_stops_at_each_kill():
     character = {**stats_for_level(10, 1), "level": 10, "exp": 2070, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
+                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
     fight = fight_new(character=character, dungeon=1, seed=5, mode="manual", content=CONTENT)
     assert fight.phase == "encounter" and advance(fight, 60_000, CONTENT) == []
     attack_start(fight, 60_000)
@@ -132,7 +131,7 @@ def test_manual_fight_waits_for_attack_and_stops_at_each_kill():
 
 def test_manual_skill_costs_mp_and_is_refused_without_it():
     character = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
+                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
     fight = fight_new(character=character, dungeon=1, seed=9, mode="manual", content=CONTENT)
     attack_start(fight, 0)
     events = skill_use(fight, 1, 100, CONTENT)
