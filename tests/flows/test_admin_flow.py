@@ -238,6 +238,29 @@ async def test_a_bad_value_box_is_refused_and_changes_nothing(game_server, admin
     await client.close()
 
 
+# --- the live pages
+
+
+async def test_live_pages_show_who_is_online_and_their_battle(game_server, celery_worker, admin_browser):
+    client, character = await _player(game_server, "a")  # early in the alphabetical list
+    for line in ("d", "enter 1", "a"):
+        await client.command(line)
+    await client.until(lambda f: f["scene"] == "auto_battle")  # a cycle's feed, pushed by the worker
+
+    def live(url: str, key: str) -> list[dict]:
+        response = admin_browser.get(url)
+        assert response.status_code == 200
+        return response.context[key]
+
+    online = await asyncio.to_thread(live, "/admin/live/online/", "players")
+    assert {"name": character.name, "character_id": str(character.pk), "scene": "auto_battle"} in online
+    battles = await asyncio.to_thread(live, "/admin/live/battles/", "rows")
+    mine = [(b["name"], b["mode"], b["dungeon"], b["online"]) for b in battles if b["character_id"] == character.pk]
+    assert mine == [(character.name, "auto", "1", True)]
+    await client.command("s")
+    await client.close()
+
+
 # --- a user's "chat muted until"
 
 
