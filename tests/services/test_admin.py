@@ -56,17 +56,22 @@ def a_row_of_every_kind(characters):
     Group.objects.create(name="game masters")
 
 
-def test_every_admin_page_renders_with_rows_and_needs_no_time_zone_tables(admin_client, a_row_of_every_kind):
-    """Every registered model's changelist (with rows) and the change form of one of its rows, and
-    the live pages. No query may convert time zones in the database (CONVERT_TZ, as the date
-    hierarchy's truncation does): that needs zone tables, which a fresh MariaDB lacks, and
-    without which such a page answers 500."""
+def test_every_admin_page_renders_with_rows_and_needs_no_time_zone_tables(admin_client, admin_user, rf,
+                                                                           a_row_of_every_kind):
+    """Every registered model's changelist (with rows), the change form of one of its rows and its
+    add form, and the live pages. No query may convert time zones in the database (CONVERT_TZ, as
+    the date hierarchy's truncation does): that needs zone tables, which a fresh MariaDB lacks, and
+    without them such a page answers 500."""
     pages = ["/admin/", "/admin/live/online/", "/admin/live/battles/"]
-    for model in admin.site._registry:
-        changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    admin_request = rf.get("/admin/")
+    admin_request.user = admin_user
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         row = model._default_manager.order_by("pk").first()
         assert row is not None, f"no row of {model.__name__} to show"
-        pages += [changelist, reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[row.pk])]
+        pages += [reverse(f"{prefix}_changelist"), reverse(f"{prefix}_change", args=[row.pk])]
+        if model_admin.has_add_permission(admin_request):
+            pages.append(reverse(f"{prefix}_add"))
     for url in pages:
         with CaptureQueriesContext(connection) as captured:
             response = admin_client.get(url)
