@@ -168,10 +168,12 @@ async def test_character_actions_with_the_value_box_reach_the_player(game_server
     status = (await client.next("status"))["character"]
     assert (status["level"], status["exp"], status["weapon_level"], status["attack"]) == (1, 0, 1, 10)
 
+    muting = timezone.now()
     await asyncio.to_thread(_action_post, admin_browser, "mute", "30", character)
-    await client.until(lambda f: "muted your chat until" in f["plain"])
+    muted = timezone.now()
+    told = (await client.until(lambda f: "muted your chat until" in f["plain"]))["plain"]
     await client.send({"type": "chat", "text": "hello?"})
-    assert "muted you until" in (await client.next("output"))["text"]
+    refused = (await client.next("output"))["text"]
     await asyncio.to_thread(_action_post, admin_browser, "unmute", "", character)
     await client.until(lambda f: "lifted your chat mute" in f["plain"])
 
@@ -183,7 +185,11 @@ async def test_character_actions_with_the_value_box_reach_the_player(game_server
     assert (entries[2].before["weapon_level"], entries[2].after["weapon_level"]) == (1, 7)
     assert (entries[3].before["level"], entries[3].after["level"]) == (level, 1)
     muted_until = entries[4].after["chat_muted_until"]
-    assert entries[4].before == {"chat_muted_until": None} and muted_until
+    assert entries[4].before == {"chat_muted_until": None}
+    until = datetime.fromisoformat(muted_until)
+    assert muting + timedelta(minutes=30) <= until <= muted + timedelta(minutes=30)
+    shown = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"  # the game's time zone, as everywhere a player reads
+    assert f"muted your chat until {shown}" in told and f"muted you until {shown}" in refused
     assert (entries[5].before, entries[5].after) == ({"chat_muted_until": muted_until}, {"chat_muted_until": None})
     await client.close()
 
