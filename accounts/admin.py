@@ -115,10 +115,13 @@ class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
 
     def save_model(self, request, obj, form, change):
+        """A mute or a deactivation here acts as the Characters actions do: at once, with an audit
+        entry (done before the save, which would otherwise be the entry's "before")."""
         character = Character.objects.select_related("user").filter(user_id=obj.pk).first() if change else None
         if character is not None and "chat_muted_until" in form.changed_data:
-            # Before the save, which would otherwise be the "before" of the audit entry.
             gm.gm_mute(actor=request.user, character=character, until=obj.chat_muted_until)
+        if character is not None and "is_active" in form.changed_data:
+            (gm.gm_unban if obj.is_active else gm.gm_ban)(actor=request.user, character=character)
         super().save_model(request, obj, form, change)
 
 

@@ -95,13 +95,14 @@ class _FormFields(HTMLParser):
 
 
 def _change_form_post(browser: Client, model, pk, **changes) -> None:
-    """Open the object's change form, change some fields as a person would, and save."""
+    """Open the object's change form, change some fields as a person would (None unticks a box), and save."""
     url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{pk}/change/"
     page = browser.get(url)
     assert page.status_code == 200, url
     fields = _FormFields(f"{model._meta.model_name}_form")
     fields.feed(page.content.decode())
     data = {**fields.data, **{name: [value] for name, value in changes.items()}, "_save": ["Save"]}
+    data = {name: values for name, values in data.items() if values != [None]}  # None: a box unticked
     saved = browser.post(url, data)
     errors = saved.context["adminform"].form.errors if saved.status_code == 200 else None
     assert saved.status_code == 302, errors
@@ -295,6 +296,20 @@ async def test_chat_muted_until_on_the_user_form_mutes_and_clearing_unmutes(game
         ("mute", None, until), ("mute", until, None),
     ]
     await client.close()
+
+
+async def test_unticking_active_on_the_user_form_signs_the_player_out_as_a_ban(game_server, admin_browser):
+    client, character = await _player(game_server)
+    await asyncio.to_thread(_change_form_post, admin_browser, User, character.user_id, is_active=None)
+    await client.until(lambda f: "banned" in f["plain"])
+    assert await _closed_code(client) == 4003
+    again = await connected(game_server)
+    assert "wrong" in (await again.sign_in(character.name))["plain"]
+    await asyncio.to_thread(_change_form_post, admin_browser, User, character.user_id, is_active="on")
+    await again.command("g home")
+    assert (await again.sign_in(character.name))["scene"] == "front"
+    assert [e.action for e in await asyncio.to_thread(_audits, character)] == ["ban", "unban"]
+    await again.close()
 
 
 # --- the chat message search
