@@ -90,11 +90,14 @@ class CharacterAdmin(LargeTableAdmin):
                    (_("level"), WEAPON_LEVEL_RANGE)),
         _gm_action("reset", _("Reset to level 1"), lambda actor, c, v: gm.gm_character_reset(actor=actor, character=c)),
         _gm_action("mute", _("Mute chat (minutes)"),
-                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=timezone.now() + timedelta(minutes=v)),
+                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c,
+                                                  until=timezone.now() + timedelta(minutes=v)),
                    (_("minutes"), MUTE_MINUTES_RANGE)),
-        _gm_action("unmute", _("Lift the chat mute"), lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None)),
+        _gm_action("unmute", _("Lift the chat mute"),
+                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None)),
         _gm_action("kick", _("Kick (disconnect now)"), lambda actor, c, v: gm.gm_kick(actor=actor, character=c)),
-        _gm_action("ban", _("Ban the account (and sign out now)"), lambda actor, c, v: gm.gm_ban(actor=actor, character=c)),
+        _gm_action("ban", _("Ban the account (and sign out now)"),
+                   lambda actor, c, v: gm.gm_ban(actor=actor, character=c)),
         _gm_action("unban", _("Lift the ban"), lambda actor, c, v: gm.gm_unban(actor=actor, character=c)),
     ]  # fmt: skip
 
