@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import AuditEntry, Character, User
 from battles.models import Dungeon
+from chat import channels as chat_channels
 from chat.models import ChatMessage
 from chat.services import mute_key
 from mudserver.redis_client import get_async_redis
@@ -195,16 +196,33 @@ async def test_character_actions_with_the_value_box_reach_the_player(game_server
     await client.close()
 
 
-async def test_kick_ban_and_unban_from_the_admin(game_server, admin_browser):
-    kicked, kicked_character = await _player(game_server)
-    await asyncio.to_thread(_action_post, admin_browser, "kick", "", kicked_character)
-    closed = await _closed_code(kicked)
-    assert closed == 4002
+def _online_names(browser: Client) -> set[str]:
+    response = browser.get("/admin/live/online/")
+    assert response.status_code == 200
+    return {player["name"] for player in response.context["players"]}
 
-    banned, character = await _player(game_server)
+
+async def _in_chat(character: Character) -> bool:
+    return bool(await get_async_redis().sismember(chat_channels.ALL_KEY, character.pk))
+
+
+async def test_kick_ban_and_unban_from_the_admin(game_server, admin_browser):
+    kicked, kicked_character = await _player(game_server, "a")
+    assert kicked_character.name in await asyncio.to_thread(_online_names, admin_browser)
+    assert await _in_chat(kicked_character)
+    await asyncio.to_thread(_action_post, admin_browser, "kick", "", kicked_character)
+    await kicked.until(lambda f: "disconnected you" in f["plain"])
+    assert await _closed_code(kicked) == 4002
+    # Gone from the game at once, as on leaving: not online, not in chat.
+    assert kicked_character.name not in await asyncio.to_thread(_online_names, admin_browser)
+    assert not await _in_chat(kicked_character)
+
+    banned, character = await _player(game_server, "a")
     await asyncio.to_thread(_action_post, admin_browser, "ban", "", character)
     await banned.until(lambda f: "banned" in f["plain"])
     assert await _closed_code(banned) == 4003
+    assert character.name not in await asyncio.to_thread(_online_names, admin_browser)
+    assert not await _in_chat(character)
     again = await connected(game_server)
     assert "wrong" in (await again.sign_in(character.name))["plain"]
     await asyncio.to_thread(_action_post, admin_browser, "unban", "", character)
