@@ -6,8 +6,7 @@ from datetime import datetime
 
 from asgiref.sync import async_to_sync
 from django.db import transaction
-from django.utils import timezone
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.character_state import (

@@ -22,8 +22,8 @@ RNG = random.SystemRandom()
 # admin bumps the game content's version (battles.catalog), which every process checks once a
 # second: the next talk after that shows the new line, without a restart.
 _npc_lines: dict[str, tuple[int, list[NpcLine]]] = {}
-for _signal in (post_save, post_delete):
-    _signal.connect(catalog_changed, sender=NpcLine, dispatch_uid=f"npc-lines-{_signal is post_save}")
+post_save.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-save")
+post_delete.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-delete")
 
 
 async def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
