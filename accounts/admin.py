@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from django import forms
@@ -29,18 +30,42 @@ class LevelBandFilter(admin.SimpleListFilter):
 
 
 class GmActionForm(ActionForm):
-    value = forms.IntegerField(label=_("amount / level / minutes"), required=False)
+    # Text, not an IntegerField: a box that is not a number would make Django drop the whole form
+    # with "No action selected."; each action that takes a number says what it needs instead.
+    value = forms.CharField(label=_("amount / level / minutes"), required=False, max_length=20)
 
 
-def _gm_action(name: str, label, service, needs_value: str | None = None):
+EXP_RANGE = (1, 2_000_000_000)  # GAME.md §3: exp 0–2,000,000,000
+WEAPON_LEVEL_RANGE = (1, 1_000)  # GAME.md §3: weapon level 1–1,000
+MUTE_MINUTES_RANGE = (1, 366 * 24 * 60)  # up to a year; a ban is for longer
+
+
+def _box_number(text: str, low: int, high: int) -> int | None:
+    """The value box as a whole number within [low, high], else None."""
+    text = text.strip()
+    if not re.fullmatch(r"[0-9]{1,10}", text) or not low <= int(text) <= high:
+        return None
+    return int(text)
+
+
+def _gm_action(name: str, label, service, value: tuple | None = None):
+    """An admin action calling `service(actor, character, number)` for each selected character;
+    `value` = (what, (lowest, highest)) when it takes the number in the value box."""
+
     def action(modeladmin, request, queryset):
-        value = request.POST.get("value")
-        if needs_value and not (value or "").lstrip("-").isdigit():
-            modeladmin.message_user(request, _("Type the %(what)s in the box first.") % {"what": needs_value}, messages.ERROR)
-            return
+        number = None
+        if value is not None:
+            what, (low, high) = value
+            number = _box_number(request.POST.get("value", ""), low, high)
+            if number is None:
+                wanted = _("Type the %(what)s in the box: a whole number from %(low)s to %(high)s.")
+                modeladmin.message_user(request, wanted % {"what": what, "low": f"{low:,}", "high": f"{high:,}"},
+                                        messages.ERROR)  # fmt: skip
+                return
         for character in queryset.select_related("user"):
-            service(request.user, character, int(value) if needs_value else None)
-        modeladmin.message_user(request, _("Done for %(count)d player(s); see the audit log.") % {"count": queryset.count()})
+            service(request.user, character, number)
+        done = _("Done for %(count)d player(s); see the audit log.")
+        modeladmin.message_user(request, done % {"count": queryset.count()})
 
     action.__name__ = name
     action.short_description = label
@@ -59,16 +84,20 @@ class CharacterAdmin(LargeTableAdmin):
     actions = [
         _gm_action("heal", _("Heal (full HP and MP)"), lambda actor, c, v: gm.gm_heal(actor=actor, character=c)),
         _gm_action("grant_exp", _("Grant exp (amount)"),
-                   lambda actor, c, v: gm.gm_exp_grant(actor=actor, character=c, amount=v), _("amount")),
+                   lambda actor, c, v: gm.gm_exp_grant(actor=actor, character=c, amount=v), (_("amount"), EXP_RANGE)),
         _gm_action("set_weapon", _("Set weapon level (level)"),
-                   lambda actor, c, v: gm.gm_weapon_set(actor=actor, character=c, weapon_level=max(1, v)), _("level")),
+                   lambda actor, c, v: gm.gm_weapon_set(actor=actor, character=c, weapon_level=v),
+                   (_("level"), WEAPON_LEVEL_RANGE)),
         _gm_action("reset", _("Reset to level 1"), lambda actor, c, v: gm.gm_character_reset(actor=actor, character=c)),
         _gm_action("mute", _("Mute chat (minutes)"),
-                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=timezone.now() + timedelta(minutes=v)),
-                   _("minutes")),
-        _gm_action("unmute", _("Lift the chat mute"), lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None)),
+                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c,
+                                                  until=timezone.now() + timedelta(minutes=v)),
+                   (_("minutes"), MUTE_MINUTES_RANGE)),
+        _gm_action("unmute", _("Lift the chat mute"),
+                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None)),
         _gm_action("kick", _("Kick (disconnect now)"), lambda actor, c, v: gm.gm_kick(actor=actor, character=c)),
-        _gm_action("ban", _("Ban the account (and sign out now)"), lambda actor, c, v: gm.gm_ban(actor=actor, character=c)),
+        _gm_action("ban", _("Ban the account (and sign out now)"),
+                   lambda actor, c, v: gm.gm_ban(actor=actor, character=c)),
         _gm_action("unban", _("Lift the ban"), lambda actor, c, v: gm.gm_unban(actor=actor, character=c)),
     ]  # fmt: skip
 
@@ -89,9 +118,14 @@ class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
 
     def save_model(self, request, obj, form, change):
+        """A mute or a deactivation here acts as the Characters actions do: at once, with an audit
+        entry (done before the save, which would otherwise be the entry's "before")."""
+        character = Character.objects.select_related("user").filter(user_id=obj.pk).first() if change else None
+        if character is not None and "chat_muted_until" in form.changed_data:
+            gm.gm_mute(actor=request.user, character=character, until=obj.chat_muted_until)
+        if character is not None and "is_active" in form.changed_data:
+            (gm.gm_unban if obj.is_active else gm.gm_ban)(actor=request.user, character=character)
         super().save_model(request, obj, form, change)
-        if "chat_muted_until" in form.changed_data and hasattr(obj, "character"):
-            gm.gm_mute(actor=request.user, character=obj.character, until=obj.chat_muted_until)
 
 
 @admin.register(AuditEntry)

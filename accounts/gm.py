@@ -6,7 +6,7 @@ from datetime import datetime
 
 from asgiref.sync import async_to_sync
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.character_state import (
@@ -103,7 +103,8 @@ def gm_mute(*, actor: User, character: Character, until: datetime | None) -> Aud
     if until is None:
         _tell(character, lambda: _("A game master lifted your chat mute."))
     else:
-        _tell(character, lambda: _("A game master muted your chat until %(until)s.") % {"until": f"{until:%Y-%m-%d %H:%M}"})
+        shown = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"  # the game's time, as the chat's refusal says it
+        _tell(character, lambda: _("A game master muted your chat until %(until)s.") % {"until": shown})
     return _audit(actor, "mute", character, before, {"chat_muted_until": _iso(until)})
 
 

@@ -1,6 +1,7 @@
 """The fight content as the rules engine sees it: a snapshot of the Dungeon, MonsterTemplate and
 Skill tables, kept per process and reloaded when a game master edits them (a version number in
-Redis, bumped on every save or delete, is checked at most once a second).
+Redis, bumped on every save or delete, is checked at most once a second). The NPC lines cached in
+village.services follow the same version.
 
 The snapshot is also kept in Redis with its version, so a process loads it from there rather than
 from the database: a worker or web process started, or meeting its first fight, while the database

@@ -301,8 +301,11 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def connection_close(self, event):
         with translation.override(self.ctx.lang):
             await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
-        self._forget_account()  # the new connection owns the account now
-        await self._leave_groups()
+        if event["reason"] == "signed_in_elsewhere":
+            self._forget_account()  # the new connection owns the account now
+            await self._leave_groups()
+        else:  # kicked or banned: out of the game at once (presence, chat), as on leaving
+            await self._leave()
         await self.close(code=event["code"])
 
     # --- helpers

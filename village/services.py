@@ -1,12 +1,13 @@
 """The NPCs' actions on a character's hot state (atomic: see accounts.character_state)."""
 
 import random
-import time
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
+from django.db.models.signals import post_delete, post_save
 
 from accounts.character_state import State, character_state_mutate
+from battles.catalog import catalog_aget, catalog_changed
 from battles.rules import attack_for
 from mudserver.failures import DATABASE_UNAVAILABLE
 from village.content import NPC_LINES
@@ -16,17 +17,21 @@ from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhan
 RNG = random.SystemRandom()
 
 
-NPC_LINES_CACHE_SECONDS = 30  # a game master's edit shows within this, without a restart
-# Kept in each process's memory: a talk is one of the commonest actions, and a database or Redis
-# round trip (on the web process's single database thread) for a few lines of text is waste.
-_npc_lines: dict[str, tuple[float, list[NpcLine]]] = {}
+# Kept in each process's memory: a talk is one of the commonest actions, and a database round trip
+# (on the web process's single database thread) for a few lines of text is waste. An edit in the
+# admin bumps the game content's version (battles.catalog), which every process checks once a
+# second: the next talk after that shows the new line, without a restart.
+_npc_lines: dict[str, tuple[int, list[NpcLine]]] = {}
+post_save.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-save")
+post_delete.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-delete")
 
 
 async def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
+    version = (await catalog_aget()).version
     cached = _npc_lines.get(npc)
-    if cached is None or time.monotonic() - cached[0] > NPC_LINES_CACHE_SECONDS:
+    if cached is None or cached[0] != version:
         try:
-            _npc_lines[npc] = cached = (time.monotonic(), await _npc_lines_load(npc))
+            _npc_lines[npc] = cached = (version, await _npc_lines_load(npc))
         except DATABASE_UNAVAILABLE:
             if cached is None:
                 raise  # nothing to say instead: the player is asked to try again
@@ -110,4 +115,5 @@ def npc_lines_load(*, reset: bool = False) -> int:
         return 0
     rows = [NpcLine(npc=npc, text_ko=ko, text_en=en) for npc, lines in NPC_LINES.items() for ko, en in lines]
     NpcLine.objects.bulk_create(rows)
+    catalog_changed()  # bulk_create sends no post_save: the processes' cached lines are stale
     return len(rows)

@@ -91,13 +91,15 @@ async def test_npc_line_pick_follows_language_and_seed():
 async def test_npc_lines_known_do_while_the_database_is_away(monkeypatch):
     from django.db import OperationalError
 
+    from battles import catalog
     from village import services
 
     async def database_away(npc):
         raise OperationalError(2002, "Can't connect to server")
 
     await npc_line_pick("heal", "en")  # loaded
-    monkeypatch.setattr(services, "NPC_LINES_CACHE_SECONDS", -1)  # and due for a reload
+    monkeypatch.setattr(catalog, "CHECK_EVERY", -1)
+    catalog.catalog_changed()  # and due for a reload
     monkeypatch.setattr(services, "_npc_lines_load", database_away)
     assert await npc_line_pick("heal", "en")
     monkeypatch.delitem(services._npc_lines, "story", raising=False)  # never loaded: nothing to say
