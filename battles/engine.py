@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from battles.rules import AUTO_RETREAT_DEFAULT, MAX_LEVEL, exp_to_leave, stats_for_level
+from battles.rules import AUTO_RETREAT_DEFAULT, MAX_EXP, MAX_LEVEL, exp_to_leave, stats_for_level
 
 AUTO_EXCHANGE_MS = 500
 AUTO_SKILL_MS = 800
@@ -268,7 +268,7 @@ def _monster_hurt(fight: Fight, damage: int, t: int, content: Content) -> bool:
     if fight.monster_hp > 0:
         return False
     monster = content.monsters[fight.monster]
-    fight.exp += monster.exp
+    fight.exp = min(MAX_EXP, fight.exp + monster.exp)
     fight.kills += 1
     fight.hp = min(fight.max_hp, fight.hp + fight.max_hp * KILL_HP_PERCENT // 100)
     fight.mp = min(fight.max_mp, fight.mp + fight.max_mp * KILL_MP_PERCENT // 100)

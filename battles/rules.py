@@ -3,6 +3,7 @@
 from functools import cache
 
 MAX_LEVEL = 100
+MAX_EXP = 2_000_000_000  # GAME.md §3: exp stays within 0-2,000,000,000 (the database holds it too)
 BASE_STAT = 10
 HP_PER_LEVEL = 100
 AUTO_RETREAT_DEFAULT = 30  # % of max hp below which the auto-battle retreats (GAME.md §5)
@@ -50,9 +51,9 @@ def attack_for(level: int, weapon_level: int) -> int:
 
 
 def exp_gain(state: dict[str, int], amount: int) -> dict[str, int]:
-    """The changes of gaining (or losing) `amount` exp: levels go up as far as the exp allows and
-    never down; a level-up refills hp and mp and keeps the weapon's bonus."""
-    exp = max(0, state["exp"] + amount)
+    """The changes of gaining (or losing) `amount` exp, kept within 0..MAX_EXP: levels go up as far
+    as the exp allows and never down; a level-up refills hp and mp and keeps the weapon's bonus."""
+    exp = min(MAX_EXP, max(0, state["exp"] + amount))
     level = max(state["level"], level_for_exp(exp))
     changes = {"exp": exp}
     if level != state["level"]:

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from battles.rules import MAX_LEVEL, exp_to_leave, level_for_exp, stats_for_level
+from battles.rules import MAX_LEVEL, exp_gain, exp_to_leave, level_for_exp, stats_for_level
 
 # REQ(L) from the reconstruction of the original (original-game.md §4.6).
 KNOWN_REQ = {1: 50, 2: 120, 3: 210, 4: 320, 5: 510, 10: 2760, 11: 3630, 20: 22680, 30: 90160, 40: 251600, 50: 569400}
@@ -27,3 +27,12 @@ def test_level_up_keeps_the_weapon_bonus():
     assert stats_for_level(3, weapon_level=5) == {
         "max_hp": 300, "max_mp": 300, "hp": 300, "mp": 300, "defense": 13, "attack": 18,
     }  # fmt: skip
+
+
+def test_exp_stays_within_the_range_the_database_holds():
+    """GAME.md §3: exp 0-2,000,000,000. A grant past the top stops there (the write-behind would
+    otherwise carry a value MariaDB refuses); a loss below zero stops at zero."""
+    top = 2_000_000_000
+    state = {"exp": top - 5, "level": MAX_LEVEL, "weapon_level": 1}
+    assert exp_gain(state, 5_000_000_000) == {"exp": top}
+    assert exp_gain({"exp": 7, "level": 1, "weapon_level": 1}, -50) == {"exp": 0}
