@@ -110,18 +110,34 @@ async def test_healer_heals_revives_and_says_when_full(game_server):
 
 
 async def test_blacksmith_spends_exp(game_server):
+    """GAME.md §2: at weapon level w an attempt needs 10·w exp and is refused below that; a success
+    costs 10·w, raises w and makes attack 10 + level + w; a failure costs 10 exp and nothing else."""
     client, cid = await _player(game_server)
     await _walk(client, "enhance")
+    assert "needs 10 exp" in (await client.command("2"))["plain"]  # a new character: w 1, no exp
+    # w 1,000, the top of the range: a chance of 25·1010 / 1.1^1010 % (about 4e-38 %), a certain failure
+    await _set(cid, weapon_level=1000, attack=10 + 1 + 1000, exp=9_999, hp=50)
+    assert "needs 10000 exp" in (await client.command("2"))["plain"]
+    assert (await character_state_get(cid))["exp"] == 9_999
+    await _set(cid, exp=10_000)
     out = await client.command("2")
-    assert "needs 10 exp" in out["plain"]
-    await _set(cid, exp=500)
-    out = await client.command("2")
+    assert "Enhancement failed... (-10 exp" in out["plain"]
     status = await client.status()
-    assert status["exp"] == 490  # weapon level 1: success costs 10·1, failure costs 10
-    if "succeeded" in out["plain"]:
-        assert (status["weapon_level"], status["attack"]) == (2, 13)
-    else:
-        assert "failed" in out["plain"] and (status["weapon_level"], status["attack"]) == (1, 10)
+    assert (status["exp"], status["weapon_level"], status["attack"], status["hp"]) == (9_990, 1000, 1011, 50)
+    # w 2: a 95.6 % chance, and unlike at w 1 a success (20 exp) and a failure (10) cost differently
+    exp, weapon = 1_000, 2
+    await _set(cid, weapon_level=weapon, attack=10 + 1 + weapon, exp=exp)
+    while weapon == 2:
+        out = await client.command("2")
+        status = await client.status()
+        if "succeeded" in out["plain"]:
+            assert "Weapon level 3 (-20 exp)" in out["plain"]
+            exp, weapon = exp - 20, 3
+        else:
+            assert "failed... (-10 exp" in out["plain"]
+            exp -= 10
+        assert (status["exp"], status["weapon_level"], status["attack"]) == (exp, weapon, 10 + 1 + weapon)
+        assert exp >= 1_000 - 10 * 10, "ten failures at 95.6 %"
     await client.close()
 
 
