@@ -215,7 +215,7 @@ async def test_enhancing_during_an_auto_battle_keeps_both_changes(game_server):
     await client.ask("v", "The village")
     await client.ask("3", "Fergus")
     start = None
-    steps = []  # (the battle times it may have taken effect at, the changes)
+    steps = []  # (outcome, the battle times it may have taken effect at, its changes)
     while {"success", "failure"} - {outcome for outcome, *_rest in steps} and len(steps) < 40:
         before = await _just_after_a_cycle(cid)
         start = start or before

@@ -137,7 +137,7 @@ async def test_blacksmith_spends_exp(game_server):
             assert "failed... (-10 exp" in out["plain"]
             exp -= 10
         assert (status["exp"], status["weapon_level"], status["attack"]) == (exp, weapon, 10 + 1 + weapon)
-        assert exp >= 1_000 - 10 * 10, "ten failures at 95.6 %"
+        assert exp >= 1_000 - 10 * 10, "ten failures in a row at a 95.6 % chance"
     await client.close()
 
 
