@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -56,3 +57,35 @@ async def battle_frozen_wait(character_id: int, timeout: float = 15) -> None:
             return
         assert time.monotonic() < deadline, "the offline battle did not freeze"
         await asyncio.sleep(0.3)
+
+
+def worker_killed_mid_cycle(kill: Callable[[], None], character_ids: list[int], timeout: float = 20) -> dict[int, dict]:
+    """Kill the Celery worker (`kill`, which returns once it is dead) in the middle of a cycle of one of
+    these battles: when the worker's dispatch has claimed it (its due time pushed a lease ahead) and
+    its cycle has not yet written it. Returns the battles whose cycle the kill cut short, as
+    {character id: {"due": the leased due time, "v": version, "t": battle time}}, read again once
+    the worker is dead: still leased and unchanged. Empty when the cycle won the race, writing in the
+    moment between the claim being seen and the kill landing."""
+    from battles.services import DUE_KEY, LEASE_MS, battle_key, now_ms
+    from mudserver.redis_client import get_redis
+
+    def read() -> dict[int, dict]:
+        pipe = get_redis().pipeline()  # MULTI: the schedule and the battles as of one instant
+        pipe.zmscore(DUE_KEY, character_ids)
+        for character_id in character_ids:
+            pipe.hmget(battle_key(character_id), "v", "t")
+        scores, *battles = pipe.execute()
+        return {character_id: {"due": score, "v": v, "t": int(t)}
+                for character_id, score, (v, t) in zip(character_ids, scores, battles, strict=True)}  # fmt: skip
+
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = read()
+        # A written cycle schedules the next within a cycle period (1 s); a claim, a lease (10 s) ahead.
+        leased = {cid: battle for cid, battle in seen.items() if (battle["due"] or 0) > now_ms() + LEASE_MS / 2}
+        if leased:
+            kill()
+            break
+        assert time.monotonic() < deadline, "no cycle of these battles was dispatched"
+    after = read()
+    return {cid: battle for cid, battle in leased.items() if after[cid] == battle}

@@ -4,18 +4,22 @@ import asyncio
 
 import pytest
 import websockets
+from django.conf import settings
 from django.contrib.sessions.models import Session
 
 from accounts.models import Character, User
+from mudserver.presence import ONLINE_KEY
+from mudserver.redis_client import get_async_redis
 from tests.client import Client, connected, fresh_address, session_cookie, unique
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
 
-async def _until_offline(client: Client, name: str, timeout: float = 5) -> None:
-    """Until `who` no longer lists a player who disconnected (the server's goodbye takes a moment)."""
+async def _until_offline(name: str, timeout: float = 5) -> None:
+    """Until a player who disconnected is no longer online (the server's goodbye takes a moment).
+    The online set itself, not `who`'s first page, which need not list the name."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while name in (await client.command("who"))["plain"]:
+    while await get_async_redis().zscore(ONLINE_KEY, name) is not None:
         assert asyncio.get_running_loop().time() < deadline, f"{name} is still online"
         await asyncio.sleep(0.1)
 
@@ -218,7 +222,8 @@ async def test_second_sign_in_takes_over(game_server):
     out = await second.sign_in(username)
     assert out["scene"] == "front"
     told = await first.until(lambda f: "signed in from another place" in f["plain"])
-    assert told["scene"]
+    assert told["scene"] == "front"  # where the older connection was
+    assert told["plain"] == "This account has just signed in from another place; this connection is closed."
     with pytest.raises(websockets.ConnectionClosed) as closed:
         while True:  # frames already on their way (chat) may come before the close
             await first.next(timeout=5)
@@ -242,9 +247,7 @@ async def test_reload_resumes_the_scene(game_server):
     out = await again.command("3")
     assert out["scene"] == "village"
     await again.close()
-    fresh = await connected(game_server)  # no cookie: a new visitor
-    await _until_offline(fresh, username)
-    await fresh.close()
+    await _until_offline(username)
 
 
 async def test_sign_in_keeps_the_browser_session_and_makes_none_without_one(game_server):
@@ -317,17 +320,37 @@ async def test_takeover_signs_the_older_browser_out(game_server):
     await new.close()
 
 
+def _who_pages(online: list[str], size: int) -> list[str]:
+    """What `who <page>` shows for each page, written from GAME.md §1 and the page size: the count,
+    the names in alphabetical order, and the next page's command on every page but the last."""
+    names = sorted(online)
+    pages = max(1, -(-len(names) // size))
+    shown = []
+    for page in range(1, pages + 1):
+        lines = [f"{len(names)} online (page {page} of {pages})", ", ".join(names[(page - 1) * size : page * size])]
+        if page < pages:
+            lines.append(f"'who {page + 1}' shows the next page.")
+        shown.append("\n".join(lines))
+    return shown
+
+
 async def test_who_pages_names(game_server):
-    clients = [await connected(game_server) for _ in range(3)]
+    size = settings.GAME["WHO_PAGE_SIZE"]
+    clients = [await connected(game_server) for _ in range(size + 1)]  # more than a page of players
     names = [await client.sign_up() for client in clients]
-    out = await clients[0].command("who")
-    count = int(out["plain"].split()[0])
-    assert count >= 3 and all(name in out["plain"] for name in names) or "who 2" in out["plain"]
-    out = await clients[0].command("who 999")  # past the end: the last page
-    assert "online (page" in out["plain"]
+    asker = clients[0]
+    for _attempt in range(5):
+        online = await get_async_redis().zrange(ONLINE_KEY, 0, -1)  # ours, and any an earlier test left
+        pages = _who_pages(online, size)
+        shown = [(await asker.command(f"who {page}"))["plain"] for page in range(1, len(pages) + 1)]
+        last = (await asker.command("who 999"))["plain"]  # past the end: the last page
+        plain = (await asker.command("who"))["plain"]  # no number: the first
+        if await get_async_redis().zrange(ONLINE_KEY, 0, -1) == online:
+            break  # nobody came or went meanwhile
+    assert set(names) <= set(online) and len(pages) >= 2
+    assert shown == pages
+    assert last == pages[-1] and plain == pages[0]
     for client in clients:
         await client.close()
-    watcher = await connected(game_server)
     for name in names:
-        await _until_offline(watcher, name)
-    await watcher.close()
+        await _until_offline(name)

@@ -2,17 +2,18 @@
 and beat advancing the battles (GAME.md §2, §4, §5)."""
 
 import asyncio
+import itertools
 
 import pytest
 
 from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
 from tests.client import Client, connected, session_cookie
-from tests.waits import battle_frozen_wait
+from tests.waits import battle_frozen_wait, worker_killed_mid_cycle
 
 pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
 
-STRONG_WEAPON = 5000  # one blow kills anything in dungeon 1, at every level
+STRONG_WEAPON = 1000  # the top of GAME.md's range: one blow (at least 808) kills anything in dungeon 1
 
 
 async def _player(game_server, **kwargs):
@@ -170,35 +171,99 @@ async def test_two_players_auto_battle_at_once(game_server):
     await b.close()
 
 
+def _exp_to_reach(level: int) -> int:
+    """GAME.md §3: REQ(1) = 50, e_1 = 50, e_i = e_(i-1) + 20·floor(i/5 + 1)², REQ(i) = REQ(i-1) + e_i;
+    reaching `level` takes REQ(level - 1)."""
+    req = step = 50
+    for i in range(2, level):
+        step += 20 * (i // 5 + 1) ** 2
+        req += step
+    return req
+
+
+async def _just_after_a_cycle(character_id: int, timeout: float = 10):
+    """The battle and its character (read together) right after a cycle wrote them: the next cycle
+    is a period (1 s) away."""
+    from battles.services import battle_get
+
+    seen = (await asyncio.to_thread(battle_get, character_id)).battle["v"]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while (now := await asyncio.to_thread(battle_get, character_id)).battle["v"] == seen:
+        assert asyncio.get_running_loop().time() < deadline, "no cycle ran"
+        await asyncio.sleep(0.01)
+    return now
+
+
 async def test_enhancing_during_an_auto_battle_keeps_both_changes(game_server):
+    """Enhance at the blacksmith while the auto-battle goes on. Each attempt costs exactly what
+    GAME.md §2 says (success: 10·w exp, w + 1, attack 10 + level + w; failure: 10 exp, nothing
+    else), and the battle's own changes are all kept beside them: the end equals the rules engine
+    replayed over the same battle time, with each enhancement applied where it took effect."""
+    from battles.catalog import catalog_aget
+    from battles.engine import CHARACTER_FIELDS, advance
+    from battles.services import battle_get
+
     client, cid = await _player(game_server)
-    await _set(cid, weapon_level=STRONG_WEAPON, attack=11 + STRONG_WEAPON, exp=100_000)
+    # Level 100 levels up no more, so the fight does not depend on exp; a success's attack changes
+    # its course from the moment it took effect. Weapon level 15: a 58 % chance, so both outcomes come.
+    weapon = 15
+    await _set(cid, level=100, exp=_exp_to_reach(100) + 100_000, hp=10_000, max_hp=10_000, mp=10_000,
+               max_mp=10_000, defense=110, weapon_level=weapon, attack=10 + 100 + weapon)  # fmt: skip
     await _to_gate(client)
     await client.command("a")
     await client.ask("g home", "where to?")  # the chain goes on
     await client.ask("v", "The village")
     await client.ask("3", "Fergus")
-    successes = 0
-    for _ in range(15):
+    start = None
+    steps = []  # (outcome, the battle times it may have taken effect at, its changes)
+    while {"success", "failure"} - {outcome for outcome, *_rest in steps} and len(steps) < 40:
+        before = await _just_after_a_cycle(cid)
+        start = start or before
         out = await client.ask("2", "Enhancement")
-        successes += "succeeded" in out["plain"]
-        await asyncio.sleep(0.1)
-    kills_before = (await character_state_get(cid))["kills"]
+        after = await asyncio.to_thread(battle_get, cid)
+        outcome = "success" if "succeeded" in out["plain"] else "failure"
+        cost = 10 * weapon if outcome == "success" else 10
+        assert f"(-{cost} exp" in out["plain"], (weapon, out["plain"])
+        weapon += outcome == "success"
+        assert (after.character["weapon_level"], after.character["attack"]) == (weapon, 10 + 100 + weapon)
+        cycles = int(after.battle["v"]) - int(before.battle["v"])
+        if cycles == 0:  # it took effect between two cycles, and changed only what it should
+            expected = dict(before.character, exp=before.character["exp"] - cost, weapon_level=weapon,
+                            attack=10 + 100 + weapon, v=before.character["v"] + 1)  # fmt: skip
+            assert after.character == expected
+        assert cycles <= 1, "the machine is too slow: more than a cycle ran during one enhancement"
+        times = {int(before.battle["t"]), int(after.battle["t"])}
+        steps.append((outcome, sorted(times), {"exp": -cost, "weapon_level": weapon, "attack": 10 + 100 + weapon}))
+    end = await asyncio.to_thread(battle_get, cid)
     await client.ask("g home", "where to?")
     out = await client.ask("d", "Auto-battle in")  # back to the running fight
     assert out["scene"] == "auto_battle"
-    await client.until(lambda f: "falls!" in f["plain"])
     await client.ask("s", "stop fighting")
-    state = await character_state_get(cid)
-    assert state["weapon_level"] == STRONG_WEAPON + successes
-    assert state["attack"] == 10 + state["level"] + state["weapon_level"]
-    assert state["kills"] > kills_before > 0
     await client.close()
+
+    assert {outcome for outcome, *_rest in steps} == {"success", "failure"}, steps
+    content = (await catalog_aget()).content
+    actual = {name: end.character[name] for name in CHARACTER_FIELDS}
+    # A failure changes only exp, which the fight does not read: where it took effect does not
+    # matter. A success that a cycle overlapped took effect at one of two battle times: try both.
+    choices = itertools.product(*[times if outcome == "success" else times[:1] for outcome, times, _c in steps])
+    replays = []
+    for chosen in choices:
+        replay = start.fight()
+        for at, (_outcome, _times, changes) in zip(chosen, steps, strict=True):
+            advance(replay, at, content)
+            replay.exp += changes["exp"]
+            replay.weapon_level, replay.attack = changes["weapon_level"], changes["attack"]
+        advance(replay, int(end.battle["t"]), content)
+        replays.append({name: getattr(replay, name) for name in CHARACTER_FIELDS})
+    assert actual in replays, (actual, replays[0], steps)
+    assert actual["kills"] > start.character["kills"] and actual["weapon_level"] == weapon
 
 
 async def test_a_worker_killed_mid_run_loses_nothing_and_rewards_nothing_twice(game_server, celery_worker):
-    """Kill the worker (SIGKILL, pool and beat) during an offline chain and start another; the
-    frozen result must equal the rules engine replayed over the same battle time."""
+    """Kill the worker (SIGKILL, pool and beat) while a cycle of a running chain is in progress,
+    start another, and let the chain run on offline to its cap: the frozen result must equal the
+    rules engine replayed over the same battle time, past the cycle that was cut short."""
     from battles.catalog import catalog_aget
     from battles.engine import advance
     from battles.services import battle_get
@@ -208,13 +273,17 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_rewards_nothing_twice(g
     await _to_gate(client)
     await client.command("a")
     start = await asyncio.to_thread(battle_get, cid)  # before the first cycle (due 1 s later)
-    await client.close()
-    await asyncio.sleep(1.2)  # a cycle or so in
-    celery_worker.kill()
-    await asyncio.sleep(0.5)
-    celery_worker.start()
+    await client.until(lambda f: "falls!" in f["plain"])  # a cycle or so in
+    for _attempt in range(3):  # online, the chain has no cap: another cycle comes if the kill was late
+        cut_short = await asyncio.to_thread(worker_killed_mid_cycle, celery_worker.kill, [cid])
+        celery_worker.start()
+        if cut_short:
+            break
+    assert cut_short, "each time, the cycle wrote before the kill landed"
+    await client.close()  # the chain goes on offline, to its cap (3 s of battle time in the test settings)
     await battle_frozen_wait(cid, timeout=40)
     end = await asyncio.to_thread(battle_get, cid)
+    assert int(end.battle["t"]) > cut_short[cid]["t"]  # the cycle that was cut short ran again
     replay = start.fight()
     advance(replay, int(end.battle["t"]), (await catalog_aget()).content)
     state = await character_state_get(cid)

@@ -37,7 +37,8 @@ async def test_heal_exp_weapon_reset_and_mute_reach_the_player(game_server, game
     await character_state_mutate(character.pk, lambda s: ({"hp": 3}, None))
     entry = await _act(gm.gm_heal, actor=game_master, character=character)
     await client.until(lambda f: "restored your HP and MP" in f["plain"])
-    assert (await client.until(lambda f: f["character"]["hp"] == 100, kind="status"))
+    status = await client.until(lambda f: f["character"]["hp"] != 3, kind="status")
+    assert (status["character"]["hp"], status["character"]["mp"]) == (100, 100)
     assert (entry.action, entry.before["hp"], entry.after["hp"], entry.actor_name) == ("heal", 3, 100, game_master.username)
 
     entry = await _act(gm.gm_exp_grant, actor=game_master, character=character, amount=500)
@@ -79,7 +80,7 @@ async def test_ban_signs_out_at_once_and_keeps_out(game_server, game_master):
     client, character = await _player(game_server)
     await _act(gm.gm_ban, actor=game_master, character=character)
     told = await client.until(lambda f: "banned" in f["plain"])
-    assert told
+    assert (told["scene"], told["plain"]) == ("front", "A game master has banned this account.")
     with pytest.raises(websockets.ConnectionClosed) as closed:
         while True:
             await client.next(timeout=5)

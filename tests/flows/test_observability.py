@@ -74,46 +74,103 @@ def test_healthz_is_503_when_redis_is_unreachable(client):
 # --- metrics
 
 
+def _samples(body: str, *series: tuple) -> list[float]:
+    """The values of (name, labels) series, 0 for one not yet there (a labelled series appears at its first use)."""
+    return [_sample(body, name, **labels) or 0 for name, labels in series]
+
+
+WEB_SERIES = (
+    ("mud_commands_total", {"scene": "front"}),
+    ("mud_command_seconds_count", {"scene": "front"}),
+    ("mud_command_seconds_bucket", {"scene": "front", "le": "5.0"}),
+    ("mud_commands_total", {"scene": "chat"}),
+    ("mud_chat_messages_total", {}),
+    ("mud_websocket_connections", {}),
+    ("mud_connected_players", {}),
+)
+
+
+async def _web_samples(game_server: str) -> list[float]:
+    status, body = await asyncio.to_thread(_get, game_server + "/metrics")
+    assert status == 200
+    for queue in ("celery", "battles"):
+        assert _sample(body, "mud_celery_queue_depth", queue=queue) is not None
+    return _samples(body, *WEB_SERIES)
+
+
+async def _quiet_web_samples(game_server: str) -> list[float]:
+    """The web process's samples once they stay still (an earlier test's goodbyes may be on their way)."""
+    deadline = time.monotonic() + 10
+    last = await _web_samples(game_server)
+    while True:
+        await asyncio.sleep(0.3)
+        if (now := await _web_samples(game_server)) == last:
+            return now
+        assert time.monotonic() < deadline, f"the web process never went quiet: {last}, then {now}"
+        last = now
+
+
 async def test_metrics_of_a_web_process(game_server):
+    """Each series moves by exactly what this test does: the server may have served earlier tests."""
+    before = await _quiet_web_samples(game_server)
     client = await connected(game_server)
     for line in ("help", "help", "no such command"):
         await client.command(line)
-    status, body = await asyncio.to_thread(_get, game_server + "/metrics")
+    name = await client.sign_up()  # its first line, "up", is typed on the title screen too
+    await client.next("chat_presence")
+    await client.send({"type": "chat", "text": "counted"})
+    await client.until(lambda frame: frame["from"] == name, kind="chat")
+    during = await _web_samples(game_server)
+    # 4 commands on the title screen, each within 5 s; 1 chat frame and message; 1 socket, 1 signed in
+    assert [now - then for now, then in zip(during, before, strict=True)] == [4, 4, 4, 1, 1, 1, 1]
     await client.close()
-    assert status == 200
-    assert _sample(body, "mud_commands_total", scene="front") >= 3
-    assert _sample(body, "mud_command_seconds_count", scene="front") >= 3
-    assert _sample(body, "mud_command_seconds_bucket", scene="front", le="5.0") >= 3
-    assert _sample(body, "mud_websocket_connections") >= 1
-    assert _sample(body, "mud_connected_players") is not None
-    assert _sample(body, "mud_chat_messages_total") is not None
-    for queue in ("celery", "battles"):
-        assert _sample(body, "mud_celery_queue_depth", queue=queue) is not None
+    deadline = time.monotonic() + 5
+    while (after := await _web_samples(game_server))[-2:] != before[-2:]:  # the gauges go back down
+        assert time.monotonic() < deadline, f"still counted after the close: {after} (before: {before})"
+        await asyncio.sleep(0.1)
+
+
+WORKER_SERIES = (
+    ("mud_battle_cycles_total", {}),
+    ("mud_battle_cycle_lag_seconds_count", {}),
+    ("mud_celery_tasks_total", {"task": "battles.tasks.battles_advance", "state": "SUCCESS"}),
+    ("mud_celery_task_seconds_count", {"task": "battles.tasks.battles_dispatch"}),
+)
 
 
 async def test_metrics_and_logs_of_the_worker(game_server, celery_worker):
     """An auto-battle's cycles show in the worker's metrics (summed over its pool children), and its
     log lines are JSON carrying the command id that came with each task."""
+    from accounts.models import Character
+    from battles.services import battle_get
+
+    url = f"http://127.0.0.1:{celery_worker.metrics_port}/metrics"
+    status, body = await asyncio.to_thread(_get, url)
+    assert status == 200
+    before = _samples(body, *WORKER_SERIES)
     client = await connected(game_server)
-    await client.sign_up()
+    character_id = (await Character.objects.aget(name=await client.sign_up())).pk
     await client.command("d")
     await client.command("enter 1")
     await client.command("a")
+    started = int((await asyncio.to_thread(battle_get, character_id)).battle["v"])
+    # Each cycle of this battle is one advance task handed out by one dispatch, and bumps the
+    # battle's version once; other battles (of earlier tests) may add to the counters, never take away.
+    deadline = time.monotonic() + 20
+    while (cycles := int((await asyncio.to_thread(battle_get, character_id)).battle["v"]) - started) < 3:
+        assert time.monotonic() < deadline, f"only {cycles} cycles in 20 s"
+        await asyncio.sleep(0.2)
     await client.until(lambda frame: frame["scene"] == "auto_battle")  # a cycle's feed, pushed by the worker
-    url = f"http://127.0.0.1:{celery_worker.metrics_port}/metrics"
-    deadline = time.monotonic() + 15
+    await client.ask("s", "stop fighting")
+    await client.close()
+    deadline = time.monotonic() + 15  # a task's counters move after its write, when it ends
     while True:
         status, body = await asyncio.to_thread(_get, url)
-        if _sample(body, "mud_battle_cycles_total") or time.monotonic() > deadline:
+        increase = [now - then for now, then in zip(_samples(body, *WORKER_SERIES), before, strict=True)]
+        if all(step >= cycles for step in increase):
             break
+        assert time.monotonic() < deadline, f"{cycles} cycles ran, the counters rose by {increase}"
         await asyncio.sleep(0.5)
-    await client.send({"type": "command", "line": "s"})
-    await client.close()
-    assert status == 200
-    assert _sample(body, "mud_battle_cycles_total") >= 1
-    assert _sample(body, "mud_battle_cycle_lag_seconds_count") >= 1
-    assert _sample(body, "mud_celery_tasks_total", task="battles.tasks.battles_advance", state="SUCCESS") >= 1
-    assert _sample(body, "mud_celery_task_seconds_count", task="battles.tasks.battles_dispatch") >= 1
 
     lines = [json.loads(line) for line in celery_worker.log_path.read_text().splitlines() if line.startswith("{")]
     done = [line for line in lines if line.get("task") and "succeeded" in line["event"]]

@@ -98,7 +98,7 @@ async def test_healer_heals_revives_and_says_when_full(game_server):
     client, cid = await _player(game_server)
     await _walk(client, "heal")
     out = await client.command("2")
-    assert "You look perfectly well" in out["plain"]
+    assert "no wounds" in out["plain"]
     await _set(cid, hp=0, mp=40)  # dead
     out = await client.command("2")
     assert "HP and MP are full" in out["plain"]
@@ -110,18 +110,34 @@ async def test_healer_heals_revives_and_says_when_full(game_server):
 
 
 async def test_blacksmith_spends_exp(game_server):
+    """GAME.md §2: at weapon level w an attempt needs 10·w exp and is refused below that; a success
+    costs 10·w, raises w and makes attack 10 + level + w; a failure costs 10 exp and nothing else."""
     client, cid = await _player(game_server)
     await _walk(client, "enhance")
+    assert "Bring me 10 exp" in (await client.command("2"))["plain"]  # a new character: w 1, no exp
+    # w 1,000, the top of the range: a chance of 25·1010 / 1.1^1010 % (about 4e-38 %), a certain failure
+    await _set(cid, weapon_level=1000, attack=10 + 1 + 1000, exp=9_999, hp=50)
+    assert "Bring me 10000 exp" in (await client.command("2"))["plain"]
+    assert (await character_state_get(cid))["exp"] == 9_999
+    await _set(cid, exp=10_000)
     out = await client.command("2")
-    assert "Bring me 10 exp" in out["plain"]
-    await _set(cid, exp=500)
-    out = await client.command("2")
+    assert "Enhancement failed... (-10 exp" in out["plain"]
     status = await client.status()
-    assert status["exp"] == 490  # weapon level 1: success costs 10·1, failure costs 10
-    if "succeeded" in out["plain"]:
-        assert (status["weapon_level"], status["attack"]) == (2, 13)
-    else:
-        assert "failed" in out["plain"] and (status["weapon_level"], status["attack"]) == (1, 10)
+    assert (status["exp"], status["weapon_level"], status["attack"], status["hp"]) == (9_990, 1000, 1011, 50)
+    # w 2: a 95.6 % chance, and unlike at w 1 a success (20 exp) and a failure (10) cost differently
+    exp, weapon = 1_000, 2
+    await _set(cid, weapon_level=weapon, attack=10 + 1 + weapon, exp=exp)
+    while weapon == 2:
+        out = await client.command("2")
+        status = await client.status()
+        if "succeeded" in out["plain"]:
+            assert "Weapon level 3 (-20 exp)" in out["plain"]
+            exp, weapon = exp - 20, 3
+        else:
+            assert "failed... (-10 exp" in out["plain"]
+            exp -= 10
+        assert (status["exp"], status["weapon_level"], status["attack"]) == (exp, weapon, 10 + 1 + weapon)
+        assert exp >= 1_000 - 10 * 10, "ten failures in a row at a 95.6 % chance"
     await client.close()
 
 
@@ -161,9 +177,9 @@ async def test_npc_talk_uses_the_npc_lines(game_server):
     await _walk(client, "gamble")
     lines = {"Dice never lie.", "Fancy a game? Just for fun is fine too."}
     out = await client.command("1")
-    assert out["plain"].startswith("Etna: ")  # the NPC's name in the player's language
-    said = out["plain"].removeprefix("Etna: ")
-    assert said in lines or said.startswith(("See whether today is your lucky day", "Will you win today"))
+    assert out["plain"].startswith("에트나: ")
+    said = out["plain"].removeprefix("에트나: ")
+    assert said in lines or said.startswith("See whether today is your lucky day")
     await client.close()
 
 
