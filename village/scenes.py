@@ -165,6 +165,9 @@ register_npc(Npc.HEALER, ("heal", "치료", "치료받기"), healer_heal)
 
 async def blacksmith_enhance(ctx: Context, args: str) -> Reply:
     result = await weapon_enhance(ctx.character_id)
+    if result.outcome == "maxed":
+        return Reply(yellow(_("Fergus: Weapon level %(level)d! No hammer of mine can take it any further.") % {
+            "level": result.weapon_level}))  # fmt: skip
     if result.outcome == "too_poor":
         return Reply(red(_("Fergus: Bring me %(cost)d exp for the next enhancement. Off you go and earn it!") % {"cost": result.cost}))
     if result.outcome == "success":

@@ -12,7 +12,14 @@ from battles.rules import attack_for
 from mudserver.failures import DATABASE_UNAVAILABLE
 from village.content import NPC_LINES
 from village.models import NpcLine
-from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhance_cost, stake_limit
+from village.rules import (
+    FAILED_ENHANCE_COST,
+    MAX_WEAPON_LEVEL,
+    dice_score,
+    enhance_chance,
+    enhance_cost,
+    stake_limit,
+)
 
 RNG = random.SystemRandom()
 
@@ -58,7 +65,7 @@ async def character_heal(character_id: int) -> bool:
 
 @dataclass
 class Enhancement:
-    outcome: str  # "success", "failure" or "too_poor"
+    outcome: str  # "success", "failure", "too_poor" or "maxed"
     weapon_level: int
     cost: int
     chance: float
@@ -70,6 +77,8 @@ async def weapon_enhance(character_id: int, *, rng: random.Random = RNG) -> Enha
     def enhance(s: State):
         w = s["weapon_level"]
         cost, chance = enhance_cost(w), enhance_chance(w)
+        if w >= MAX_WEAPON_LEVEL:
+            return {}, Enhancement("maxed", w, 0, 0.0)
         if s["exp"] < cost:
             return {}, Enhancement("too_poor", w, cost, chance)
         if roll < chance:
