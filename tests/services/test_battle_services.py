@@ -17,7 +17,7 @@ T0 = 1_700_000_000_000
 def _strong_character() -> int:
     name = unique("bs")
     user = User.objects.create(username=name)
-    character = Character.objects.create(user=user, name=name, weapon_level=5000, attack=5011)
+    character = Character.objects.create(user=user, name=name, weapon_level=1000, attack=1011)
     async_to_sync(character_state_ensure)(character)
     return character.pk
 
