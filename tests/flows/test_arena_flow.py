@@ -207,7 +207,7 @@ async def test_a_match_with_skills_spectators_status_and_its_settlement(game_ser
     damage = int(re.search(r"for (\d+) damage", hit["plain"]).group(1))
     assert damage in {attack[6] * SMASH_MULTIPLE * r // 10_000 - (10 + 1) for r in range(80, 120)}
     assert damage not in {attack[6] * 100 * r // 10_000 - (10 + 1) for r in range(80, 120)}  # not a basic attack
-    assert f"{name[1]} hp: 0/100" in hit["plain"]
+    assert f"{name[1]} HP: 0/100" in hit["plain"]
     assert (await character_state_get(fighters[6][2]))["mp"] == 0
     table = await a6.ask("s", "TEAM")  # the match's status table
     rows = {line.split()[-1]: line.split()[:4] for line in table["plain"].splitlines() if line.strip()}
@@ -252,13 +252,13 @@ async def test_the_village_skill_command(game_server):
     client, _name, cid = await _to_lobby(game_server)
     await client.ask("r", "village")
     out = await client.ask("k", "Skills")
-    assert out["scene"] == "skills" and "[1] Smash (100 MP)  [2] -  [3] -" in out["plain"]
+    assert out["scene"] == "skills" and "1: Smash (100 MP)  2: -  3: -" in out["plain"]
 
     async def slots() -> tuple[int, int, int]:
         state = await character_state_get(cid)
         return state["skill_1"], state["skill_2"], state["skill_3"]
 
-    assert "You learn Flurry at level 10" in (await client.ask("2 2", "learn"))["plain"]  # locked
+    assert "Flurry unlocks at level 10" in (await client.ask("2 2", "unlocks"))["plain"]  # locked
     for bad in ("4 1", "0 1", "1", "x y"):  # a bad slot or form: quoted, naming help
         out = await client.ask(bad, "You typed")
         assert f"You typed '{bad}'" in out["plain"] and "[H]elp" in out["plain"] and out["scene"] == "skills"
@@ -266,9 +266,9 @@ async def test_the_village_skill_command(game_server):
     assert await slots() == (1, 0, 0)  # nothing changed by the refusals
 
     await character_state_mutate(cid, lambda s: ({"level": 10}, None))
-    assert "[2] Flurry (200 MP)" in (await client.ask("2 2", "Equipped"))["plain"]
+    assert "2: Flurry (200 MP)" in (await client.ask("2 2", "Equipped"))["plain"]
     assert await slots() == (1, 2, 0)
-    assert "[1] -  [2] Flurry" in (await client.ask("1 0", "Equipped"))["plain"]  # empty a slot
+    assert "1: -  2: Flurry" in (await client.ask("1 0", "Equipped"))["plain"]  # empty a slot
     assert await slots() == (0, 2, 0)
     await client.ask("3 2", "Equipped")  # a skill sits in one slot only
     assert await slots() == (0, 0, 2)

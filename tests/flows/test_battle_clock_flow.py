@@ -124,7 +124,7 @@ async def _weak_auto_battle(game_server, cookie=None):
 async def test_an_auto_battle_death_sends_the_player_to_the_healer(game_server):
     client, cid = await _weak_auto_battle(game_server)
     await client.command("a")
-    death = await client.until(lambda f: "Fatal blow" in f["plain"])
+    death = await client.until(lambda f: "Knocked out!" in f["plain"])
     assert death["scene"] == "heal" and "Agnes" in death["plain"]
     state = await character_state_get(cid)
     assert state["hp"] == 0 and state["deaths"] == 1

@@ -93,7 +93,7 @@ async def test_the_default_run_plays_stops_with_its_flush_and_starts_again(defau
     assert "signed out" in out["plain"]
     # A wrong password (the throttle counts it in Redis) is told as such, never as a server error.
     out = await client.sign_in(username, "wrong999")
-    assert out["scene"] == "signin_username" and "The username or the password is wrong." in out["plain"], out
+    assert out["scene"] == "signin_username" and "Wrong username or password." in out["plain"], out
     await client.command("g home")
     out = await client.sign_in(username, "secret12")
     assert "Welcome back" in out["plain"], out
