@@ -78,11 +78,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 # Keep database connections open between calls: web consumers reach the database through
 # database_sync_to_async, which otherwise opens a new MySQL connection for nearly every call.
+# Each thread that reaches the database keeps one, so a process holds at most one per such thread:
+# - a web process: WEB_HTTP_THREADS (mudserver.http_threads) + 1, the consumers' database thread
+#   (database_sync_to_async) + 2, accounts.passwords.HASH_THREADS + 1, /healthz's check, which
+#   closes its own: 8 with the defaults;
+# - a Celery worker: one per pool process (--concurrency); Celery closes it around each task;
+# - beat: none. README ("Operating it") sums them against MariaDB's max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # A kept connection that the database dropped while it idled (a restart, an outage) fails its ping
 # at the first query of the next call and is replaced, instead of failing that query.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads that run the HTTP requests of a web process (the page, the admin), each keeping one
+# database connection; a request waits for a free one.
+WEB_HTTP_THREADS = env.int("WEB_HTTP_THREADS", default=4)
 
 # --- Redis: one server carries the channel layer, cache (sessions read through it), Celery broker and hot game state.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
