@@ -28,8 +28,6 @@ INT_FIELDS = (
 )  # fmt: skip
 DIRTY_KEY = "mud:ch:dirty"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
-# A signed-out character's hash stays a while for a quick return; it is always flushed first.
-IDLE_TTL = 24 * 3600
 WRITE_BATCH = 400  # rows per UPDATE (SQLite allows 500 SELECTs in one compound statement)
 
 State = dict[str, int]
@@ -49,7 +47,8 @@ def state_decode(raw: dict[str, str]) -> State:
     return {**_decode(raw), "v": int(raw.get("v", 0))}
 
 
-# Load only if absent: the hash in Redis may be newer than the database (not flushed yet).
+# Load only if absent: the hash in Redis may be newer than the database (not flushed yet); a player who
+# left keeps it a while for a quick return (mudserver.player_keys), and it is kept again from here.
 _LOAD = """
 if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[1], unpack(ARGV))
@@ -104,10 +103,6 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
             return result
         if written == -1:
             raise LookupError(f"character {character_id} has no hot state")
-
-
-async def character_state_idle(character_id: int) -> None:
-    await get_async_redis().expire(state_key(character_id), IDLE_TTL)
 
 
 async def character_state_drop(character_id: int) -> None:

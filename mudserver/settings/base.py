@@ -175,6 +175,9 @@ GAME = {
     "CHAT_RATE_WINDOW": 5,
     "CHAT_HISTORY": 50,
     "HEARTBEAT_SECONDS": 30,  # a live connection refreshes its key this often; 3 missed beats = gone
+    # What a player keeps in Redis expires this long after they leave, unless a battle of theirs
+    # goes on offline (mudserver.player_keys).
+    "PLAYER_IDLE_SECONDS": env.int("PLAYER_IDLE_SECONDS", default=24 * 3600),
 }
 
 # --- Celery (broker on the same Redis)

@@ -63,7 +63,8 @@ def _held(pids: list[int]) -> int:
     """Connections to the test database (MariaDB's process list, by the client's host:port) whose
     client socket belongs to one of these processes."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT HOST FROM information_schema.PROCESSLIST WHERE DB = %s", [connection.settings_dict["NAME"]])
+        database = connection.settings_dict["NAME"]
+        cursor.execute("SELECT HOST FROM information_schema.PROCESSLIST WHERE DB = %s", [database])
         client_ports = [int(host.rsplit(":", 1)[1]) for (host,) in cursor.fetchall() if ":" in host]
     ports = _local_port_inodes()
     inodes = set().union(*(_socket_inodes(pid) for pid in pids))
@@ -114,8 +115,8 @@ def _admin_signed_in(base: str, username: str, password: str):
     opener = _opener()
     form = _load(opener, base + "/admin/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
-    page = _load(opener, base + "/admin/login/?next=/admin/",
-                 {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/admin/"})  # fmt: skip
+    credentials = {"username": username, "password": password, "csrfmiddlewaretoken": token, "next": "/admin/"}
+    page = _load(opener, base + "/admin/login/?next=/admin/", credentials)
     assert "Log out" in page or "로그아웃" in page, "the admin sign-in failed"
     return opener
 
