@@ -99,7 +99,7 @@ while a <= #ARGV do
       redis.call('SADD', KEYS[2], id)
     end
     if scene ~= '' then redis.call('HSET', player, 'scene', scene, 'data', '{}') end
-    if due ~= 'del' and redis.call('TTL', char) > 0 then
+    if due ~= 'del' and redis.call('PTTL', char) > 0 then
       for _, key in ipairs({battle, char, player}) do redis.call('EXPIRE', key, ARGV[1]) end
     end
   end
