@@ -50,7 +50,7 @@ async def _traces(character: Character) -> list[str]:
     r = get_async_redis()
     cid, uid, name = character.pk, character.user_id, character.name
     found = set()
-    for pattern in (f"*:{cid}", f"*.{cid}", f"*{name}*"):
+    for pattern in (f"*:{cid}", f"*.{cid}", f"*:{name}"):
         # mud:conn: is keyed by user id: this one would be another account's
         found |= {key async for key in r.scan_iter(pattern) if not key.startswith("mud:conn:")}
     found |= {key async for key in r.scan_iter(f"mud:conn:{uid}")}
