@@ -79,9 +79,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Keep database connections open between calls: web consumers reach the database through
 # database_sync_to_async, which otherwise opens a new MySQL connection for nearly every call.
 # Each thread that reaches the database keeps one, so a process holds at most one per such thread:
-# - a web process: WEB_HTTP_THREADS (mudserver.http_threads) + 1, the consumers' database thread
-#   (database_sync_to_async) + 2, accounts.passwords.HASH_THREADS + 1, /healthz's check, which
-#   closes its own: 8 with the defaults;
+# - a web process: its WEB_HTTP_THREADS (mudserver.http_threads), the consumers' database thread
+#   (database_sync_to_async), accounts.passwords.HASH_THREADS (2) and /healthz's check thread, which
+#   closes its own after each check: 4 + 1 + 2 + 1 = 8 with the defaults;
 # - a Celery worker: one per pool process (--concurrency); Celery closes it around each task;
 # - beat: none. README ("Operating it") sums them against MariaDB's max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
