@@ -1,6 +1,7 @@
 """The database connections a web process and a Celery worker hold stay within the figure README
-("Operating it") states, whatever the HTTP traffic: under daphne each HTTP request used to run in a
-thread of its own that opened a connection and left it open, until MariaDB ran out of them."""
+("Operating it") states, whatever the HTTP traffic (with sign-ups over the WebSocket beside it):
+under daphne each HTTP request used to run in a thread of its own that opened a connection and left
+it open, until MariaDB ran out of them."""
 
 import asyncio
 import re
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("live_db")
 # threads + the /healthz check's thread; per Celery worker one per pool process (the fixture runs 2).
 WEB_BOUND = 4 + 1 + 2 + 1
 WORKER_BOUND = 2
-PAGE_LOADS, ADMIN_ROUNDS, HEALTH_CHECKS = 150, 12, 100
+PAGE_LOADS, ADMIN_ROUNDS, HEALTH_CHECKS, SIGN_UPS = 150, 12, 100, 12
 
 
 def _socket_inodes(pid: int) -> set[str]:
@@ -167,8 +168,14 @@ async def test_http_traffic_leaves_the_database_connections_within_the_bound(
                     for job in jobs:
                         job.result()
 
+            async def sign_ups():  # at once: the consumers' database thread and the hashing threads
+                clients = [await connected(base) for _ in range(SIGN_UPS)]
+                await asyncio.gather(*(client.sign_up() for client in clients))
+                for client in clients:
+                    await client.close()
+
             started = time.monotonic()
-            await asyncio.to_thread(traffic)
+            await asyncio.gather(asyncio.to_thread(traffic), sign_ups())
             elapsed = time.monotonic() - started
             assert not sampler.exceeded.is_set(), f"more connections than the bound {bounds}: {sampler.peak}"
             # The game still answers: a page load, and a sign-up and a sign-in over the WebSocket.
@@ -180,7 +187,8 @@ async def test_http_traffic_leaves_the_database_connections_within_the_bound(
             await client.close()
         held = {name: await asyncio.to_thread(_held, pids) for name, pids in groups.items()}
         requests = PAGE_LOADS + ADMIN_ROUNDS * (2 + len(admin_pages)) + HEALTH_CHECKS
-        print(f"{requests} requests in {elapsed:.1f} s; connections at peak {sampler.peak}, after {held}")
+        print(f"{requests} requests and {SIGN_UPS} sign-ups in {elapsed:.1f} s; connections at peak {sampler.peak}, "
+              f"after {held}")
         for name in groups:
             assert sampler.peak[name] <= bounds[name] and held[name] <= bounds[name], (name, sampler.peak, held)
     finally:
