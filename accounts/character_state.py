@@ -29,8 +29,6 @@ INT_FIELDS = (
 )  # fmt: skip
 DIRTY_KEY = "mud:ch:dirty"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
-# A signed-out character's hash stays a while for a quick return; it is always flushed first.
-IDLE_TTL = 24 * 3600
 WRITE_BATCH = 400  # rows per UPDATE (SQLite allows 500 SELECTs in one compound statement)
 
 State = dict[str, int]
@@ -54,7 +52,8 @@ def state_decode(raw: dict[str, str]) -> State:
 
 
 # Load only the fields absent: the hash in Redis may be newer than the database (not flushed yet),
-# and a hash written before a field was added gets that field from the database.
+# and a hash written before a field was added gets that field from the database. A player who left
+# keeps it a while for a quick return (mudserver.player_keys), and it is kept again from here.
 _LOAD = """
 for i = 1, #ARGV, 2 do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -109,10 +108,6 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
             return result
         if written == -1:
             raise LookupError(f"character {character_id} has no hot state")
-
-
-async def character_state_idle(character_id: int) -> None:
-    await get_async_redis().expire(state_key(character_id), IDLE_TTL)
 
 
 async def character_state_drop(character_id: int) -> None:

@@ -24,7 +24,8 @@ def _yield_to_play() -> None:
     os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
-_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash", initializer=_yield_to_play)
+HASH_THREADS = 2  # each keeps a database connection for sign-in's user lookup (settings, CONN_MAX_AGE)
+_pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="hash", initializer=_yield_to_play)
 _pending = 0
 
 

@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from asgiref.sync import sync_to_async
+from django.db import connection
 from django.db.models.signals import post_delete, post_save
 
 from battles.engine import Content, MonsterInfo, SkillInfo
@@ -58,6 +59,16 @@ def content_build(monsters: list[MonsterInfo], skills: list[SkillInfo]) -> Conte
 
 
 def _load(version: int) -> Catalog:
+    try:
+        return _read(version)
+    finally:
+        # Whatever thread first meets a new version reads it, often one of the event loop's default
+        # executor (battle commands), which keeps no database connection: none is left there.
+        if not connection.in_atomic_block:
+            connection.close()
+
+
+def _read(version: int) -> Catalog:
     dungeons = {
         d.number: DungeonInfo(d.number, d.name_ko, d.name_en, d.level_min, d.level_max, d.description_ko, d.description_en)
         for d in Dungeon.objects.all()

@@ -76,12 +76,15 @@ end
 return out
 """
 
-# Write each battle and its character together, if neither changed since they were read.
-# KEYS: the schedule, the dirty set, then three hashes per battle; ARGV per battle: character id,
-# battle version, character version, due ("" unschedules, "del" deletes the battle), scene
-# ("" keeps it), n, n battle field/value pairs, m, m character field/value pairs.
+# Write each battle and its character together, if neither changed since they were read. The three
+# hashes of a player who left expire after the idle time (mudserver.player_keys): a write that keeps
+# the battle renews them, so that it never loses them while it goes on.
+# KEYS: the schedule, the dirty set, then three hashes per battle; ARGV: the idle time in seconds,
+# then per battle: character id, battle version, character version, due ("" unschedules, "del"
+# deletes the battle), scene ("" keeps it), n, n battle field/value pairs, m, m character
+# field/value pairs.
 _WRITE = """
-local results, a, k = {}, 1, 3
+local results, a, k = {}, 2, 3
 while a <= #ARGV do
   local id, due, scene = ARGV[a], ARGV[a + 3], ARGV[a + 4]
   local nb = tonumber(ARGV[a + 5])
@@ -106,6 +109,9 @@ while a <= #ARGV do
       redis.call('SADD', KEYS[2], id)
     end
     if scene ~= '' then redis.call('HSET', player, 'scene', scene, 'data', '{}') end
+    if due ~= 'del' and redis.call('PTTL', char) > 0 then
+      for _, key in ipairs({battle, char, player}) do redis.call('EXPIRE', key, ARGV[1]) end
+    end
   end
   results[#results + 1] = ok and 1 or 0
   a, k = first_char + 2 * nc, k + 3
@@ -218,7 +224,7 @@ def _apply(character_ids: list[int], step) -> dict[int, tuple[Loaded, Change]]:
             break
         planned = [(item, change) for item in _load_many(pending) if (change := step(item)) is not None]
         writes = [(item, change) for item, change in planned if not change.error]
-        keys, args = [DUE_KEY, DIRTY_KEY], []
+        keys, args = [DUE_KEY, DIRTY_KEY], [settings.GAME["PLAYER_IDLE_SECONDS"]]
         for item, change in writes:
             keys += _hash_keys(item.character_id)
             args += _write_args(item, change)

@@ -15,10 +15,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Character, User
 from accounts.validation import name_as_stored
+from battles.services import battle_offline
 from chat import channels
 from chat.models import ChatMessage
 from mudserver import metrics, push
-from mudserver.presence import online_character_id, presence_forget
+from mudserver.player_keys import player_keys_idle
+from mudserver.presence import heartbeat_key, online_character_id, presence_forget
 from mudserver.redis_client import get_async_redis, get_redis
 
 LOG_KEY = "mud:chat:log"
@@ -32,10 +34,6 @@ def history_key(channel: str) -> str:
 
 def mute_key(character_id: int) -> str:
     return f"mud:mute:{character_id}"
-
-
-def heartbeat_key(character_id: int) -> str:
-    return f"mud:hb:{character_id}"
 
 
 def presence_frame(channel: str, members: int, *, joined: str | None = None, left: str | None = None) -> dict:
@@ -108,6 +106,8 @@ async def _record(frame: dict, character_id: int, channel: str, *, history: bool
     if history:
         pipe.lpush(history_key(channel), json.dumps(frame, ensure_ascii=False))
         pipe.ltrim(history_key(channel), 0, settings.GAME["CHAT_HISTORY"] - 1)
+        # Arena rooms come and go by any name players choose: a silent channel's history goes.
+        pipe.expire(history_key(channel), settings.GAME["PLAYER_IDLE_SECONDS"])
     pipe.rpush(LOG_KEY, json.dumps(entry, ensure_ascii=False))
     await pipe.execute()
 
@@ -165,22 +165,21 @@ def _mute_end(until: datetime) -> int:
     return int(until.timestamp()) + 1
 
 
-async def heartbeat(character_id: int) -> None:
-    seconds = settings.GAME["HEARTBEAT_SECONDS"]
-    await get_async_redis().set(heartbeat_key(character_id), 1, ex=3 * seconds)
-
-
 def presence_sweep() -> int:
     """Remove the players whose connection vanished without a goodbye (a web process killed): their
-    heartbeat key has expired. Returns how many were removed."""
-    return async_to_sync(_sweep)()
+    heartbeat key has expired. As on a sign-out, their battle goes on offline (capped) and what they
+    keep in Redis expires after the idle time. Returns how many were removed."""
+    gone = async_to_sync(_sweep)()
+    for character_id in gone:
+        battle_offline(character_id)
+    return len(gone)
 
 
-async def _sweep() -> int:
+async def _sweep() -> list[int]:
     r = get_async_redis()
     members = [int(m) for m in await r.smembers(channels.ALL_KEY)]
     if not members:
-        return 0
+        return []
     pipe = r.pipeline(transaction=False)
     for character_id in members:
         pipe.exists(heartbeat_key(character_id))
@@ -189,9 +188,10 @@ async def _sweep() -> int:
     for character_id in gone:
         left = await channels.channel_leave(character_id)
         name = await presence_forget(character_id)
+        await player_keys_idle(character_id)
         if left is not None:
             await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=name))
-    return len(gone)
+    return gone
 
 
 async def chat_move(*, character_id: int, room: str | None) -> None:

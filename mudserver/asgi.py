@@ -8,16 +8,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from mudserver.consumers import GameConsumer, frames_to_player, live_consumers  # noqa: E402
 from mudserver.drain import drain_on_sigterm  # noqa: E402
+from mudserver.http_threads import HttpThreads  # noqa: E402
 from mudserver.mailbox import mailbox_serve_when_running  # noqa: E402
 from mudserver.origin import BrowserOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": HttpThreads(django_asgi_app, settings.WEB_HTTP_THREADS),
         # The session only: the consumer looks the user up itself (see GameConsumer._resume).
         "websocket": BrowserOriginValidator(
             SessionMiddlewareStack(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))

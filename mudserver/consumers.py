@@ -21,18 +21,18 @@ from redis.exceptions import RedisError
 
 from accounts.character_state import (
     character_state_ensure,
-    character_state_idle,
     character_states_flush_now,
     character_status_frame,
 )
 from accounts.selectors import character_of_user
 from chat.hooks import chat_switch
-from chat.services import chat_mute_restore, chat_say, heartbeat
+from chat.services import chat_mute_restore, chat_say
 from mudserver import drain, metrics, push
 from mudserver.failures import DATABASE_UNAVAILABLE, failure_of
 from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
-from mudserver.presence import presence_claim, presence_release
+from mudserver.player_keys import player_keys_keep, player_leave
+from mudserver.presence import heartbeat, presence_claim
 from mudserver.protocol import BadFrame, frame_parse
 from mudserver.ratelimit import EventCounter, TokenBucket
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
@@ -266,7 +266,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         await character_states_flush_now([character_id])
         await departure_run(self.ctx)
         await self._release()
-        await character_state_idle(character_id)
 
     async def set_language(self, lang: str) -> None:
         self.ctx.lang = lang
@@ -327,33 +326,32 @@ class GameConsumer(AsyncWebsocketConsumer):
                 await database_sync_to_async(session_user_detach_by_key)(previous.session)
         await self.group_join(push.player_group(character.pk))
         await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang, channel=self.channel_name)
+        await player_keys_keep(character.pk)
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
         _by_character[character.pk] = self
-        self.heartbeat = asyncio.create_task(self._beat(character.pk))
+        self.heartbeat = asyncio.create_task(self._beat(user_id, character.pk))
         return True
 
     async def _leave(self) -> None:
         if self.ctx.signed_in:
-            character_id = self.ctx.character_id
             await departure_run(self.ctx)
             await self._release()
-            await character_state_idle(character_id)
         await self._leave_groups()
 
     async def _release(self) -> None:
         self._unindex()
         self._heartbeat_stop()
-        await presence_release(user_id=self.ctx.user_id, channel=self.channel_name)
+        await player_leave(user_id=self.ctx.user_id, channel=self.channel_name, character_id=self.ctx.character_id)
         await self.group_leave(push.player_group(self.ctx.character_id))
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
 
-    async def _beat(self, character_id: int) -> None:
+    async def _beat(self, user_id: int, character_id: int) -> None:
         """While this socket lives, say so: the sweep removes players whose web process died, and
         the channel layer forgets group members not renewed within its group expiry."""
         renew: list[str] = []  # the groups were joined just now
         while True:
             try:
-                await heartbeat(character_id)
+                await heartbeat(user_id=user_id, character_id=character_id)
                 for group in renew:
                     await push.group_join(group, self.channel_name)
             except RedisError as error:

@@ -3,9 +3,13 @@
 `mud:conn:<user id>` is a hash {channel, session, character, name}; `mud:online` is a sorted set of
 character names (all scored 0, so ZRANGE BYLEX pages them alphabetically); `mud:online:ids` maps
 an online name to its character id and `mud:online:names` back (whispers, the sweep).
+`mud:hb:<character id>` says that the connection lives: it and the account's hash expire after three
+missed heartbeats, so a web process that dies leaves neither behind.
 """
 
 from dataclasses import dataclass
+
+from django.conf import settings
 
 from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
@@ -19,6 +23,14 @@ def _conn_key(user_id: int) -> str:
     return f"mud:conn:{user_id}"
 
 
+def heartbeat_key(character_id: int) -> str:
+    return f"mud:hb:{character_id}"
+
+
+def _beats_missed_seconds() -> int:
+    return 3 * settings.GAME["HEARTBEAT_SECONDS"]
+
+
 @dataclass
 class Owner:
     channel: str
@@ -29,15 +41,19 @@ class Owner:
 _CLAIM = """
 local old = redis.call('HMGET', KEYS[1], 'channel', 'session')
 redis.call('HSET', KEYS[1], 'channel', ARGV[1], 'session', ARGV[2], 'character', ARGV[3], 'name', ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[2], 0, ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
 return old
 """
 
-# Release only if this connection still owns the account (a takeover may have replaced it).
+# Release only if this connection still owns the account (a takeover may have replaced it). Once no
+# connection owns it, the heartbeat (KEYS[5]) goes and the player's own keys (KEYS[6...]) expire
+# after ARGV[2] seconds, in the same step, so that a connection taking over meanwhile keeps them.
 _RELEASE = """
-if redis.call('HGET', KEYS[1], 'channel') == ARGV[1] then
+local owner = redis.call('HGET', KEYS[1], 'channel')
+if owner == ARGV[1] then
   local name = redis.call('HGET', KEYS[1], 'name')
   local character = redis.call('HGET', KEYS[1], 'character')
   redis.call('DEL', KEYS[1])
@@ -46,9 +62,11 @@ if redis.call('HGET', KEYS[1], 'channel') == ARGV[1] then
     redis.call('HDEL', KEYS[3], name)
   end
   if character then redis.call('HDEL', KEYS[4], character) end
-  return 1
+elseif owner then
+  return
 end
-return 0
+redis.call('DEL', KEYS[5])
+for i = 6, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 """
 
 # Forget a character whose connection vanished (found by the sweep); returns its name.
@@ -65,9 +83,9 @@ return name
 
 async def presence_claim(*, user_id: int, channel: str, session: str, character_id: int, name: str) -> Owner | None:
     r = get_async_redis()
-    old_channel, old_session = await r.eval(
-        _CLAIM, 4, _conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY, channel, session, character_id, name
-    )
+    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY)
+    seconds = _beats_missed_seconds()
+    old_channel, old_session = await r.eval(_CLAIM, 4, *keys, channel, session, character_id, name, seconds)
     if old_channel and old_channel != channel:
         return Owner(channel=old_channel, session=old_session or "")
     return None
@@ -79,9 +97,18 @@ async def presence_owner(user_id: int) -> Owner | None:
     return Owner(channel=channel, session=session or "") if channel else None
 
 
-async def presence_release(*, user_id: int, channel: str) -> bool:
-    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY)
-    return bool(await get_async_redis().eval(_RELEASE, 4, *keys, channel))
+async def presence_release(*, user_id: int, channel: str, character_id: int, expiring: list[str], seconds: int) -> None:
+    """Let the account go if this connection owns it; then, unless another connection has taken it
+    over meanwhile, the `expiring` keys expire after `seconds` (mudserver.player_keys)."""
+    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY, heartbeat_key(character_id), *expiring)
+    await get_async_redis().eval(_RELEASE, len(keys), *keys, channel, seconds)
+
+
+async def heartbeat(*, user_id: int, character_id: int) -> None:
+    """The connection lives: renew its heartbeat and the account's hash, in one round trip."""
+    seconds = _beats_missed_seconds()
+    pipe = get_async_redis().pipeline(transaction=False)
+    await pipe.set(heartbeat_key(character_id), 1, ex=seconds).expire(_conn_key(user_id), seconds).execute()
 
 
 async def presence_forget(character_id: int) -> str | None:

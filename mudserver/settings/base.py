@@ -81,11 +81,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 # Keep database connections open between calls: web consumers reach the database through
 # database_sync_to_async, which otherwise opens a new MySQL connection for nearly every call.
+# Each thread that reaches the database keeps one, so a process holds at most one per such thread:
+# - a web process: its WEB_HTTP_THREADS (mudserver.http_threads), the consumers' database thread
+#   (database_sync_to_async), accounts.passwords.HASH_THREADS (2) and /healthz's check thread, which
+#   closes its own after each check: 4 + 1 + 2 + 1 = 8 with the defaults;
+# - a Celery worker: one per pool process (--concurrency); Celery closes it around each task;
+# - beat: none. README ("Operating it") sums them against MariaDB's max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 # A kept connection that the database dropped while it idled (a restart, an outage) fails its ping
 # at the first query of the next call and is replaced, instead of failing that query.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Threads that run the HTTP requests of a web process (the page, the admin), each keeping one
+# database connection; a request waits for a free one.
+WEB_HTTP_THREADS = env.int("WEB_HTTP_THREADS", default=4)
 
 # --- Redis: one server carries the channel layer, cache (sessions read through it), Celery broker and hot game state.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -172,6 +181,9 @@ GAME = {
     "CHAT_RATE_WINDOW": 5,
     "CHAT_HISTORY": 50,
     "HEARTBEAT_SECONDS": 30,  # a live connection refreshes its key this often; 3 missed beats = gone
+    # What a player keeps in Redis expires this long after they leave, unless a battle of theirs
+    # goes on offline (mudserver.player_keys).
+    "PLAYER_IDLE_SECONDS": env.int("PLAYER_IDLE_SECONDS", default=24 * 3600),
 }
 
 # --- Celery (broker on the same Redis)

@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts.models import Character
 from chat import channels
 from chat.models import ChatMessage
-from chat.services import chat_log_flush, chat_mute, chat_say, heartbeat_key, presence_sweep
+from chat.services import chat_log_flush, chat_mute, chat_say, presence_sweep
+from mudserver.presence import heartbeat_key
 from mudserver.redis_client import get_async_redis
 from tests.client import Client, connected
 
