@@ -80,6 +80,19 @@ end
 return {'left', ''}
 """
 
+# After a fall: a team with no one standing loses, and the room records the winner (or '').
+# KEYS[1] the room, KEYS[2] its players.
+_WINNER_DECIDE = """
+local alive = {A = 0, B = 0}
+for _, value in ipairs(redis.call('HVALS', KEYS[2])) do
+  local p = cjson.decode(value)
+  if p.hp > 0 then alive[p.team] = alive[p.team] + 1 end
+end
+local winner = ''
+if alive['A'] == 0 then winner = 'B' elseif alive['B'] == 0 then winner = 'A' end
+if winner ~= '' then redis.call('HSET', KEYS[1], 'state', 'ended', 'winner', winner) end
+"""
+
 # Validation order of GAME.md §6: spectator, dead, cooldown, unknown attack, unknown target,
 # own team, target already dead. r (80..119) comes from the caller.
 _ATTACK = """
@@ -105,15 +118,7 @@ target.hp = math.max(0, target.hp - damage)
 me.damage = me.damage + damage
 me.ready_at = now + tonumber(ARGV[7])
 redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(me), ARGV[3], cjson.encode(target))
-local alive = {A = 0, B = 0}
-for _, value in ipairs(redis.call('HVALS', KEYS[2])) do
-  local p = cjson.decode(value)
-  if p.hp > 0 then alive[p.team] = alive[p.team] + 1 end
-end
-local winner = ''
-if alive['A'] == 0 then winner = 'B' elseif alive['B'] == 0 then winner = 'A' end
-if winner ~= '' then redis.call('HSET', KEYS[1], 'state', 'ended', 'winner', winner) end
-return {'hit', damage, target.hp, target.max_hp, winner}
+""" + _WINNER_DECIDE + """return {'hit', damage, target.hp, target.max_hp, winner}
 """
 
 
@@ -130,15 +135,7 @@ redis.call('DEL', KEYS[4])
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'ended' then return {'over', ''} end
 if state ~= 'fighting' then return {'fallen', ''} end
-local alive = {A = 0, B = 0}
-for _, value in ipairs(redis.call('HVALS', KEYS[2])) do
-  local p = cjson.decode(value)
-  if p.hp > 0 then alive[p.team] = alive[p.team] + 1 end
-end
-local winner = ''
-if alive['A'] == 0 then winner = 'B' elseif alive['B'] == 0 then winner = 'A' end
-if winner ~= '' then redis.call('HSET', KEYS[1], 'state', 'ended', 'winner', winner) end
-return {'fallen', winner}
+""" + _WINNER_DECIDE + """return {'fallen', winner}
 """
 
 
