@@ -33,17 +33,18 @@ def _cached_sessions() -> int:
 
 
 def _page_cookie(base_url: str, cookie: str | None = None) -> str:
-    """Load the page (sending `cookie`, a value of the page's cookie) and return the value it sets."""
+    """Load the page (sending `cookie`, a value of the page's cookie) and return the value of the
+    cookie it sets."""
     request = urllib.request.Request(base_url + "/", headers={"Cookie": f"{COOKIE}={cookie}"} if cookie else {})
     jar = http.cookiejar.CookieJar()
     urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)).open(request).read()
-    return next(c.value for c in jar if c.name == COOKIE)
+    [set_] = list(jar)
+    return set_.value
 
 
 def _key(cookie_header: str) -> str:
-    """The session key a cookie header names: Django's signed value is `<key>:<signature>`."""
-    value = cookie_header.split(f"{COOKIE}=", 1)[1].split(";", 1)[0]
-    return value.rsplit(":", 1)[0]
+    """The session key that the page's cookie (`name=value`) names: a signed value is `<key>:<signature>`."""
+    return cookie_header.split("=", 1)[1].rsplit(":", 1)[0]
 
 
 async def _stored(key: str) -> dict | None:
