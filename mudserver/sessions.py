@@ -1,12 +1,14 @@
 """The game's sessions: named by the page, stored at sign-in over the socket, deleted at sign-out.
 
 An anonymous page load stores nothing: the page hands the browser a signed cookie that names the
-session to be (GAME_SESSION_COOKIE_NAME). A WebSocket cannot hand out a cookie, so the session
-cannot get a fresh key at sign-in (as django.contrib.auth.login() does); instead only keys this
-server made and signed are accepted, so a client cannot choose one (session fixation), and a key
-that already names another user's session is never written over or deleted by someone else (a
-sign-in under it stores nothing). The admin keeps Django's own session cookie, which the socket
-ignores.
+session to be (GAME_SESSION_COOKIE_NAME, HttpOnly). A WebSocket cannot hand out a cookie, so the key
+cannot be changed at sign-in as django.contrib.auth.login() does against session fixation. Instead:
+- only a key this server made and signed is accepted, so a client cannot choose one, and Django's
+  own session cookie (the admin's) resumes nothing over the socket;
+- a key that already names another user's session is never written over (a sign-in under it stores
+  nothing), and sign-out, a sign-in elsewhere and a ban delete a session only if it is that user's;
+- what remains is a cookie planted in the victim's browser: in production the cookie is __Host-
+  prefixed (settings.prod), which a subdomain or a plain-HTTP answer cannot set.
 """
 
 from importlib import import_module
@@ -19,7 +21,11 @@ from django.utils.crypto import get_random_string
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 KEY_LENGTH = 32  # as Django's own session keys
-_signer = Signer(salt="mudserver.sessions.game")
+SALT = "mudserver.sessions.game"  # a signature made for anything else (another salt) is not one of these
+
+
+def _signer() -> Signer:
+    return Signer(salt=SALT)  # SECRET_KEY, and SECRET_KEY_FALLBACKS while a key is being rotated
 
 
 def session_store() -> type[SessionBase]:
@@ -32,7 +38,7 @@ def session_cookie_value(cookie: str | None) -> str:
     Nothing is stored (a random key of 32 characters needs no check against the stored ones)."""
     if session_key_of_cookie(cookie) is not None:
         return cookie
-    return _signer.sign(get_random_string(KEY_LENGTH, VALID_KEY_CHARS))
+    return _signer().sign(get_random_string(KEY_LENGTH, VALID_KEY_CHARS))
 
 
 def session_key_of_cookie(cookie: str | None) -> str | None:
@@ -40,7 +46,7 @@ def session_key_of_cookie(cookie: str | None) -> str | None:
     if not cookie:
         return None
     try:
-        return _signer.unsign(cookie)
+        return _signer().unsign(cookie)
     except BadSignature:
         return None
 

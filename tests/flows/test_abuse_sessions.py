@@ -16,6 +16,7 @@ from django.core import signing
 
 from accounts.models import User
 from tests.client import Client, connected, session_cookie, unique
+from tests.flows.test_db_connections import _admin_signed_in
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -123,6 +124,14 @@ async def test_a_forged_or_unsigned_cookie_names_no_session(game_server):
         out = await reloaded.welcome()
         assert out["scene"] == "front" and "[IN]" in out["plain"], value
         await reloaded.close()
+
+
+def test_the_admin_sign_in_stores_its_session_as_before(game_server, live_db):
+    master = User.objects.create_superuser(unique("gm"), "gm-secret-1")
+    before = set(Session.objects.values_list("session_key", flat=True))
+    _admin_signed_in(game_server, master.username, "gm-secret-1")
+    [added] = Session.objects.exclude(session_key__in=before)
+    assert added.get_decoded()["_auth_user_id"] == str(master.pk)
 
 
 async def test_a_django_session_cookie_does_not_resume_over_the_socket(game_server):
