@@ -24,7 +24,7 @@ from mudserver.markup import yellow
 from mudserver.presence import presence_owner
 from mudserver.redis_client import get_redis
 from mudserver.scene_store import player_key
-from mudserver.sessions import session_user_detach_by_key
+from mudserver.sessions import session_user_end
 
 CLOSE_KICKED = 4002
 CLOSE_BANNED = 4003
@@ -135,7 +135,7 @@ def _close(character: Character, *, code: int, reason: str) -> bool:
         return False
     async_to_sync(push.connection_close)(owner.channel, code=code, reason=reason)
     if code == CLOSE_BANNED and owner.session:
-        session_user_detach_by_key(owner.session)
+        session_user_end(owner.session, character.user_id)
     return True
 
 

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
@@ -20,10 +20,9 @@ from mudserver.origin import BrowserOriginValidator  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": HttpThreads(django_asgi_app, settings.WEB_HTTP_THREADS),
-        # The session only: the consumer looks the user up itself (see GameConsumer._resume).
-        "websocket": BrowserOriginValidator(
-            SessionMiddlewareStack(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))
-        ),
+        # The cookies only: the consumer finds its session by the page's signed cookie
+        # (mudserver.sessions) and looks the user up itself (see GameConsumer._resume).
+        "websocket": BrowserOriginValidator(CookieMiddleware(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))),
     }
 )
 

@@ -37,7 +37,13 @@ from mudserver.protocol import BadFrame, frame_parse
 from mudserver.ratelimit import EventCounter, TokenBucket
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
-from mudserver.sessions import session_lang_set, session_user_attach, session_user_detach, session_user_detach_by_key
+from mudserver.sessions import (
+    session_key_of_cookie,
+    session_lang_set,
+    session_store,
+    session_user_end,
+    session_user_store,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -111,6 +117,9 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
         self.groups: set[str] = set()
         client = self.scope.get("client") or ("", 0)
+        # The page's signed cookie names this browser's session (mudserver.sessions); other clients have none.
+        self.session_key = session_key_of_cookie(self.scope["cookies"].get(settings.GAME_SESSION_COOKIE_NAME))
+        self.scope["session"] = session_store()(self.session_key)
         self.ctx = Context(connection=self, lang=self._initial_lang(await self._session_lang()), ip=client[0] or "")
         await self.accept()
         if drain.draining:  # accepted just before the process stopped listening
@@ -251,7 +260,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def sign_in(self, user) -> Arrival | None:
         if not await self._activate(user.pk):
             return None
-        await self._session_write(session_user_attach, user)
+        await self._session_write(session_user_store, user, self.ctx.lang)
         arrival = await arrival_run(self.ctx)
         for frame in arrival.frames:
             await self._send(frame)
@@ -262,15 +271,15 @@ class GameConsumer(AsyncWebsocketConsumer):
         # player is told to try again (mudserver.failures). What departing changes is written
         # behind like any change.
         character_id = self.ctx.character_id
-        await self._session_write(session_user_detach)
+        await self._session_write(session_user_end, self.ctx.user_id)
         await character_states_flush_now([character_id])
         await departure_run(self.ctx)
         await self._release()
 
     async def set_language(self, lang: str) -> None:
         self.ctx.lang = lang
-        await self._session_write(session_lang_set, lang)
-        if self.ctx.signed_in:
+        if self.ctx.signed_in:  # before sign-in the connection keeps it: nothing is stored
+            await self._session_write(session_lang_set, self.ctx.user_id, lang)
             await player_meta_save(self.ctx.character_id, name=self.ctx.name, lang=lang)
 
     async def group_join(self, group: str) -> None:
@@ -316,14 +325,14 @@ class GameConsumer(AsyncWebsocketConsumer):
             return False
         await character_state_ensure(character)
         await chat_mute_restore(character.pk, character.user.chat_muted_until)
-        session_key = self.scope["session"].session_key or ""
+        session_key = self.session_key or ""
         previous = await presence_claim(
             user_id=user_id, channel=self.channel_name, session=session_key, character_id=character.pk, name=character.name
         )
         if previous is not None:
             await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
             if previous.session and previous.session != session_key:
-                await database_sync_to_async(session_user_detach_by_key)(previous.session)
+                await database_sync_to_async(session_user_end)(previous.session, user_id)
         await self.group_join(push.player_group(character.pk))
         await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang, channel=self.channel_name)
         await player_keys_keep(character.pk)
@@ -381,13 +390,12 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self.group_leave(group)
 
     async def _session_write(self, change, *args) -> None:
-        """Change the browser's session (sign in, out, language) in the database. A connection
-        without the page's session cookie (another client of the protocol, the load test) has no
-        session to keep: a WebSocket cannot hand out a cookie, so one created here could never be
-        used again, and writing it would cost a sign-in storm a database insert per player."""
-        session = self.scope["session"]
-        if session.session_key is not None:
-            await database_sync_to_async(change)(session, *args)
+        """Store, change or delete the browser's session (sign in, language, sign out) in the
+        database. A connection without the page's cookie (another client of the protocol, the load
+        test) has no session to keep: a WebSocket cannot hand out a cookie, so one stored here could
+        never be used again, and writing it would cost a sign-in storm a database insert per player."""
+        if self.session_key is not None:
+            await database_sync_to_async(change)(self.session_key, *args)
 
     async def _session_lang(self) -> str | None:
         """Loads the session too: from its cached copy, or from the database off the event loop."""

@@ -4,19 +4,26 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.utils.translation.trans_real import DjangoTranslation
 from django.views.i18n import JavaScriptCatalog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from mudserver.health import health_report
+from mudserver.sessions import session_cookie_value
 
 
+@never_cache  # the cookie is this browser's own: no shared cache may hand it to another
 def index(request):
-    # The WebSocket carries no cookies of its own: make sure the page hands out a session cookie
-    # first, so that a sign-in over the socket survives a reload.
-    if request.session.session_key is None:
-        request.session.save()
-    return render(request, "mudserver/index.html", {"catalogues": client_catalogues()})
+    # The WebSocket cannot hand out a cookie: the page names the session to be, so that a sign-in
+    # over the socket survives a reload. Nothing is stored until then (mudserver.sessions).
+    response = render(request, "mudserver/index.html", {"catalogues": client_catalogues()})
+    name = settings.GAME_SESSION_COOKIE_NAME
+    response.set_cookie(
+        name, session_cookie_value(request.COOKIES.get(name)), max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite=settings.SESSION_COOKIE_SAMESITE,
+    )  # fmt: skip
+    return response
 
 
 @cache

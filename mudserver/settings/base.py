@@ -121,6 +121,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The game page's own cookie, a signed key naming the session to be (mudserver.sessions); Django's
+# session cookie above is the admin's.
+GAME_SESSION_COOKIE_NAME = "mud_session"
 
 CHANNEL_LAYERS = {
     "default": {

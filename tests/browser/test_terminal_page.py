@@ -159,6 +159,19 @@ def test_the_page_strings_follow_lang(page, game_server):
     assert f"{other} joined." in page.locator("#chat-log").inner_text()
 
 
+def test_a_language_chosen_before_sign_in_survives_a_reload(page):
+    """Nothing is stored on the server before sign-in: the page keeps the choice, and its session
+    cookie is out of the page script's reach."""
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+    _type(page, "lang ko", "front")
+    page.wait_for_function("() => window.mud.state().lang === 'ko'")
+    page.reload()
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+    assert page.evaluate("window.mud.state().lang") == "ko" and "환영" in page.locator("#output").inner_text()
+    [cookie] = [c for c in page.context.cookies() if c["name"] == "mud_session"]
+    assert cookie["httpOnly"] and "mud_session" not in page.evaluate("document.cookie")
+
+
 def test_a_player_can_back_out_at_every_prompt(page):
     page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
 

@@ -146,7 +146,7 @@ async def test_http_traffic_leaves_the_database_connections_within_the_bound(
     try:
         with _Sampler(groups, bounds) as sampler:
 
-            def page_load(_n):  # a new visitor each time: the page saves a fresh session
+            def page_load(_n):  # a new visitor each time (the page stores no session: mudserver.sessions)
                 if not sampler.exceeded.is_set():
                     _load(_opener(), base + "/")
 

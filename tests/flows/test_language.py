@@ -20,13 +20,19 @@ async def test_lang_switches_and_is_remembered_by_the_session(game_server):
     assert "도움말" in out["plain"] and "Commands here" not in out["plain"]
     out = await client.command("zzz")
     assert "zzz" in out["plain"] and "[H]elp" in out["plain"]
+    # Chosen before signing in (the connection keeps it), stored in the session at sign-up.
+    username = await client.sign_up()
     await client.close()
     again = await Client.connect(game_server, cookie=cookie, lang="en")  # the session's choice wins
     out = await again.welcome()
-    assert "환영" in out["plain"]
+    assert f"다시 오신 것을 환영합니다, {username}님." in out["plain"]
     assert (await again.command("lang en"))["plain"] == "Language: English"
     assert (await again.command("lang fr"))["plain"] == "Usage: lang ko (Korean) or lang en (English)"
     await again.close()
+    # A choice made while signed in is kept too.
+    resumed = await Client.connect(game_server, cookie=cookie, lang="ko")
+    assert f"Welcome back, {username}." in (await resumed.welcome())["plain"]
+    await resumed.close()
 
 
 async def test_default_follows_accept_language(game_server):

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 import structlog
-from channels.sessions import SessionMiddlewareStack
+from channels.sessions import CookieMiddleware
 from channels.testing import WebsocketCommunicator
 from django.test import override_settings
 
@@ -203,7 +203,7 @@ async def test_every_line_logged_during_a_command_carries_its_id(monkeypatch, js
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(consumers, "route_line", failing_route)
-    socket_ = WebsocketCommunicator(SessionMiddlewareStack(consumers.GameConsumer.as_asgi()), "/ws/game/")
+    socket_ = WebsocketCommunicator(CookieMiddleware(consumers.GameConsumer.as_asgi()), "/ws/game/")
     connected_, _code = await socket_.connect()
     assert connected_
     await socket_.receive_json_from()  # the title

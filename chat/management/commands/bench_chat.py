@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from mudserver.benchmarks import bench_characters, cpu_seconds, free_port, percentile, rss_mb, wait_for_port
 from mudserver.cluster import web_argv
-from mudserver.sessions import session_store, session_user_attach
+from mudserver.sessions import session_cookie_value, session_key_of_cookie, session_user_store
 
 DRAIN = 5  # seconds to wait for the last deliveries
 
@@ -41,11 +41,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, players, seconds, chance, every, json: bool, **options):
         characters = bench_characters(players)
-        cookies, store = [], session_store()
+        cookies = []
         for character in tqdm(characters, desc="signing in (sessions)", unit="player"):
-            session = store()
-            session_user_attach(session, character.user)
-            cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+            cookie = session_cookie_value(None)  # as the page hands out, then signed in as over the socket
+            session_user_store(session_key_of_cookie(cookie), character.user, settings.LANGUAGE_CODE)
+            cookies.append(f"{settings.GAME_SESSION_COOKIE_NAME}={cookie}")
         port = free_port()
         settings.VAR_DIR.mkdir(exist_ok=True)
         log = open(settings.VAR_DIR / "bench-chat-daphne.log", "w")  # noqa: SIM115 (closed below)

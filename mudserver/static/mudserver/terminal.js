@@ -27,8 +27,16 @@
    * page (mud-catalogues). The server says which language a player reads in each output frame
    * (`lang`), so `lang en` / `lang ko` switch the page with the game text. */
   var CATALOGUES = JSON.parse(document.getElementById('mud-catalogues').textContent);
-  // Until the server says: the browser's language (only Korean and English exist; else English).
-  var LANG = (navigator.language || 'en').slice(0, 2).toLowerCase() === 'ko' ? 'ko' : 'en';
+  // Until the server says: the language this browser last read the game in, kept here because the
+  // server stores nothing before sign-in; else the browser's (only Korean and English exist; else English).
+  var LANG = storedLang() || ((navigator.language || 'en').slice(0, 2).toLowerCase() === 'ko' ? 'ko' : 'en');
+
+  function storedLang() {
+    try {
+      var lang = window.localStorage.getItem('mud-lang');
+      return CATALOGUES.hasOwnProperty(lang) ? lang : null;
+    } catch (e) { return null; }  // storage turned off: the browser's language
+  }
 
   function gettext(msgid) {
     var translated = (CATALOGUES[LANG] || {})[msgid];
@@ -250,6 +258,7 @@
   function onOutput(f) {
     if (f.lang !== LANG && CATALOGUES.hasOwnProperty(f.lang)) {
       LANG = f.lang;
+      try { window.localStorage.setItem('mud-lang', LANG); } catch (e) { /* kept for this page only */ }
       applyLanguage();
     }
     if (typeof f.scene === 'string') {
