@@ -4,10 +4,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_drop
-from accounts.passwords import password_hash, run_hashing
+from accounts.passwords import ServerBusy, password_hash, run_hashing
 from accounts.selectors import character_name_taken, username_of_user, username_taken
 from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
-from accounts.throttles import password_attempt_reserve, password_attempt_succeeded, signup_attempt_reserve
+from accounts.throttles import (
+    password_attempt_reserve,
+    password_attempt_succeeded,
+    password_attempt_unmade,
+    signup_attempt_reserve,
+)
 from accounts.validation import character_name_normalise, password_valid, username_normalise
 from arena.services import match_forfeit
 from battles.scenes import battle_delete, battle_get, scene_of_battle
@@ -193,6 +198,15 @@ def _too_many_attempts(wait: int) -> str:
     return _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": wait}
 
 
+async def _password_judged(check, *args, username: str, address: str):
+    """Run a reserved password check; one the server is too busy to run is not counted."""
+    try:
+        return await run_hashing(check, *args)
+    except ServerBusy:
+        await password_attempt_unmade(username=username, address=address)
+        raise
+
+
 async def signin_password_given(ctx: Context, line: str) -> Reply:
     if not line:
         return Reply(yellow(_("Sign-in cancelled.")), goto="front")
@@ -200,7 +214,7 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
     wait = await password_attempt_reserve(username=username, address=ctx.ip)
     if wait:
         return Reply(red(_("Too many failed sign-ins. Try again in %(seconds)d seconds.") % {"seconds": wait}), goto="front")
-    user = await run_hashing(user_authenticate, username, line)
+    user = await _password_judged(user_authenticate, username, line, username=username, address=ctx.ip)
     if user is None:
         return Reply(red(_("Wrong username or password.")), goto="signin_username")
     await password_attempt_succeeded(username=username, address=ctx.ip)
@@ -235,7 +249,7 @@ async def delete_confirm_given(ctx: Context, line: str) -> Reply:
     wait = await password_attempt_reserve(username=username, address=ctx.ip)
     if wait:
         return Reply(red(_too_many_attempts(wait) + " " + _("Nothing was deleted.")), goto="front")
-    if not await run_hashing(user_password_check, ctx.user_id, line):
+    if not await _password_judged(user_password_check, ctx.user_id, line, username=username, address=ctx.ip):
         return Reply(red(_("Wrong password; nothing was deleted.")), goto="front")
     await password_attempt_succeeded(username=username, address=ctx.ip)
     user_id, character_id, name = ctx.user_id, ctx.character_id, ctx.name

@@ -36,6 +36,11 @@ async def password_attempt_succeeded(*, username: str, address: str) -> None:
     await window_release(_address_window(address).key)
 
 
+async def password_attempt_unmade(*, username: str, address: str) -> None:
+    """The server was too busy to hash the password: the attempt counts on neither."""
+    await window_release(_account_window(username).key, _address_window(address).key)
+
+
 async def signup_attempt_reserve(*, address: str) -> int:
     game = settings.GAME
     return await window_reserve(

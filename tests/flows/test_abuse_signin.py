@@ -11,7 +11,12 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.models import User
+from accounts.passwords import ServerBusy
+from accounts.scenes import signin_password_given
 from accounts.validation import username_fold
+from mudserver.ratelimit import Window, window_reserve
+from mudserver.redis_client import get_async_redis
+from mudserver.router import Context
 from tests.client import Client, connected, fresh_address, unique
 
 pytestmark = pytest.mark.usefixtures("live_db")
@@ -202,3 +207,29 @@ async def test_delete_attempts_are_throttled(cluster):
     assert out["scene"] == "front" and "Too many attempts" in out["plain"] and "Nothing was deleted" in out["plain"]
     await client.close()
     assert await User.objects.filter(username=username).aexists()
+
+
+async def test_an_attempt_the_server_is_too_busy_to_judge_is_not_counted(settings):
+    """A sign-in storm fills the hashing queue: the attempts it turns away cost nobody a place."""
+    settings.GAME = {**settings.GAME, "HASH_QUEUE_LIMIT": 0}
+    username, address = unique("busy"), "198.51.100.7"
+    ctx = Context(connection=None, lang="en", data={"username": username}, ip=address)
+    for _attempt in range(GAME["SIGNIN_ACCOUNT_LIMIT"] + 1):
+        with pytest.raises(ServerBusy):
+            await signin_password_given(ctx, "wrong999")
+    store = get_async_redis()
+    assert await store.get(f"mud:rl:password:account:{username}") == "0"
+    assert await store.get(address_key(address)) == "0"
+
+
+async def test_an_address_that_keeps_filling_its_window_waits_twice_as_long_each_time():
+    """The mechanism behind the per-address limit, on a window of 3 with a backoff of 10 s to 25 s."""
+    window = Window(f"mud:test:backoff:{unique()}", 3, 300, backoff=10, backoff_max=25, backoff_memory=600)
+    store = get_async_redis()
+    waits = []
+    for _round in range(4):
+        waits.append([await window_reserve(window) for _attempt in range(4)])
+        assert await store.ttl(window.key + ":closed") == waits[-1][-1]
+        await store.delete(window.key + ":closed")  # as if the wait were over
+    assert waits == [[0, 0, 0, 10], [0, 0, 0, 20], [0, 0, 0, 25], [0, 0, 0, 25]]
+    assert 590 <= await store.ttl(window.key + ":level") <= 600
