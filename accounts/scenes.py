@@ -1,18 +1,22 @@
 """The title screen, sign-up, sign-in and account deletion (GAME.md §2)."""
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_drop
-from accounts.passwords import password_hash, run_hashing
-from accounts.selectors import character_name_taken, username_taken
+from accounts.passwords import ServerBusy, password_hash, run_hashing
+from accounts.selectors import character_name_taken, username_of_user, username_taken
 from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
+from accounts.throttles import (
+    password_attempt_reserve,
+    password_attempt_succeeded,
+    password_attempt_unmade,
+    signup_attempt_reserve,
+)
 from accounts.validation import character_name_normalise, password_valid, username_normalise
 from arena.services import match_forfeit
 from battles.scenes import battle_delete, battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
-from mudserver.ratelimit import window_clear, window_hit, window_retry_after
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from mudserver.scene_store import scene_forget
 
@@ -131,6 +135,9 @@ async def signup_password_given(ctx: Context, line: str) -> Reply:
         return Reply(yellow(_("Sign-up cancelled.")), goto="front")
     if not password_valid(line):
         return Reply(red(_("That password does not fit: 6 to 64 characters with at least one letter and one digit.")))
+    wait = await signup_attempt_reserve(address=ctx.ip)
+    if wait:
+        return Reply(red(_too_many_attempts(wait)), goto="front")
     hashed = await password_hash(line)
     return Reply(goto="character_name", carry={**ctx.data, "password_hash": hashed})
 
@@ -187,23 +194,30 @@ async def signin_password_enter(ctx: Context) -> str:
     return _("Password: (press Enter on an empty line to cancel)")
 
 
-def _failure_keys(ctx: Context) -> tuple[str, str]:
-    return f"mud:rl:signin:user:{ctx.data['username']}", f"mud:rl:signin:ip:{ctx.ip}"
+def _too_many_attempts(wait: int) -> str:
+    return _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": wait}
+
+
+async def _password_judged(check, *args, username: str, address: str):
+    """Run a reserved password check; one the server is too busy to run is not counted."""
+    try:
+        return await run_hashing(check, *args)
+    except ServerBusy:
+        await password_attempt_unmade(username=username, address=address)
+        raise
 
 
 async def signin_password_given(ctx: Context, line: str) -> Reply:
     if not line:
         return Reply(yellow(_("Sign-in cancelled.")), goto="front")
-    game = settings.GAME
-    user_key, ip_key = _failure_keys(ctx)
-    wait = max([await window_retry_after(key, limit=game["SIGNIN_FAILURE_LIMIT"]) for key in (user_key, ip_key)])
+    username = ctx.data["username"]
+    wait = await password_attempt_reserve(username=username, address=ctx.ip)
     if wait:
         return Reply(red(_("Too many failed sign-ins. Try again in %(seconds)d seconds.") % {"seconds": wait}), goto="front")
-    user = await run_hashing(user_authenticate, ctx.data["username"], line)
+    user = await _password_judged(user_authenticate, username, line, username=username, address=ctx.ip)
     if user is None:
-        await window_hit(user_key, ip_key, window=game["SIGNIN_FAILURE_WINDOW"])
         return Reply(red(_("Wrong username or password.")), goto="signin_username")
-    await window_clear(user_key)
+    await password_attempt_succeeded(username=username, address=ctx.ip)
     arrival = await ctx.connection.sign_in(user)
     if arrival is None:
         return Reply(red(_("This account has no character; please sign up again.")), goto="front")
@@ -231,8 +245,13 @@ async def delete_confirm_enter(ctx: Context) -> str:
 async def delete_confirm_given(ctx: Context, line: str) -> Reply:
     if not line:
         return Reply(green(_("Nothing was deleted.")), goto="front")
-    if not await run_hashing(user_password_check, ctx.user_id, line):
+    username = await username_of_user(ctx.user_id)
+    wait = await password_attempt_reserve(username=username, address=ctx.ip)
+    if wait:
+        return Reply(red(_too_many_attempts(wait) + " " + _("Nothing was deleted.")), goto="front")
+    if not await _password_judged(user_password_check, ctx.user_id, line, username=username, address=ctx.ip):
         return Reply(red(_("Wrong password; nothing was deleted.")), goto="front")
+    await password_attempt_succeeded(username=username, address=ctx.ip)
     user_id, character_id, name = ctx.user_id, ctx.character_id, ctx.name
     await ctx.connection.sign_out()
     await account_delete(user_id=user_id)

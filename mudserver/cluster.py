@@ -32,11 +32,11 @@ class ProcessSpec:
         return None
 
 
-def web_argv(host: str, port: int, *, behind_proxy: bool = False) -> list[str]:
-    """A daphne process serving the game (on uvloop, mudserver.serve); behind a balancer it takes
-    the player's address from X-Forwarded-For (the sign-in throttles count by address)."""
-    proxy = ["--proxy-headers"] if behind_proxy else []
-    return [sys.executable, "-m", "mudserver.serve", *proxy, "-b", host, "-p", str(port), "mudserver.asgi:application"]
+def web_argv(host: str, port: int) -> list[str]:
+    """A daphne process serving the game (on uvloop, mudserver.serve). Behind nginx it takes the
+    player's address from the header nginx sets, and only from TRUSTED_PROXIES
+    (mudserver.client_address), not with daphne's --proxy-headers, which believes anyone."""
+    return [sys.executable, "-m", "mudserver.serve", "-b", host, "-p", str(port), "mudserver.asgi:application"]
 
 
 def worker_spec(name: str, *, concurrency: int, metrics_host: str, metrics_port: int, run_dir: Path) -> ProcessSpec:
@@ -70,7 +70,7 @@ class Topology:
         python = sys.executable
         specs = [ProcessSpec("nginx", [NGINX, "-p", str(self.run_dir), "-c", str(self.nginx_conf())], self.port)]
         for number, port in enumerate(self.web_ports, start=1):
-            specs.append(ProcessSpec(f"web{number}", web_argv("127.0.0.1", port, behind_proxy=True), port))
+            specs.append(ProcessSpec(f"web{number}", web_argv("127.0.0.1", port), port))
         for number in range(1, self.workers + 1):
             specs.append(worker_spec(f"worker{number}", concurrency=self.concurrency, metrics_host="127.0.0.1",
                                      metrics_port=self.metrics_port + number - 1, run_dir=self.run_dir))  # fmt: skip
@@ -88,9 +88,19 @@ class Topology:
         path = self.run_dir / "nginx.conf"
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.web_ports)
         user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody
-        path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers))
+        path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers,
+                                          real_ip=real_ip_conf(settings.BALANCER_NETWORKS)))  # fmt: skip
         subprocess.run([NGINX, "-t", "-q", "-p", str(self.run_dir), "-c", str(path)], check=True)
         return path
+
+
+def real_ip_conf(balancers: list[str]) -> str:
+    """Behind a TLS balancer (BALANCER_NETWORKS), $remote_addr becomes the address the balancer
+    appended to X-Forwarded-For, the last one: what a client put before it is never taken."""
+    if not balancers:
+        return ""
+    trusted = "".join(f"        set_real_ip_from {network};\n" for network in balancers)
+    return trusted + "        real_ip_header X-Forwarded-For;\n        real_ip_recursive off;\n"
 
 
 def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, concurrency: int, metrics_port: int,
@@ -151,9 +161,12 @@ http {{
         proxy_set_header Host $http_host;
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $connection_upgrade;
+        # The client's address as nginx saw it, replacing whatever the client sent in these headers
+        # (daphne believes them from TRUSTED_PROXIES only).
         proxy_set_header X-Real-IP $remote_addr;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-For $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
+{real_ip}
         # A web process that stopped refuses connections: the next one takes the player.
         proxy_next_upstream error timeout;
         proxy_connect_timeout 2s;

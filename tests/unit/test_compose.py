@@ -298,11 +298,15 @@ def test_nginx_proxies_websockets_to_web():
         "Connection $connection_upgrade",
         "Host $http_host",
         "X-Real-IP $remote_addr",
-        "X-Forwarded-For $proxy_add_x_forwarded_for",
+        "X-Forwarded-For $remote_addr",  # what the client sent is replaced, not passed on
         "X-Forwarded-Proto $scheme",
     ):
         assert f"proxy_set_header {header};" in NGINX_CONF, header
-    assert option(web_command, "--proxy-headers-host") == "X-Real-IP", "daphne takes the client address nginx sets"
+    assert "$proxy_add_x_forwarded_for" not in NGINX_CONF
+    # daphne believes the address nginx sets from TRUSTED_PROXIES only (mudserver.client_address), never
+    # with --proxy-headers, which believes any peer.
+    assert "--proxy-headers" not in web_command
+    assert "TRUSTED_PROXIES" in COMPOSE["x-game"]["environment"]
     assert "proxy_next_upstream error timeout;" in NGINX_CONF
     assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in SERVICES["nginx"]["volumes"]
 
