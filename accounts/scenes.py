@@ -125,7 +125,8 @@ async def signup_username_given(ctx: Context, line: str) -> Reply:
         return _reserved_reply(line)
     username = username_normalise(line)
     if username is None:
-        return Reply(red(_("'%(name)s' is not a valid username: a letter first, then letters or digits, 4 to 16 characters.") % {"name": escape(text_clean(line))}))
+        text = _("'%(name)s' is not a valid username: a letter first, then letters or digits, 4 to 16 characters.")
+        return Reply(red(text % {"name": escape(text_clean(line))}))
     if await username_taken(username):
         return Reply(red(_("The username '%(name)s' is taken; choose another.") % {"name": username}))
     return Reply(goto="signup_password", carry={"username": username})
@@ -158,7 +159,8 @@ async def character_name_given(ctx: Context, line: str) -> Reply:
         return _reserved_reply(line)
     name = character_name_normalise(line)
     if name is None:
-        return Reply(red(_("'%(name)s' can't be a character name; see the rules above (English and Korean can't be mixed).") % {"name": escape(text_clean(line))}))
+        text = _("'%(name)s' can't be a character name; see the rules above (English and Korean can't be mixed).")
+        return Reply(red(text % {"name": escape(text_clean(line))}))
     if await character_name_taken(name):
         return Reply(red(_("The character name '%(name)s' is taken; choose another.") % {"name": name}))
     try:

@@ -3,6 +3,7 @@ text cleaned by mudserver.text first (what the length and character rules see is
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
@@ -42,26 +43,40 @@ def _npc_names() -> set[str]:
     return names
 
 
+@dataclass(frozen=True)
+class _Reserved:
+    people: frozenset[str]  # staff, system and NPC names
+    inside: frozenset[str]  # Korean staff words, refused anywhere in a name (운영자님, 관리자의 방)
+    commands: frozenset[str]  # every alias of every scene and the global commands
+
+
 @cache
-def _reserved_keys(_scenes: int, _globals: int) -> tuple[frozenset[str], frozenset[str]]:
-    """(people: staff, system and NPC names; commands: every alias of every scene and the global
-    commands). Made from the registries, so a new scene's commands are covered; the counts in the
-    arguments make a registry that grew build them anew."""
-    people = {name_key(word) for word in (*STAFF_WORDS, *_npc_names())}
+def _reserved_keys(_scenes: int, _globals: int) -> _Reserved:
+    """The reserved names' keys. Made from the registries, so a new scene's commands are covered;
+    the counts in the arguments make a registry that grew build them anew."""
     aliases = {alias for scene in SCENES.values() for command in scene.commands for alias in command.aliases}
     aliases |= {alias for command in (HELP_COMMAND, *GLOBAL_COMMANDS) for alias in command.aliases}
-    return frozenset(people), frozenset(name_key(alias) for alias in aliases)
+    return _Reserved(
+        people=frozenset(name_key(word) for word in (*STAFF_WORDS, *_npc_names())),
+        # Korean puts particles and titles right after a word (운영자가, 운영자님); the shorter staff
+        # words (공지, 알림, 서버) sit inside too many ordinary names (공지훈) to be refused there.
+        inside=frozenset(name_key(word) for word in STAFF_WORDS if not word.isascii() and len(word) >= 3),
+        commands=frozenset(name_key(alias) for alias in aliases),
+    )
 
 
 def name_reserved(text: str, *, commands: bool = True) -> bool:
     """Whether a name is, or looks like, a staff, system or NPC name — alone, with digits after it, or
-    as one of its words — or (with `commands`) a command word (GAME.md §3)."""
-    people, command_keys = _reserved_keys(len(SCENES), len(GLOBAL_COMMANDS))
+    as one of its words; a Korean staff word anywhere in it — or (with `commands`) a command word
+    (GAME.md §3)."""
+    reserved = _reserved_keys(len(SCENES), len(GLOBAL_COMMANDS))
     cleaned = text_clean(text)
-    words = [cleaned, *cleaned.split(" ")]
-    if any(name_key(_TRAILING_DIGITS.sub("", word)) in people for word in words):
+    whole = name_key(cleaned)
+    if any(name_key(_TRAILING_DIGITS.sub("", word)) in reserved.people for word in [cleaned, *cleaned.split(" ")]):
         return True
-    return commands and name_key(cleaned) in command_keys
+    if any(word in whole for word in reserved.inside):
+        return True
+    return commands and whole in reserved.commands
 
 
 def username_normalise(text: str) -> str | None:

@@ -50,9 +50,10 @@ RESERVED_NAMES = [
     "syst\u0435m",
     "help", "도움말", "dungeon", "던전", "village", "마을", "attack", "create", "status", "who", "lang", "DELETE",
     "프라데이리", "fradeiri", "아그네스", "Agnes", "퍼거스", "fergus", "에트나", "etna", "샤크스", "shax", "sirshax",
-    "agnes2",
+    "agnes2", "운영자님", "관리자임", "진짜운영진", "시스템1",
 ]  # fmt: skip
-FREE_NAMES = ["hero", "용사", "badminton", "pigment", "agnesia", "helper", "dungeoneer", "gmail", "경1", "sir1", "운영"]
+FREE_NAMES = ["hero", "용사", "badminton", "pigment", "agnesia", "helper", "dungeoneer", "gmail", "경1", "sir1", "운영",
+              "공지훈", "알림이", "서버린"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", RESERVED_NAMES)
@@ -68,7 +69,8 @@ def test_names_like_no_reserved_one_are_free(name):
 
 
 @pytest.mark.parametrize(("name", "reserved"), [
-    ("GM event", True), ("운영자 공지", True), ("Agnes fan club", True), ("ADMIN 2", True), ("\u0430dmin room", True),
+    ("GM event", True), ("운영자 공지", True), ("운영자의 방", True), ("관리자가 연 방", True), ("Agnes fan club", True),
+    ("ADMIN 2", True), ("\u0430dmin room", True),
     ("help", False), ("dungeon run", False), ("fun room", False), ("badminton", False),
 ])  # fmt: skip
 def test_room_names_may_be_command_words_but_not_staff_names(name, reserved):
