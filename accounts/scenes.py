@@ -13,12 +13,13 @@ from accounts.throttles import (
     password_attempt_unmade,
     signup_attempt_reserve,
 )
-from accounts.validation import character_name_normalise, password_valid, username_normalise
+from accounts.validation import character_name_normalise, name_reserved, password_valid, username_normalise
 from arena.services import match_forfeit
 from battles.scenes import battle_delete, battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from mudserver.scene_store import scene_forget
+from mudserver.text import text_clean
 
 # --- front (title screen, and the menu once signed in)
 
@@ -117,10 +118,19 @@ async def signup_username_enter(ctx: Context) -> str:
     ])  # fmt: skip
 
 
+def _reserved_reply(line: str) -> Reply:
+    text = _("'%(name)s' is reserved: names of staff, of the game and its NPCs, command words, and names that "
+             "look like them can't be used. Choose another.")
+    return Reply(red(text % {"name": escape(text_clean(line))}))
+
+
 async def signup_username_given(ctx: Context, line: str) -> Reply:
+    if name_reserved(line):
+        return _reserved_reply(line)
     username = username_normalise(line)
     if username is None:
-        return Reply(red(_("'%(name)s' is not a valid username: a letter first, then letters or digits, 4 to 16 characters.") % {"name": escape(line)}))
+        text = _("'%(name)s' is not a valid username: a letter first, then letters or digits, 4 to 16 characters.")
+        return Reply(red(text % {"name": escape(text_clean(line))}))
     if await username_taken(username):
         return Reply(red(_("The username '%(name)s' is taken; choose another.") % {"name": username}))
     return Reply(goto="signup_password", carry={"username": username})
@@ -152,9 +162,12 @@ async def character_name_enter(ctx: Context) -> str:
 
 
 async def character_name_given(ctx: Context, line: str) -> Reply:
+    if name_reserved(line):
+        return _reserved_reply(line)
     name = character_name_normalise(line)
     if name is None:
-        return Reply(red(_("'%(name)s' can't be a character name; see the rules above (English and Korean can't be mixed).") % {"name": escape(line)}))
+        text = _("'%(name)s' can't be a character name; see the rules above (English and Korean can't be mixed).")
+        return Reply(red(text % {"name": escape(text_clean(line))}))
     if await character_name_taken(name):
         return Reply(red(_("The character name '%(name)s' is taken; choose another.") % {"name": name}))
     try:

@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Character
-from accounts.validation import name_as_stored
+from accounts.validation import name_as_stored, name_reserved
 from arena import rooms, services
+from chat.services import mute_notice
 from mudserver.markup import escape, pad, red, rule, yellow
 from mudserver.redis_client import get_async_redis
 from mudserver.router import (
@@ -23,6 +24,7 @@ from mudserver.router import (
     register,
     unknown_reply,
 )
+from mudserver.text import text_clean
 
 MAX_NAME = 20
 
@@ -41,8 +43,9 @@ async def lobby_enter(ctx: Context) -> str:
 
 
 def _room_name(args: str) -> str | None:
-    name = args.strip()
-    return name if 1 <= len(name) <= MAX_NAME and name.isprintable() else None
+    """The name cleaned as chat is (one line, nothing invisible), its length counted after that."""
+    name = text_clean(args)
+    return name if 1 <= len(name) <= MAX_NAME else None
 
 
 def _enter_room(create: bool):
@@ -50,6 +53,15 @@ def _enter_room(create: bool):
         name = _room_name(args)
         if name is None:
             return Reply(red(_("Give the room a name of 1 to %(max)d characters.") % {"max": MAX_NAME}))
+        if create:
+            # A room's name is shown to everyone in the lobby: a mute covers it, and it may not speak
+            # for the staff, the game or its NPCs.
+            muted = await mute_notice(ctx.character_id)
+            if muted is not None:
+                return Reply(red(muted))
+            if name_reserved(name, commands=False):
+                return Reply(red(_("'%(name)s' can't be a room name: names of staff, of the game and its NPCs, and "
+                                   "names that look like them are reserved.") % {"name": escape(name)}))
         joined = await services.room_enter(character_id=ctx.character_id, name=ctx.name, room_name=name, create=create)
         match joined.outcome:
             case "exists":

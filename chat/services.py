@@ -19,13 +19,16 @@ from battles.services import battle_offline
 from chat import channels
 from chat.models import ChatMessage
 from mudserver import metrics, push
+from mudserver.markup import escape
 from mudserver.player_keys import player_keys_idle
 from mudserver.presence import heartbeat_key, online_character_id, presence_forget
 from mudserver.redis_client import get_async_redis, get_redis
+from mudserver.text import text_clean
 
 LOG_KEY = "mud:chat:log"
 WHISPER = "whisper"
-WHISPER_RE = re.compile(r"^/w\s+(\S+)\s+(.+)$", re.S)
+WHISPER_RE = re.compile(r"^/w (\S+) (.+)$")  # on cleaned text: one line, single spaces
+WHISPER_START_RE = re.compile(r"^/w( |$)")
 
 
 def history_key(channel: str) -> str:
@@ -56,12 +59,17 @@ class Refusal:
 
 
 async def chat_say(*, character_id: int, name: str, text: str, to: str | None = None) -> Refusal | None:
-    """Send a message to the player's channel, or whisper it; None when it went out."""
-    whisper = WHISPER_RE.match(text.strip())
+    """Send a message to the player's channel, or whisper it; None when it went out. The text is
+    cleaned first (mudserver.text): one line, nothing invisible, its length counted on what is shown."""
+    typed, text = text, text_clean(text)
+    whisper = WHISPER_RE.match(text)
     if to is None and whisper:
         to, text = whisper.group(1), whisper.group(2)
-    text = text.strip()
+    elif to is None and WHISPER_START_RE.match(text):  # `/w name` and nothing else: never said aloud
+        return Refusal(None, _("Whisper with /w <name> <message>."))
     if not text:
+        if typed.strip():
+            return Refusal(None, _("The message holds only invisible or control characters; nothing was sent."))
         return Refusal(None, _("An empty message is not sent."))
     limit = settings.GAME["CHAT_MAX_LENGTH"]
     if len(text) > limit:
@@ -70,11 +78,10 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     muted_until, channel = await get_async_redis().pipeline(transaction=False).get(mute_key(character_id)).get(
         channels.at_key(character_id)).execute()  # fmt: skip
     if muted_until:
-        until = timezone.localtime(datetime.fromisoformat(muted_until)).strftime("%Y-%m-%d %H:%M")
-        return Refusal(None, _("A game master has muted you until %(until)s.") % {"until": until})
+        return Refusal(None, mute_text(muted_until))
     now = timezone.now().isoformat()
     if to is not None:
-        return await _whisper(character_id, name, name_as_stored(to.strip()), text, now)
+        return await _whisper(character_id, name, name_as_stored(text_clean(to)), text, now)
     if channel is None:
         return Refusal(None, _("You are not in a chat channel."))
     frame = {"type": "chat", "channel": channel, "from": name, "text": text, "at": now, "whisper": False}
@@ -84,14 +91,28 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     return None
 
 
+def mute_text(muted_until: str) -> str:
+    until = timezone.localtime(datetime.fromisoformat(muted_until)).strftime("%Y-%m-%d %H:%M")
+    return _("A game master has muted you until %(until)s.") % {"until": until}
+
+
+async def mute_notice(character_id: int) -> str | None:
+    """Why a player may not show text to others now (a game master's mute), or None. Anything a player
+    writes that others see asks this first: a mute covers every way of showing text (GAME.md §7)."""
+    muted_until = await get_async_redis().get(mute_key(character_id))
+    return mute_text(muted_until) if muted_until else None
+
+
 async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -> Refusal | None:
+    if not to:
+        return Refusal(None, _("Whisper with /w <name> <message>."))
     if to == name:
         return Refusal(None, _("You can't whisper to yourself."))
     recipient = await online_character_id(to)
     if recipient is None:
         if await database_sync_to_async(Character.objects.filter(name=to).exists)():
-            return Refusal(None, _("%(name)s is not online.") % {"name": to})
-        return Refusal(None, _("There is no character named '%(name)s'.") % {"name": to})
+            return Refusal(None, _("%(name)s is not online.") % {"name": escape(to)})
+        return Refusal(None, _("There is no character named '%(name)s'.") % {"name": escape(to)})
     frame = {"type": "chat", "channel": WHISPER, "from": name, "to": to, "text": text, "at": now, "whisper": True}
     await _record(frame, character_id, WHISPER, history=False)
     await push.players_frames_send({recipient: [frame], character_id: [frame]})
