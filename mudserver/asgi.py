@@ -13,6 +13,7 @@ from django.urls import path  # noqa: E402
 
 from mudserver.consumers import GameConsumer, frames_to_player, live_consumers  # noqa: E402
 from mudserver.drain import drain_on_sigterm  # noqa: E402
+from mudserver.gate import AddressGate  # noqa: E402
 from mudserver.http_threads import HttpThreads  # noqa: E402
 from mudserver.mailbox import mailbox_serve_when_running  # noqa: E402
 from mudserver.origin import BrowserOriginValidator  # noqa: E402
@@ -20,9 +21,10 @@ from mudserver.origin import BrowserOriginValidator  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": HttpThreads(django_asgi_app, settings.WEB_HTTP_THREADS),
-        # The session only: the consumer looks the user up itself (see GameConsumer._resume).
-        "websocket": BrowserOriginValidator(
-            SessionMiddlewareStack(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))
+        # Sockets and handshakes per address first. The session only: the consumer looks the user up
+        # itself (see GameConsumer._resume).
+        "websocket": AddressGate(
+            BrowserOriginValidator(SessionMiddlewareStack(URLRouter([path("ws/game/", GameConsumer.as_asgi())])))
         ),
     }
 )

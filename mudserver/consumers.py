@@ -29,12 +29,13 @@ from chat.hooks import chat_switch
 from chat.services import chat_mute_restore, chat_say
 from mudserver import drain, metrics, push
 from mudserver.failures import DATABASE_UNAVAILABLE, failure_of
+from mudserver.gate import client_address
 from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.player_keys import player_keys_keep, player_leave
 from mudserver.presence import heartbeat, presence_claim
 from mudserver.protocol import BadFrame, frame_parse
-from mudserver.ratelimit import EventCounter, TokenBucket
+from mudserver.ratelimit import EventCounter, FrameBudget
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
 from mudserver.sessions import session_lang_set, session_user_attach, session_user_detach, session_user_detach_by_key
@@ -76,6 +77,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     ctx: Context | None = None  # set on connect
     heartbeat: asyncio.Task | None = None
     redis_gone = False  # set by redis_lost
+    left = False  # set by _leave, which runs once whatever ends the connection
 
     async def __call__(self, scope, receive, send):
         # Counted for exactly the consumer's life, even when its connect fails half-way.
@@ -88,9 +90,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             log.warning("redis connection lost: reconnecting this process's players", error=str(error))
             await asyncio.gather(*(consumer.redis_lost() for consumer in live_consumers()), return_exceptions=True)
         finally:
-            self._heartbeat_stop()  # a consumer that failed never ran its disconnect
-            if self.ctx is not None:
-                self._unindex()
+            await self._leave_after_failure()
             _consumers.discard(self)
 
     async def dispatch(self, message):
@@ -106,12 +106,12 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.command_lock = asyncio.Lock()  # a drain waits for the command in hand (mudserver.drain)
         game = settings.GAME
+        address = client_address(self.scope)
         self.bad_frames = EventCounter(window=game["BAD_FRAME_WINDOW"])
-        self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
+        self.budget = FrameBudget(address)
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
         self.groups: set[str] = set()
-        client = self.scope.get("client") or ("", 0)
-        self.ctx = Context(connection=self, lang=self._initial_lang(await self._session_lang()), ip=client[0] or "")
+        self.ctx = Context(connection=self, lang=self._initial_lang(await self._session_lang()), ip=address)
         await self.accept()
         if drain.draining:  # accepted just before the process stopped listening
             await self.close(code=CLOSE_SERVICE_RESTART)
@@ -188,6 +188,11 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _receive(self, text_data, bytes_data):
         with translation.override(self.ctx.lang):
+            # The gate, before anything else runs: every frame draws on the budget, then the frame is
+            # measured and parsed, and anything that fails to parse is a bad frame.
+            if not await self.budget.take(self.ctx.user_id):
+                await self._send_error("rate_limited", _("Too many commands at once; slow down a little."))
+                return
             try:
                 frame = frame_parse(text_data, bytes_data)
             except BadFrame as bad:
@@ -212,9 +217,6 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def _handle(self, frame):
         if frame["type"] == "ping":
             await self._send({"type": "pong"})
-            return
-        if not self.commands.take():
-            await self._send_error("rate_limited", _("Too many commands at once; slow down a little."))
             return
         if frame["type"] == "chat":
             await self._chat(frame)
@@ -333,10 +335,26 @@ class GameConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _leave(self) -> None:
+        if self.left:
+            return
+        self.left = True
         if self.ctx.signed_in:
             await departure_run(self.ctx)
             await self._release()
         await self._leave_groups()
+
+    async def _leave_after_failure(self) -> None:
+        """What a disconnect would have done, for a connection that ended without one: an exception
+        escaped a handler (the socket closed with 1011) or the connect failed half-way."""
+        self._heartbeat_stop()
+        if self.ctx is None or self.left:
+            return
+        try:
+            with translation.override(self.ctx.lang):
+                await self._leave()
+        except Exception:
+            log.exception("leaving failed")
+            self._unindex()
 
     async def _release(self) -> None:
         self._unindex()
