@@ -90,7 +90,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             log.warning("redis connection lost: reconnecting this process's players", error=str(error))
             await asyncio.gather(*(consumer.redis_lost() for consumer in live_consumers()), return_exceptions=True)
         finally:
-            await self._leave_after_failure()
+            await self._leave_on_exit()
             _consumers.discard(self)
 
     async def dispatch(self, message):
@@ -343,18 +343,19 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._release()
         await self._leave_groups()
 
-    async def _leave_after_failure(self) -> None:
-        """What a disconnect would have done, for a connection that ended without one: an exception
-        escaped a handler (the socket closed with 1011) or the connect failed half-way."""
+    async def _leave_on_exit(self) -> None:
+        """Leave, if the disconnect did not, whatever ended the connection: an exception that escaped
+        a handler (the socket closed with 1011), a connect that failed half-way."""
         self._heartbeat_stop()
-        if self.ctx is None or self.left:
+        if self.ctx is None:
             return
-        try:
-            with translation.override(self.ctx.lang):
-                await self._leave()
-        except Exception:
-            log.exception("leaving failed")
-            self._unindex()
+        if not self.left:
+            try:
+                with translation.override(self.ctx.lang):
+                    await self._leave()
+            except Exception:
+                log.exception("leaving failed")
+        self._unindex()
 
     async def _release(self) -> None:
         self._unindex()

@@ -106,7 +106,9 @@ async def buckets_take(buckets: list[tuple[str, float, int]], wanted: int) -> tu
     """Take up to `wanted` tokens from each of the shared (key, rate, burst) buckets at once: the
     tokens granted, and when none, the milliseconds until one is due."""
     args = [wanted] + [number for _key, rate, burst in buckets for number in (rate, burst)]
-    granted, wait_ms = await get_async_redis().eval(_BUCKETS_TAKE, len(buckets), *(key for key, *_ in buckets), *args)
+    # By its digest (EVALSHA): the script's text is not sent with every lease.
+    script = get_async_redis().register_script(_BUCKETS_TAKE)
+    granted, wait_ms = await script(keys=[key for key, *_ in buckets], args=args)
     return int(granted), int(wait_ms)
 
 

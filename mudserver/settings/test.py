@@ -10,14 +10,12 @@ from .base import GAME  # noqa: E402
 
 GAME["FLUSH_INTERVAL"] = 1.0
 CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  # noqa: F405
-# The tests type far faster than people; the flood tests still overrun these. An account's sustained
-# rate and an address's stay well below their bursts, so that a reconnect a moment later finds the
-# shared bucket still low (tests/flows/test_abuse_gate.py).
+# The tests type far faster than people; the flood tests still overrun these.
 GAME["COMMAND_RATE"] = 150.0
 GAME["COMMAND_BURST"] = 300
-GAME["ACCOUNT_FRAME_RATE"] = 50.0
+GAME["ACCOUNT_FRAME_RATE"] = 150.0
 GAME["ACCOUNT_FRAME_BURST"] = 300
-GAME["ADDRESS_FRAME_RATE"] = 50.0
+GAME["ADDRESS_FRAME_RATE"] = 150.0
 GAME["ADDRESS_FRAME_BURST"] = 600
 # Tests move the battles' clock forward (past the 8-hour offline cap, say) in every process.
 GAME["BATTLE_CLOCK_KEY"] = "mud:test:clock"

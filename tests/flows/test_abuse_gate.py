@@ -9,13 +9,13 @@ import json
 import time
 
 import pytest
-import redis
 import websockets
 from django.conf import settings
 
 from accounts.character_state import character_state_mutate
 from accounts.models import Character
-from tests.client import Client, connected, fresh_address
+from battles.services import battle_get
+from tests.client import Client, connected, fresh_address, session_cookie
 from tests.waits import battle_offline_wait
 
 pytestmark = pytest.mark.usefixtures("live_db")
@@ -112,17 +112,17 @@ async def _pings_after_a_reconnect(client: Client, count: int, *, pongs_before: 
 
 async def test_an_accounts_budget_survives_a_reconnect(game_server):
     game = settings.GAME
-    first = await connected(game_server)
+    cookie = session_cookie(game_server)  # the reconnect resumes the session: no sign-in in between
+    first = await connected(game_server, cookie=cookie)
     username = await first.sign_up()
     await first.sign_in(username)
     since = time.monotonic()
     pongs = (await _pings(first, game["ACCOUNT_FRAME_BURST"] + 100)).get("pong", 0)  # more than the account's bucket
     await first.close()
-    again = await connected(game_server)  # from another address: only the account is shared
-    signed_in = await again.sign_in(username)
-    assert "Signed in" in signed_in["plain"], signed_in
-    await _pings_after_a_reconnect(again, 250, pongs_before=pongs, since=since, rate=game["ACCOUNT_FRAME_RATE"],
-                                   burst=game["ACCOUNT_FRAME_BURST"])  # fmt: skip
+    again = await Client.connect(game_server, cookie=cookie)  # from another address: only the account is shared
+    assert "Welcome back" in (await again.welcome())["plain"]
+    await _pings_after_a_reconnect(again, game["COMMAND_BURST"], pongs_before=pongs, since=since,
+                                   rate=game["ACCOUNT_FRAME_RATE"], burst=game["ACCOUNT_FRAME_BURST"])  # fmt: skip
     await again.close()
 
 
@@ -131,13 +131,13 @@ async def test_an_addresss_budget_survives_a_reconnect(game_server):
     address = fresh_address()
     since = time.monotonic()
     pongs = 0
-    for _ in range(2):  # more than the address's bucket, over connections of their own
+    for _ in range(3):  # more than the address's bucket, over connections of their own
         flooding = await connected(game_server, address=address)
-        pongs += (await _pings(flooding, game["ADDRESS_FRAME_BURST"] // 2 + 100)).get("pong", 0)
+        pongs += (await _pings(flooding, game["COMMAND_BURST"] + 100)).get("pong", 0)
         await flooding.close()
     again = await connected(game_server, address=address)
-    await _pings_after_a_reconnect(again, 250, pongs_before=pongs, since=since, rate=game["ADDRESS_FRAME_RATE"],
-                                   burst=game["ADDRESS_FRAME_BURST"])  # fmt: skip
+    await _pings_after_a_reconnect(again, game["COMMAND_BURST"], pongs_before=pongs, since=since,
+                                   rate=game["ADDRESS_FRAME_RATE"], burst=game["ADDRESS_FRAME_BURST"])  # fmt: skip
     await again.close()
 
 
@@ -221,16 +221,14 @@ async def _auto_battle(game_server) -> tuple[Client, int]:
     return client, character_id
 
 
-def _battle_online(character_id: int) -> bool:
-    from battles.services import battle_key
-
-    return redis.Redis.from_url(settings.REDIS_URL, decode_responses=True).hget(battle_key(character_id), "offline_at") == "-1"
+async def _battle_online(character_id: int) -> bool:
+    return (await asyncio.to_thread(battle_get, character_id)).online
 
 
 @pytest.mark.usefixtures("celery_worker")
 async def test_a_battle_goes_offline_after_a_frame_that_killed_the_socket(game_server):
     client, character_id = await _auto_battle(game_server)
-    assert _battle_online(character_id)
+    assert await _battle_online(character_id)
     await client.send(NESTED_IN_CAP)  # closed the socket with 1011, skipping the clean-up
     await client.close()
     loaded = await battle_offline_wait(character_id)
