@@ -87,9 +87,9 @@ class AddressGate:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "websocket":
-            return await self.app(scope, receive, send)
         address = client_address(scope)
+        if scope["type"] != "websocket" or not address:  # unknown (a Unix socket): counted at nginx only
+            return await self.app(scope, receive, send)
         try:
             socket_id = await handshake_admit(address)
         except RedisError as error:

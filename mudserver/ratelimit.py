@@ -141,18 +141,26 @@ class FrameBudget:
         now = time.monotonic()
         if now < self.refused_until:
             return False
-        game = settings.GAME
-        buckets = [(f"mud:gate:address:{self.address}", game["ADDRESS_FRAME_RATE"], game["ADDRESS_FRAME_BURST"])]
-        if user_id is not None:
-            buckets.append((f"mud:gate:account:{user_id}", game["ACCOUNT_FRAME_RATE"], game["ACCOUNT_FRAME_BURST"]))
+        lease = settings.GAME["FRAME_LEASE"]
+        buckets = self._shared_buckets(user_id)
         try:
-            granted, wait_ms = await buckets_take(buckets, game["FRAME_LEASE"])
+            granted, wait_ms = await buckets_take(buckets, lease) if buckets else (lease, 0)
         except RedisError as error:
             # Redis is away (its loss closes the socket elsewhere): the connection's own bucket holds meanwhile.
             log.warning("frame budget unavailable", error=str(error))
-            granted, wait_ms = game["FRAME_LEASE"], 0
+            granted, wait_ms = lease, 0
         if granted == 0:
             self.refused_until = now + wait_ms / 1000
             return False
         self.leased = granted
         return True
+
+    def _shared_buckets(self, user_id: int | None) -> list[tuple[str, float, int]]:
+        game = settings.GAME
+        buckets = []
+        if self.address:  # unknown (a Unix socket): not one bucket for every such connection
+            buckets.append((f"mud:gate:address:{self.address}", game["ADDRESS_FRAME_RATE"],
+                            game["ADDRESS_FRAME_BURST"]))
+        if user_id is not None:
+            buckets.append((f"mud:gate:account:{user_id}", game["ACCOUNT_FRAME_RATE"], game["ACCOUNT_FRAME_BURST"]))
+        return buckets

@@ -76,7 +76,7 @@ async def test_a_frame_over_8192_bytes_is_refused_before_it_is_parsed(game_serve
     await client.close()
 
 
-async def test_deeply_nested_arrays_are_bad_frames_and_the_socket_stays_open(game_server):
+async def test_deeply_nested_arrays_are_refused_and_the_socket_stays_open(game_server):
     client = await connected(game_server)
     await client.send("[" * 100_000 + "]" * 100_000)
     assert (await client.next())["code"] == "too_long"  # refused for its size, before parsing
