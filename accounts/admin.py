@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 from django import forms
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import gm
 from accounts.models import AuditEntry, Character, User
 from mudserver.admin_tools import LargeTableAdmin
+from mudserver.numbers import typed_int
 
 
 class LevelBandFilter(admin.SimpleListFilter):
@@ -25,7 +25,9 @@ class LevelBandFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        low = int(self.value())
+        low = typed_int(self.value())
+        if low is None:  # a band typed into the address bar, not one of ours
+            return queryset.none()
         return queryset.filter(level__gte=low, level__lte=low + 9)
 
 
@@ -43,9 +45,8 @@ MUTE_MINUTES_RANGE = (1, 366 * 24 * 60)  # up to a year; a ban is for longer
 def _box_number(text: str, low: int, high: int) -> int | None:
     """The value box as a whole number within [low, high], else None."""
     text = text.strip()
-    if not re.fullmatch(r"[0-9]{1,10}", text) or not low <= int(text) <= high:
-        return None
-    return int(text)
+    number = typed_int(text)
+    return number if number is not None and low <= number <= high else None
 
 
 def _gm_action(name: str, label, service, value: tuple | None = None):

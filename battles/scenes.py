@@ -10,6 +10,7 @@ from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
 from battles.rules import AUTO_RETREAT_MAX
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
+from mudserver.numbers import typed_int
 from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
 
 # Battle services block (Redis round trips, the engine): they run in a worker thread.
@@ -60,10 +61,11 @@ async def auto_settings(ctx: Context, args: str) -> Reply:
     value = value.strip()
     if word.casefold() not in RETREAT_WORDS or not value:
         return Reply(await retreat_text(ctx))
-    if not (value.isascii() and value.isdigit()) or int(value) > AUTO_RETREAT_MAX:
+    threshold = typed_int(value)
+    if threshold is None or threshold > AUTO_RETREAT_MAX:
         return Reply(red(_("'%(value)s' is not a retreat threshold: type 'auto retreat' and a whole number from 0 to "
                            "%(max)d (percent of max HP).") % {"value": escape(value), "max": AUTO_RETREAT_MAX}))
-    await character_state_mutate(ctx.character_id, lambda _state: ({"auto_retreat": int(value)}, None))
+    await character_state_mutate(ctx.character_id, lambda _state: ({"auto_retreat": threshold}, None))
     return Reply(yellow(await retreat_text(ctx)))
 
 
@@ -87,10 +89,11 @@ async def dungeon_list(ctx: Context, args: str) -> Reply:
 
 async def dungeon_go(ctx: Context, args: str) -> Reply:
     catalog = await catalog_aget()
-    if not args.isdigit() or int(args) not in catalog.dungeons:
+    number = typed_int(args)
+    if number not in catalog.dungeons:
         numbers = ", ".join(str(n) for n in catalog.dungeons)
         return Reply(red(_("Which dungeon? Type 'enter' and a number (%(numbers)s).") % {"numbers": numbers}))
-    return Reply(goto="dungeon_gate", carry={"dungeon": int(args)})
+    return Reply(goto="dungeon_gate", carry={"dungeon": number})
 
 
 register(Scene(
@@ -351,11 +354,11 @@ async def skills_enter(ctx: Context) -> str:
 
 
 async def skills_equip(ctx: Context, line: str) -> Reply:
-    parts = line.split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) not in (1, 2, 3):
+    numbers = [typed_int(part) for part in line.split()]
+    if len(numbers) != 2 or None in numbers or numbers[0] not in (1, 2, 3):
         refusal = _("Type a slot (1-3) and a skill number, e.g. '2 3'. You typed '%(line)s'.") % {"line": escape(line)}
         return Reply(red(refusal + " " + _("Type [H]elp for help at any time.")))
-    slot, skill_id = int(parts[0]), int(parts[1])
+    slot, skill_id = numbers
     catalog = await catalog_aget()
     skill = catalog.content.skills.get(skill_id)
     if skill_id and skill is None:

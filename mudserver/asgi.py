@@ -14,6 +14,7 @@ from django.urls import path  # noqa: E402
 from mudserver.client_address import TrustedProxies  # noqa: E402
 from mudserver.consumers import GameConsumer, frames_to_player, live_consumers  # noqa: E402
 from mudserver.drain import drain_on_sigterm  # noqa: E402
+from mudserver.gate import AddressGate  # noqa: E402
 from mudserver.http_threads import HttpThreads  # noqa: E402
 from mudserver.mailbox import mailbox_serve_when_running  # noqa: E402
 from mudserver.origin import BrowserOriginValidator  # noqa: E402
@@ -22,9 +23,12 @@ from mudserver.origin import BrowserOriginValidator  # noqa: E402
 application = TrustedProxies(ProtocolTypeRouter(
     {
         "http": HttpThreads(django_asgi_app, settings.WEB_HTTP_THREADS),
-        # The cookies only: the consumer finds its session by the page's signed cookie
-        # (mudserver.sessions) and looks the user up itself (see GameConsumer._resume).
-        "websocket": BrowserOriginValidator(CookieMiddleware(URLRouter([path("ws/game/", GameConsumer.as_asgi())]))),
+        # Sockets and handshakes per address first. The cookies only: the consumer finds its session
+        # by the page's signed cookie (mudserver.sessions) and looks the user up itself (see
+        # GameConsumer._resume).
+        "websocket": AddressGate(
+            BrowserOriginValidator(CookieMiddleware(URLRouter([path("ws/game/", GameConsumer.as_asgi())])))
+        ),
     }
 ))
 

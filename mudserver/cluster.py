@@ -88,8 +88,12 @@ class Topology:
         path = self.run_dir / "nginx.conf"
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.web_ports)
         user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody
+        gate = settings.GATE
         path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers,
-                                          real_ip=real_ip_conf(settings.BALANCER_NETWORKS)))  # fmt: skip
+                                          real_ip=real_ip_conf(settings.BALANCER_NETWORKS),
+                                          sockets=gate["SOCKETS_PER_ADDRESS"],
+                                          handshakes=gate["HANDSHAKES_PER_SECOND"],
+                                          burst=gate["HANDSHAKE_BURST"] - 1))  # fmt: skip
         subprocess.run([NGINX, "-t", "-q", "-p", str(self.run_dir), "-c", str(path)], check=True)
         return path
 
@@ -155,6 +159,14 @@ http {{
         "" "";
     }}
 
+    # Sockets open and handshakes a second per client address (settings.GATE, where the numbers
+    # are explained; the web processes hold the same ones): refused with 429. nginx lets a burst
+    # and one more through at once.
+    limit_conn_zone $binary_remote_addr zone=ws_sockets:10m;
+    limit_req_zone $binary_remote_addr zone=ws_handshakes:10m rate={handshakes}r/s;
+    limit_conn_status 429;
+    limit_req_status 429;
+
     server {{
         listen {host}:{port};
         proxy_http_version 1.1;
@@ -172,6 +184,8 @@ http {{
         proxy_connect_timeout 2s;
 
         location /ws/ {{
+            limit_conn ws_sockets {sockets};
+            limit_req zone=ws_handshakes burst={burst} nodelay;
             proxy_pass http://web;
             proxy_read_timeout 1h;
             proxy_send_timeout 1h;

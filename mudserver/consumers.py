@@ -35,7 +35,7 @@ from mudserver.markup import escape, red, yellow
 from mudserver.player_keys import player_keys_keep, player_leave
 from mudserver.presence import heartbeat, presence_claim
 from mudserver.protocol import BadFrame, frame_parse
-from mudserver.ratelimit import EventCounter, TokenBucket
+from mudserver.ratelimit import EventCounter, FrameBudget
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
 from mudserver.sessions import (
@@ -83,6 +83,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     ctx: Context | None = None  # set on connect
     heartbeat: asyncio.Task | None = None
     redis_gone = False  # set by redis_lost
+    left = False  # set by _leave, which runs once whatever ends the connection
 
     async def __call__(self, scope, receive, send):
         # Counted for exactly the consumer's life, even when its connect fails half-way.
@@ -95,9 +96,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             log.warning("redis connection lost: reconnecting this process's players", error=str(error))
             await asyncio.gather(*(consumer.redis_lost() for consumer in live_consumers()), return_exceptions=True)
         finally:
-            self._heartbeat_stop()  # a consumer that failed never ran its disconnect
-            if self.ctx is not None:
-                self._unindex()
+            await self._leave_on_exit()
             _consumers.discard(self)
 
     async def dispatch(self, message):
@@ -113,15 +112,15 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.command_lock = asyncio.Lock()  # a drain waits for the command in hand (mudserver.drain)
         game = settings.GAME
+        address = client_address(self.scope)
         self.bad_frames = EventCounter(window=game["BAD_FRAME_WINDOW"])
-        self.commands = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
+        self.budget = FrameBudget(address)
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
         self.groups: set[str] = set()
         # The page's signed cookie names this browser's session (mudserver.sessions); other clients have none.
         self.session_key = session_key_of_cookie(self.scope["cookies"].get(settings.GAME_SESSION_COOKIE_NAME))
         self.scope["session"] = session_store()(self.session_key)
-        lang = self._initial_lang(await self._session_lang())
-        self.ctx = Context(connection=self, lang=lang, ip=client_address(self.scope))
+        self.ctx = Context(connection=self, lang=self._initial_lang(await self._session_lang()), ip=address)
         await self.accept()
         if drain.draining:  # accepted just before the process stopped listening
             await self.close(code=CLOSE_SERVICE_RESTART)
@@ -198,6 +197,11 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _receive(self, text_data, bytes_data):
         with translation.override(self.ctx.lang):
+            # The gate, before anything else runs: every frame draws on the budget, then the frame is
+            # measured and parsed, and anything that fails to parse is a bad frame.
+            if not await self.budget.take(self.ctx.user_id):
+                await self._send_error("rate_limited", _("Too many commands at once; slow down a little."))
+                return
             try:
                 frame = frame_parse(text_data, bytes_data)
             except BadFrame as bad:
@@ -222,9 +226,6 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def _handle(self, frame):
         if frame["type"] == "ping":
             await self._send({"type": "pong"})
-            return
-        if not self.commands.take():
-            await self._send_error("rate_limited", _("Too many commands at once; slow down a little."))
             return
         if frame["type"] == "chat":
             await self._chat(frame)
@@ -343,10 +344,27 @@ class GameConsumer(AsyncWebsocketConsumer):
         return True
 
     async def _leave(self) -> None:
+        if self.left:
+            return
+        self.left = True
         if self.ctx.signed_in:
             await departure_run(self.ctx)
             await self._release()
         await self._leave_groups()
+
+    async def _leave_on_exit(self) -> None:
+        """Leave, if the disconnect did not, whatever ended the connection: an exception that escaped
+        a handler (the socket closed with 1011), a connect that failed half-way."""
+        self._heartbeat_stop()
+        if self.ctx is None:
+            return
+        if not self.left:
+            try:
+                with translation.override(self.ctx.lang):
+                    await self._leave()
+            except Exception:
+                log.exception("leaving failed")
+        self._unindex()
 
     async def _release(self) -> None:
         self._unindex()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from accounts.character_state import character_state_get
 from battles.rules import exp_to_leave
 from mudserver.markup import escape, menu_line, red, rule, yellow
+from mudserver.numbers import typed_int
 from mudserver.presence import online_count, online_names
 from mudserver.router import Command, Context, Reply, register_global
 
@@ -41,7 +42,10 @@ async def global_g(ctx: Context, args: str) -> Reply:
 
 async def global_who(ctx: Context, args: str) -> Reply:
     size = settings.GAME["WHO_PAGE_SIZE"]
-    page = int(args) if args.isdigit() and int(args) > 0 else 1
+    page = typed_int(args) if args else 1
+    if not page:
+        return Reply(red(_("'%(page)s' is not a page number: type 'who' and a number from 1, e.g. 'who 2'.")
+                         % {"page": escape(args)}))
     total = await online_count()
     pages = max(1, -(-total // size))
     names = await online_names(page=min(page, pages), size=size)

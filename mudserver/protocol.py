@@ -15,11 +15,14 @@ class BadFrame(Exception):
 
 
 def frame_parse(text_data: str | None, bytes_data: bytes | None) -> dict:
+    cap = settings.GAME["MAX_FRAME_BYTES"]
+    if _frame_bytes_over(text_data, bytes_data, cap):
+        raise BadFrame("too_long", _("A frame may hold at most %(limit)d bytes.") % {"limit": cap})
     if text_data is None:
         raise BadFrame("bad_frame", _("Binary frames are not accepted; send JSON text."))
     try:
         frame = json.loads(text_data)
-    except ValueError:
+    except Exception:  # not only ValueError: deep nesting raises RecursionError, for one
         raise BadFrame("bad_frame", _("The frame is not valid JSON.")) from None
     if not isinstance(frame, dict):
         raise BadFrame("bad_frame", _("A frame must be a JSON object."))
@@ -36,3 +39,12 @@ def frame_parse(text_data: str | None, bytes_data: bytes | None) -> dict:
         if isinstance(frame.get(name), str) and len(frame[name]) > limit:
             raise BadFrame("too_long", _("A line may hold at most %(limit)d characters.") % {"limit": limit})
     return frame
+
+
+def _frame_bytes_over(text_data: str | None, bytes_data: bytes | None, cap: int) -> bool:
+    """Whether the frame is over `cap` bytes (UTF-8 for text), without encoding the common short one:
+    a character takes at most 4 bytes."""
+    if text_data is None:
+        return len(bytes_data or b"") > cap
+    length = len(text_data)
+    return length > cap or (length * 4 > cap and len(text_data.encode("utf-8", "surrogatepass")) > cap)

@@ -1,10 +1,17 @@
-"""Rate limits: shared fixed windows in Redis, and per-socket counters held by the socket itself."""
+"""Rate limits: shared fixed windows and token buckets in Redis, per-socket counters held by the
+socket itself, and the budget every client frame draws on."""
 
 import time
 from collections import deque
 from dataclasses import dataclass
 
+import structlog
+from django.conf import settings
+from redis.exceptions import RedisError
+
 from mudserver.redis_client import get_async_redis
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,3 +116,95 @@ class EventCounter:
         while self.events and self.events[0] < now - self.window:
             self.events.popleft()
         return len(self.events)
+
+
+# Take up to ARGV[1] tokens from every bucket in KEYS at once (as many as the emptiest holds), each a
+# hash of its tokens and when they were counted, refilled at its rate (ARGV[2i], per second) up to its
+# burst (ARGV[2i+1]). Returns the tokens granted, and when none, the milliseconds until there is one.
+# A bucket expires once it would be full again: a full bucket and no key are the same.
+_BUCKETS_TAKE = """
+local clock = redis.call('TIME')
+local now = clock[1] * 1000 + math.floor(clock[2] / 1000)
+local grant = tonumber(ARGV[1])
+local levels = {}
+for i, key in ipairs(KEYS) do
+  local rate, burst = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local held = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens, at = tonumber(held[1]) or burst, tonumber(held[2]) or now
+  levels[i] = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
+  grant = math.min(grant, math.floor(levels[i]))
+end
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local rate, burst = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  local tokens = levels[i] - grant
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
+  redis.call('PEXPIRE', key, math.ceil((burst - tokens) * 1000 / rate) + 1000)
+  if grant == 0 then wait = math.max(wait, math.ceil((1 - tokens) * 1000 / rate)) end
+end
+return {grant, wait}
+"""
+
+
+async def buckets_take(buckets: list[tuple[str, float, int]], wanted: int) -> tuple[int, int]:
+    """Take up to `wanted` tokens from each of the shared (key, rate, burst) buckets at once: the
+    tokens granted, and when none, the milliseconds until one is due."""
+    args = [wanted] + [number for _key, rate, burst in buckets for number in (rate, burst)]
+    # By its digest (EVALSHA): the script's text is not sent with every lease.
+    script = get_async_redis().register_script(_BUCKETS_TAKE)
+    granted, wait_ms = await script(keys=[key for key, *_ in buckets], args=args)
+    return int(granted), int(wait_ms)
+
+
+class FrameBudget:
+    """What every frame of one connection draws on before anything else runs: a bucket of its own,
+    then the shared buckets of its account (when signed in) and its address, which outlive the socket.
+    The shared ones are leased FRAME_LEASE tokens at a time, so that a Redis round trip happens once
+    per that many frames; refused, the connection waits out the time the shared buckets named
+    before it asks them again."""
+
+    def __init__(self, address: str):
+        game = settings.GAME
+        self.own = TokenBucket(rate=game["COMMAND_RATE"], burst=game["COMMAND_BURST"])
+        self.address = address
+        self.leased = 0
+        self.lease_user: int | None = None  # whose account the lease was taken from
+        self.refused_until = 0.0
+
+    async def take(self, user_id: int | None) -> bool:
+        if not self.own.take():
+            return False
+        if user_id != self.lease_user:  # signed in or out: the lease was the other account's
+            self.leased, self.lease_user = 0, user_id
+        if self.leased == 0 and not await self._lease(user_id):
+            return False
+        self.leased -= 1
+        return True
+
+    async def _lease(self, user_id: int | None) -> bool:
+        now = time.monotonic()
+        if now < self.refused_until:
+            return False
+        lease = settings.GAME["FRAME_LEASE"]
+        buckets = self._shared_buckets(user_id)
+        try:
+            granted, wait_ms = await buckets_take(buckets, lease) if buckets else (lease, 0)
+        except RedisError as error:
+            # Redis is away (its loss closes the socket elsewhere): the connection's own bucket holds meanwhile.
+            log.warning("frame budget unavailable", error=str(error))
+            granted, wait_ms = lease, 0
+        if granted == 0:
+            self.refused_until = now + wait_ms / 1000
+            return False
+        self.leased = granted
+        return True
+
+    def _shared_buckets(self, user_id: int | None) -> list[tuple[str, float, int]]:
+        game = settings.GAME
+        buckets = []
+        if self.address:  # unknown (a Unix socket): not one bucket for every such connection
+            buckets.append((f"mud:gate:address:{self.address}", game["ADDRESS_FRAME_RATE"],
+                            game["ADDRESS_FRAME_BURST"]))
+        if user_id is not None:
+            buckets.append((f"mud:gate:account:{user_id}", game["ACCOUNT_FRAME_RATE"], game["ACCOUNT_FRAME_BURST"]))
+        return buckets

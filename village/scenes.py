@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from accounts.character_state import character_state_get
 from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
 from mudserver.korean import name_fill
+from mudserver.numbers import typed_int
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from village.models import Npc
 from village.rules import dice_roll
@@ -190,9 +191,9 @@ register_npc(Npc.BLACKSMITH, ("enhance", "e", "강화", "강화하기"), blacksm
 
 
 async def dice_game(ctx: Context, args: str) -> Reply:
-    if args and not args.isdigit():
+    stake = typed_int(args) if args else 0
+    if stake is None:
         return Reply(red(_("The stake must be a whole number of exp, e.g. '2 10'.")))
-    stake = int(args or 0)
     try:
         game = await dice_play(ctx.character_id, rounds=dice_roll(RNG), stake=stake)
     except StakeRefused as refused:

@@ -188,8 +188,22 @@ GAME = {
     # above, per account and on the sign-in's count per address), since they test the same secret.
     "BAD_FRAME_LIMIT": 20,
     "BAD_FRAME_WINDOW": 10,
-    "COMMAND_RATE": 10.0,  # commands per second, sustained
-    "COMMAND_BURST": 20,
+    # The gate every client frame passes first (mudserver.ratelimit.FrameBudget); every frame counts,
+    # ping included (PROTOCOL.md). A person types a few lines a second; the page pings every 25 s.
+    "COMMAND_RATE": 10.0,  # frames per second per connection, sustained
+    "COMMAND_BURST": 30,  # ... and at once (a pasted line or two of quick commands)
+    # The same for an account, in Redis, so that reconnecting does not refill it (one socket per
+    # account: a sign-in elsewhere closes the other).
+    "ACCOUNT_FRAME_RATE": 10.0,
+    "ACCOUNT_FRAME_BURST": 30,
+    # Per client address, in Redis: a 50-seat PC방 behind one address, each seat at 2 frames a
+    # second on average, bursting to 6; one address alone cannot use 100 sockets' worth of budget.
+    "ADDRESS_FRAME_RATE": 100.0,
+    "ADDRESS_FRAME_BURST": 300,
+    # Tokens a connection takes from the shared buckets at a time: one Redis round trip per this
+    # many frames, at the price of up to this many unused tokens lost when the socket closes.
+    "FRAME_LEASE": 10,
+    "MAX_FRAME_BYTES": 8192,  # PROTOCOL.md: a raw frame over this is refused before it is parsed
     "MAX_LINE": 1000,
     "HASH_QUEUE_LIMIT": 64,
     # Write-behind period. A fight's progress reaches the database within an idle cycle plus this
@@ -215,6 +229,21 @@ GAME = {
     # What a player keeps in Redis expires this long after they leave, unless a battle of theirs
     # goes on offline (mudserver.player_keys).
     "PLAYER_IDLE_SECONDS": env.int("PLAYER_IDLE_SECONDS", default=24 * 3600),
+}
+
+# --- Handshakes and sockets per client address (mudserver.gate, and nginx in front: mudserver.cluster
+# writes these numbers into its nginx configuration; compose/nginx.conf repeats them, which
+# tests/unit/test_compose.py checks). Sized for a 50-seat PC방 behind one address: two sockets a seat
+# (a reload overlaps the old socket's close) and the whole room reconnecting within two seconds
+# after a server restart (clients back off and retry), while one address cannot hold thousands of
+# sockets or open them faster than the web processes can greet them.
+GATE = {
+    "SOCKETS_PER_ADDRESS": 100,
+    "HANDSHAKES_PER_SECOND": 20,  # per address, sustained
+    "HANDSHAKE_BURST": 40,  # per address, at once
+    # A socket counted by a web process that died is forgotten after this long (it renews its
+    # count every third of it).
+    "SOCKET_COUNT_EXPIRY": 90,
 }
 
 # --- Celery (broker on the same Redis)

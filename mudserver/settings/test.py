@@ -10,9 +10,13 @@ from .base import GAME  # noqa: E402
 
 GAME["FLUSH_INTERVAL"] = 1.0
 CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  # noqa: F405
-# The tests type far faster than people; the flood test still overruns these.
-GAME["COMMAND_RATE"] = 500.0
-GAME["COMMAND_BURST"] = 500
+# The tests type far faster than people; the flood tests still overrun these.
+GAME["COMMAND_RATE"] = 150.0
+GAME["COMMAND_BURST"] = 300
+GAME["ACCOUNT_FRAME_RATE"] = 150.0
+GAME["ACCOUNT_FRAME_BURST"] = 300
+GAME["ADDRESS_FRAME_RATE"] = 150.0
+GAME["ADDRESS_FRAME_BURST"] = 600
 # Tests move the battles' clock forward (past the 8-hour offline cap, say) in every process.
 GAME["BATTLE_CLOCK_KEY"] = "mud:test:clock"
 GAME["BATTLE_IDLE_CYCLE_SECONDS"] = 1.0

@@ -311,6 +311,18 @@ def test_nginx_proxies_websockets_to_web():
     assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in SERVICES["nginx"]["volumes"]
 
 
+def test_nginx_limits_sockets_and_handshakes_per_address_as_the_settings_say():
+    gate = settings.GATE
+    websocket = nginx_block(r"location /ws/")
+    sockets = re.search(r"limit_conn_zone \$binary_remote_addr zone=(\w+):", NGINX_CONF).group(1)
+    handshakes, rate = re.search(r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=(\d+)r/s;",
+                                 NGINX_CONF).groups()  # fmt: skip
+    assert int(rate) == gate["HANDSHAKES_PER_SECOND"]
+    assert f"limit_conn {sockets} {gate['SOCKETS_PER_ADDRESS']};" in websocket
+    # nginx lets its burst and one more through at once
+    assert f"limit_req zone={handshakes} burst={gate['HANDSHAKE_BURST'] - 1} nodelay;" in websocket
+
+
 def nginx_version() -> tuple[int, ...]:
     banner = subprocess.run(["nginx", "-v"], capture_output=True, text=True, check=True).stderr
     return tuple(int(part) for part in re.search(r"nginx/([\d.]+)", banner).group(1).split("."))
