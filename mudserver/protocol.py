@@ -31,8 +31,21 @@ def frame_parse(text_data: str | None, bytes_data: bytes | None) -> dict:
             raise BadFrame("bad_frame", _("The field '%(field)s' must be a string.") % {"field": name})
     if kind == "chat" and "to" in frame and not isinstance(frame["to"], str):
         raise BadFrame("bad_frame", _("The field '%(field)s' must be a string.") % {"field": "to"})
+    # JSON may escape half of a surrogate pair ("\ud800"), which no text can hold: refused here,
+    # before a reply that quotes it, Redis or the database fails to encode it.
+    for name in ("line", "text", "to"):
+        if isinstance(frame.get(name), str) and not _encodable(frame[name]):
+            raise BadFrame("bad_frame", _("The frame is not valid JSON."))
     limit = settings.GAME["MAX_LINE"]
     for name in ("line", "text"):
         if isinstance(frame.get(name), str) and len(frame[name]) > limit:
             raise BadFrame("too_long", _("A line may hold at most %(limit)d characters.") % {"limit": limit})
     return frame
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
