@@ -68,8 +68,11 @@ PATHS = {
     "encounter": ["d", "enter 1", "n"],
     "manual_battle": ["d", "enter 1", "n", "a"],
     "auto_battle": ["d", "enter 1", "a"],
+    "arena_match": [],  # five more players join the room (Player.start); no path leads back into a match
 }
 FIGHTS = {"encounter", "manual_battle", "auto_battle"}
+# Fights must neither end nor kill: no damage dealt, a life that outlasts the test.
+DURABLE = {"attack": 0, "hp": 10**6, "max_hp": 10**6, "exp": 1000}
 # A fight moves these on its own (the monster's blows, skills, mp recovery), whatever the player types.
 FIGHT_FIELDS = {"hp", "mp", "v"}
 # Lines the fuzzer does not type while signed in: they end the session or the account (their own
@@ -196,6 +199,7 @@ class Player:
     user_id: int | None = None
     room: str = field(default_factory=lambda: "R" + unique("f"))
     shown: str = "front"  # the scene of the last output (signed out: nowhere else to read it)
+    others: list[Client] = field(default_factory=list)  # the rest of an arena match
 
     @property
     def signed_in(self) -> bool:
@@ -209,9 +213,34 @@ class Player:
             character = await Character.objects.aget(user__username=username)
             self.character_id, self.user_id = character.pk, character.user_id
             # Fights must neither end nor kill: no damage dealt, a life that outlasts the test.
-            durable = {"attack": 0, "hp": 10**6, "max_hp": 10**6, "exp": 1000}
-            await character_state_mutate(self.character_id, lambda _state: (durable, None))
+            await character_state_mutate(self.character_id, lambda _state: (DURABLE, None))
+        if self.scene == "arena_match":
+            await self._match_start()
         await self.put_back()
+
+    async def _match_start(self) -> None:
+        """Fill this player's room with five more: the match starts after its countdown and, with no
+        damage dealt on either side, lasts as long as the test."""
+        for step in PATHS["arena_room"]:
+            await self.line(step.format(room=self.room))
+        for _ in range(5):
+            other = await Client.connect(self.server)
+            await other.welcome()
+            name = await other.sign_up(password="Fz9" + secrets.token_hex(12))
+            character = await Character.objects.aget(name=name)
+            await character_state_mutate(character.pk, lambda _state: (DURABLE, None))
+            for line, expected in (("v", "village"), ("5", "Sir Shax"), ("2", "Trial Grounds"),
+                                   (f"join {self.room}", "You enter")):  # fmt: skip
+                await other.ask(line, expected)
+            self.others.append(other)
+        async with asyncio.timeout(30):
+            while await self.current() != "arena_match":
+                await asyncio.sleep(0.2)
+
+    async def close(self) -> None:
+        for client in [self.client, *self.others]:
+            if client is not None:
+                await client.close()
 
     async def _connect(self) -> None:
         self.client = await Client.connect(self.server, cookie=self.cookie)
@@ -355,8 +384,6 @@ async def fuzz_once(player: Player, raw_frames: list) -> Exchange:
 
 
 ALL_SCENES = list(ANONYMOUS_PATHS) + list(PATHS)
-# arena_match needs six players in a room and a match that outlasts the fuzzing: left to the arena's
-# own flow tests (tests/flows/test_arena_flow.py), which fuzz nothing.
 
 
 @pytest.fixture
@@ -396,8 +423,7 @@ def test_fuzz(game_server, runner, account, scene):
         runner.run(fuzz_once(player, burst))
 
     fuzz()
-    if player.client is not None:
-        runner.run(player.client.close())
+    runner.run(player.close())
 
 
 def _nested(depth: int) -> str:
@@ -438,7 +464,7 @@ def test_fuzz_known_regressions(game_server, runner, account, case):
         assert exchange.closed is None
     if case == "ping-flood":
         assert "rate_limited" in codes, "every ping answered: pings must draw on the frame budget"
-    runner.run(player.client.close())
+    runner.run(player.close())
 
 
 @pytest.mark.parametrize("field", ["line", "text", "to"])
@@ -450,4 +476,4 @@ def test_half_a_surrogate_pair_is_a_bad_frame(game_server, runner, account, fiel
     frame = {"type": "command" if field == "line" else "chat", "line": "who", "text": "hi", field: "a\ud800b"}
     exchange = runner.run(fuzz_once(player, [json.dumps(frame)]))
     assert [(a["type"], a.get("code")) for a in exchange.answers] == [("error", "bad_frame")]
-    runner.run(player.client.close())
+    runner.run(player.close())
