@@ -34,6 +34,11 @@ def frame_parse(text_data: str | None, bytes_data: bytes | None) -> dict:
             raise BadFrame("bad_frame", _("The field '%(field)s' must be a string.") % {"field": name})
     if kind == "chat" and "to" in frame and not isinstance(frame["to"], str):
         raise BadFrame("bad_frame", _("The field '%(field)s' must be a string.") % {"field": "to"})
+    # JSON may escape half of a surrogate pair ("\ud800"), which no text can hold: refused here,
+    # before a reply that quotes it, Redis or the database fails to encode it.
+    for name in ("line", "text", "to"):
+        if isinstance(frame.get(name), str) and not _encodable(frame[name]):
+            raise BadFrame("bad_frame", _("The frame is not valid JSON."))
     limit = settings.GAME["MAX_LINE"]
     for name in ("line", "text"):
         if isinstance(frame.get(name), str) and len(frame[name]) > limit:
@@ -48,3 +53,13 @@ def _frame_bytes_over(text_data: str | None, bytes_data: bytes | None, cap: int)
         return len(bytes_data or b"") > cap
     length = len(text_data)
     return length > cap or (length * 4 > cap and len(text_data.encode("utf-8", "surrogatepass")) > cap)
+
+
+def _encodable(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -10,13 +10,14 @@ from .base import GAME  # noqa: E402
 
 GAME["FLUSH_INTERVAL"] = 1.0
 CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  # noqa: F405
-# The tests type far faster than people; the flood tests still overrun these.
+# The tests type far faster than people (a walk through every scene and alias sends ~400 commands
+# back to back); the flood tests send twice a bucket at once, which still overruns these.
 GAME["COMMAND_RATE"] = 150.0
-GAME["COMMAND_BURST"] = 300
+GAME["COMMAND_BURST"] = 1000
 GAME["ACCOUNT_FRAME_RATE"] = 150.0
-GAME["ACCOUNT_FRAME_BURST"] = 300
+GAME["ACCOUNT_FRAME_BURST"] = 1000
 GAME["ADDRESS_FRAME_RATE"] = 150.0
-GAME["ADDRESS_FRAME_BURST"] = 600
+GAME["ADDRESS_FRAME_BURST"] = 2000
 # Tests move the battles' clock forward (past the 8-hour offline cap, say) in every process.
 GAME["BATTLE_CLOCK_KEY"] = "mud:test:clock"
 GAME["BATTLE_IDLE_CYCLE_SECONDS"] = 1.0
