@@ -143,3 +143,25 @@ async def connected_when_up(base_url: str, *, cookie: str | None = None, timeout
             if asyncio.get_running_loop().time() > deadline:
                 raise
             await asyncio.sleep(0.2)
+
+
+# Signed-in scenes and the lines that lead there from the main menu (`{room}`: the player's own room).
+SCENE_PATHS = {
+    "front": [],
+    "delete_confirm": ["delete"],
+    "village": ["v"],
+    "story": ["v", "1"],
+    "heal": ["v", "2"],
+    "enhance": ["v", "3"],
+    "gamble": ["v", "4"],
+    "arena_npc": ["v", "5"],
+    "skills": ["v", "skill"],
+    "arena_lobby": ["v", "5", "2"],
+    "arena_room": ["v", "5", "2", "create {room}"],
+    "dungeon": ["d"],
+    "dungeon_gate": ["d", "enter 1"],
+    "encounter": ["d", "enter 1", "n"],
+    "manual_battle": ["d", "enter 1", "n", "a"],
+    "auto_battle": ["d", "enter 1", "a"],
+    "arena_match": [],  # five more players join the room (Player.start); no path leads back into a match
+}

@@ -33,7 +33,7 @@ from mudserver.markup import strip
 from mudserver.redis_client import get_async_redis
 from mudserver.router import GLOBAL_COMMANDS, HELP_COMMAND, SCENES
 from mudserver.scene_store import player_key
-from tests.client import Client, session_cookie, unique
+from tests.client import SCENE_PATHS, Client, session_cookie, unique
 
 pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
 
@@ -50,26 +50,6 @@ ANONYMOUS_PATHS = {
     "character_name": ["up", "{new}", "{password}"],
     "signin_username": ["in"],
     "signin_password": ["in", "{account}"],
-}
-# Signed-in scenes and the lines that lead there from the main menu (`{room}`: the player's own room).
-PATHS = {
-    "front": [],
-    "delete_confirm": ["delete"],
-    "village": ["v"],
-    "story": ["v", "1"],
-    "heal": ["v", "2"],
-    "enhance": ["v", "3"],
-    "gamble": ["v", "4"],
-    "arena_npc": ["v", "5"],
-    "skills": ["v", "skill"],
-    "arena_lobby": ["v", "5", "2"],
-    "arena_room": ["v", "5", "2", "create {room}"],
-    "dungeon": ["d"],
-    "dungeon_gate": ["d", "enter 1"],
-    "encounter": ["d", "enter 1", "n"],
-    "manual_battle": ["d", "enter 1", "n", "a"],
-    "auto_battle": ["d", "enter 1", "a"],
-    "arena_match": [],  # five more players join the room (Player.start); no path leads back into a match
 }
 FIGHTS = {"encounter", "manual_battle", "auto_battle"}
 # Fights must neither end nor kill: no damage dealt, a life that outlasts the test.
@@ -204,7 +184,7 @@ class Player:
 
     @property
     def signed_in(self) -> bool:
-        return self.scene in PATHS
+        return self.scene in SCENE_PATHS
 
     async def start(self) -> None:
         if self.signed_in:
@@ -222,7 +202,7 @@ class Player:
     async def _match_start(self) -> None:
         """Fill this player's room with five more: the match starts after its countdown and, with no
         damage dealt on either side, lasts as long as the test."""
-        for step in PATHS["arena_room"]:
+        for step in SCENE_PATHS["arena_room"]:
             await self.line(step.format(room=self.room))
         for _ in range(5):
             other = await Client.connect(self.server)
@@ -300,7 +280,7 @@ class Player:
                 break
             await self.line(EXIT_LINES.get(now, "g home"))
         if await self.current() != target:
-            for step in (PATHS if self.signed_in else ANONYMOUS_PATHS)[self.scene]:
+            for step in (SCENE_PATHS if self.signed_in else ANONYMOUS_PATHS)[self.scene]:
                 fill = {"new": unique("n"), "password": self.password, "account": self.account, "room": self.room}
                 await self.line(step.format(**fill))
         assert await self.current() == target, (self.scene, await self.current())
@@ -387,7 +367,7 @@ async def fuzz_once(player: Player, raw_frames: list) -> Exchange:
     return exchange
 
 
-ALL_SCENES = list(ANONYMOUS_PATHS) + list(PATHS)
+ALL_SCENES = list(ANONYMOUS_PATHS) + list(SCENE_PATHS)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 
 from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
-from tests.client import connected
+from tests.client import SCENE_PATHS, connected
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -28,16 +28,8 @@ async def _walk(client, scene: str) -> None:
         await client.command(step)
 
 
-PATHS = {
-    "front": [],
-    "village": ["v"],
-    "story": ["v", "1"],
-    "heal": ["v", "2"],
-    "enhance": ["v", "3"],
-    "gamble": ["v", "4"],
-    "arena_npc": ["v", "5"],
-    "arena_lobby": ["v", "5", "2"],
-}
+PATHS = {scene: SCENE_PATHS[scene]
+         for scene in ("front", "village", "story", "heal", "enhance", "gamble", "arena_npc", "arena_lobby")}
 
 ALIASES = [
     ("front", "V", "village"), ("front", "village", "village"), ("front", "마을", "village"),
