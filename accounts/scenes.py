@@ -125,10 +125,10 @@ def _reserved_reply(line: str) -> Reply:
 
 
 async def signup_username_given(ctx: Context, line: str) -> Reply:
-    if name_reserved(line):
-        return _reserved_reply(line)
     username = username_normalise(line)
     if username is None:
+        if name_reserved(line):  # the normaliser refuses these too: say why
+            return _reserved_reply(line)
         text = _("'%(name)s' is not a valid username: a letter first, then letters or digits, 4 to 16 characters.")
         return Reply(red(text % {"name": escape(text_clean(line))}))
     if await username_taken(username):
@@ -162,10 +162,10 @@ async def character_name_enter(ctx: Context) -> str:
 
 
 async def character_name_given(ctx: Context, line: str) -> Reply:
-    if name_reserved(line):
-        return _reserved_reply(line)
     name = character_name_normalise(line)
     if name is None:
+        if name_reserved(line):  # the normaliser refuses these too: say why
+            return _reserved_reply(line)
         text = _("'%(name)s' can't be a character name; see the rules above (English and Korean can't be mixed).")
         return Reply(red(text % {"name": escape(text_clean(line))}))
     if await character_name_taken(name):
