@@ -53,12 +53,11 @@ def state_decode(raw: dict[str, str]) -> State:
 
 # Load only the fields absent: the hash in Redis may be newer than the database (not flushed yet),
 # and a hash written before a field was added gets that field from the database. A player who left
-# keeps it a while for a quick return (mudserver.player_keys), and it is kept again from here.
+# keeps it a while for a quick return; whether it expires is mudserver.player_keys' to say.
 _LOAD = """
 for i = 1, #ARGV, 2 do
   redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
 end
-redis.call('PERSIST', KEYS[1])
 return redis.call('HGETALL', KEYS[1])
 """
 
