@@ -19,6 +19,7 @@ from mudserver.router import (
     Reply,
     Scene,
     goto,
+    help_hint,
     on_arrival,
     on_departure,
     register,
@@ -206,11 +207,6 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     if hit.outcome in messages:
         return Reply(red(messages[hit.outcome]()))
     return Reply(services.hit_line(ctx.name, target, hit))
-
-
-def help_hint() -> str:
-    """An attack that names no attack or fighter may be an unknown line: point to help too."""
-    return " " + _("Type [H]elp for help at any time.")
 
 
 register(Scene(

@@ -11,7 +11,19 @@ from battles.feed import encounter_hint, events_text, healer_hint, monster_title
 from battles.rules import AUTO_RETREAT_MAX
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
-from mudserver.router import SCENES, Arrival, Command, Context, Reply, Scene, goto, on_arrival, on_departure, register
+from mudserver.router import (
+    SCENES,
+    Arrival,
+    Command,
+    Context,
+    Reply,
+    Scene,
+    goto,
+    help_hint,
+    on_arrival,
+    on_departure,
+    register,
+)
 
 # Battle services block (Redis round trips, the engine): they run in a worker thread.
 battle_start = sync_to_async(services.battle_start, thread_sensitive=False)
@@ -47,8 +59,7 @@ RETREAT_WORDS = ("retreat", "r", "후퇴")
 RETREAT_HELP = gettext_lazy("'auto retreat <0-90>': retreat below this percentage of max HP (0: never)")
 
 
-async def retreat_text(ctx: Context) -> str:
-    percent = (await character_state_get(ctx.character_id))["auto_retreat"]
+def retreat_text(percent: int) -> str:
     if percent == 0:
         return _("The auto-battle fights to the death; 'auto retreat <0-90>' changes that.")
     return _("The auto-battle retreats below %(percent)d%% of max HP; 'auto retreat <0-90>' changes that.") % {
@@ -60,13 +71,13 @@ async def auto_settings(ctx: Context, args: str) -> Reply:
     word, _sep, value = args.partition(" ")
     value = value.strip()
     if word.casefold() not in RETREAT_WORDS or not value:
-        return Reply(await retreat_text(ctx))
+        return Reply(retreat_text((await character_state_get(ctx.character_id))["auto_retreat"]))
     threshold = typed_int(value)
     if threshold is None or threshold > AUTO_RETREAT_MAX:
         return Reply(red(_("'%(value)s' is not a retreat threshold: type 'auto retreat' and a whole number from 0 to "
                            "%(max)d (percent of max HP).") % {"value": escape(value), "max": AUTO_RETREAT_MAX}))
     await character_state_mutate(ctx.character_id, lambda _state: ({"auto_retreat": threshold}, None))
-    return Reply(yellow(await retreat_text(ctx)))
+    return Reply(yellow(retreat_text(threshold)))
 
 
 # --- the dungeon list
@@ -129,7 +140,7 @@ async def gate_enter(ctx: Context) -> str:
         menu_line("[N]ormal", _("fight by hand"), 8),
         menu_line("[A]uto", _("auto-battle (keeps going while you are away)"), 8),
         menu_line("[B]ack", _("back to the dungeon list"), 8),
-        await retreat_text(ctx),
+        retreat_text(state["auto_retreat"]),
         rule(),
     ]
     return "\n".join(lines)
@@ -301,7 +312,7 @@ async def auto_enter(ctx: Context) -> str:
         rule(),
         cyan(_("Auto-battle in %(dungeon)s. It goes on even while you are away.") % {"dungeon": localized(dungeon, ctx.lang)}),
         _("Now fighting: %(monster)s") % {"monster": monster},
-        await retreat_text(ctx),
+        retreat_text(loaded.character["auto_retreat"]),
         _("[S]top to end it. It keeps running if you leave: type 'g home', then 'village'."),
     ])  # fmt: skip
 
@@ -357,7 +368,7 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
     numbers = [typed_int(part) for part in line.split()]
     if len(numbers) != 2 or None in numbers or numbers[0] not in (1, 2, 3):
         refusal = _("Type a slot (1-3) and a skill number, e.g. '2 3'. You typed '%(line)s'.") % {"line": escape(line)}
-        return Reply(red(refusal + " " + _("Type [H]elp for help at any time.")))
+        return Reply(red(refusal + help_hint()))
     slot, skill_id = numbers
     catalog = await catalog_aget()
     skill = catalog.content.skills.get(skill_id)

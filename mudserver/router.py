@@ -192,6 +192,11 @@ def register_global(command: Command) -> None:
     GLOBAL_COMMANDS.append(command)
 
 
+def help_hint() -> str:
+    """To put after a refusal that may be a mistyped line: where to find what the scene takes."""
+    return " " + _("Type [H]elp for help at any time.")
+
+
 def unknown_reply(line: str) -> Reply:
     return Reply(red(_("Unknown command '%(line)s'. Type [H]elp to see what you can do here.") % {"line": escape(line)}))
 
