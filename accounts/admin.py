@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import gm
 from accounts.models import AuditEntry, Character, User
+from battles.rules import MAX_EXP
 from mudserver.admin_tools import LargeTableAdmin
 from mudserver.numbers import typed_int
+from village.rules import MAX_WEAPON_LEVEL
 
 
 class LevelBandFilter(admin.SimpleListFilter):
@@ -37,8 +39,8 @@ class GmActionForm(ActionForm):
     value = forms.CharField(label=_("amount / level / minutes"), required=False, max_length=20)
 
 
-EXP_RANGE = (1, 2_000_000_000)  # GAME.md §3: exp 0–2,000,000,000
-WEAPON_LEVEL_RANGE = (1, 1_000)  # GAME.md §3: weapon level 1–1,000
+EXP_RANGE = (1, MAX_EXP)  # GAME.md §3: exp 0–2,000,000,000
+WEAPON_LEVEL_RANGE = (1, MAX_WEAPON_LEVEL)  # GAME.md §3: weapon level 1–1,000
 MUTE_MINUTES_RANGE = (1, 366 * 24 * 60)  # up to a year; a ban is for longer
 
 
