@@ -172,7 +172,9 @@ async def test_metrics_and_logs_of_the_worker(game_server, celery_worker):
         assert time.monotonic() < deadline, f"{cycles} cycles ran, the counters rose by {increase}"
         await asyncio.sleep(0.5)
 
-    lines = [json.loads(line) for line in celery_worker.log_path.read_text().splitlines() if line.startswith("{")]
+    # Every start's log: a cycle handed out before a test killed the worker is redelivered to the next one.
+    logs = sorted(celery_worker.log_dir.glob("worker-*.log"))
+    lines = [json.loads(line) for log in logs for line in log.read_text().splitlines() if line.startswith("{")]
     done = [line for line in lines if line.get("task") and "succeeded" in line["event"]]
     # A cycle may end before the dispatch that handed it out has logged its own end: any line of a dispatch names it.
     dispatch_ids = {line["command_id"] for line in lines if line.get("task") == "battles.tasks.battles_dispatch"}
