@@ -41,9 +41,10 @@ async def battle_past_cap(character_id: int) -> None:
         await battle_clock_forward(ahead + 1000)
 
 
-async def battle_frozen_wait(character_id: int, timeout: float = 15) -> None:
+async def battle_frozen_wait(character_id: int, timeout: float = 40) -> None:
     """Move the clock past the offline battle's cap, then wait until the chain has paused there and
-    the database holds the character's last state."""
+    the database holds the character's last state. The worker catches up 8 hours of battle time on
+    the way: seconds of CPU, more on a busy machine."""
     from battles.services import battle_get, offline_cap_ms
 
     await battle_past_cap(character_id)

@@ -281,7 +281,7 @@ async def test_a_worker_killed_mid_run_loses_nothing_and_rewards_nothing_twice(g
             break
     assert cut_short, "each time, the cycle wrote before the kill landed"
     await client.close()  # the chain goes on offline, to its cap (3 s of battle time in the test settings)
-    await battle_frozen_wait(cid, timeout=40)
+    await battle_frozen_wait(cid)
     end = await asyncio.to_thread(battle_get, cid)
     assert int(end.battle["t"]) > cut_short[cid]["t"]  # the cycle that was cut short ran again
     replay = start.fight()

@@ -144,7 +144,7 @@ async def test_a_worker_killed_mid_cycles_loses_and_repeats_no_reward(on_cluster
         await client.close()  # offline: it pauses at the 8-hour cap, which the test moves the clock past
     content = (await catalog_aget()).content
     for character_id, start in starts.items():
-        await battle_frozen_wait(character_id, timeout=40)
+        await battle_frozen_wait(character_id)
         end = await asyncio.to_thread(battle_get, character_id)
         if character_id in cut_short:
             assert int(end.battle["t"]) > cut_short[character_id]["t"]  # the cycle cut short ran again

@@ -110,7 +110,7 @@ async def test_an_offline_battle_keeps_what_it_needs_until_it_ends(idle_server):
     await client.command("d")
     await client.command("enter 1")
     assert (await client.command("a"))["scene"] == "auto_battle"
-    await client.close()  # the battle goes on offline, capped at 3 s of battle time (test settings)
+    await client.close()  # the battle goes on offline, up to the 8-hour cap the test moves the clock past
     await battle_frozen_wait(character.pk)  # past this web process's idle time since the player left
     # The battle's writes renewed its hashes beyond what leaving gave them (the worker's idle time).
     assert all(ttl > IDLE_SECONDS for ttl in await _ttls(character.pk)), await _ttls(character.pk)
