@@ -21,7 +21,10 @@ from tests.waits import battle_frozen_wait
 
 pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
 
-IDLE_SECONDS = 3  # this test's web process; the worker keeps the test settings' (a day)
+# This test's web process; the worker keeps the test settings' (a day). Longer than the worker may
+# take to reach a battle that just went offline while other tests' battles catch up 8 hours: its
+# first offline write is what renews the keys, and a state gone before it orphans the battle.
+IDLE_SECONDS = 12
 # Shared structures that name players inside them, and how: by character id or by name.
 BY_ID = {"mud:chat:all": "set", "mud:ch:dirty": "set", "mud:bt:due": "zset", "mud:online:names": "hash"}
 BY_NAME = {"mud:online": "zset", "mud:online:ids": "hash"}
