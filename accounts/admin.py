@@ -136,7 +136,6 @@ class AuditEntryAdmin(LargeTableAdmin):
     list_display = ("created_at", "actor_name", "action", "target_name", "before", "after")
     list_filter = ("action",)
     search_fields = ("^target_name", "^actor_name")
-    raw_id_fields = ("actor", "character")
 
     def has_add_permission(self, request):
         return False

@@ -51,7 +51,7 @@ def _change(character: Character, change) -> tuple[dict, dict]:
 
 
 def _audit(actor: User, action: str, character: Character, before: dict, after: dict) -> AuditEntry:
-    return AuditEntry.objects.create(actor=actor, actor_name=actor.get_username(), action=action, character=character,
+    return AuditEntry.objects.create(actor_id=actor.pk, actor_name=actor.get_username(), action=action, target_id=character.pk,
                                      target_name=character.name, before=before, after=after)  # fmt: skip
 
 

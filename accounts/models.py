@@ -61,18 +61,34 @@ class Character(models.Model):
                                                     validators=[MaxValueValidator(AUTO_RETREAT_MAX)])
     created_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        # One permission per game-master action (issue 15): the admin and the in-game commands check them.
+        permissions = [
+            ("heal_character", _("Can heal characters")),
+            ("grant_exp", _("Can grant exp")),
+            ("set_weapon_level", _("Can set weapon levels")),
+            ("reset_character", _("Can reset characters")),
+            ("mute_player", _("Can mute players")),
+            ("kick_player", _("Can kick players")),
+            ("ban_player", _("Can ban players")),
+        ]
+
     def __str__(self):
         return self.name
 
 
 class AuditEntry(models.Model):
-    """A game master's action on a player: who, what, when, and the state before and after."""
+    """A staff member's change to a player: who, what, when, and the state before and after.
 
-    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    Append-only. The actor and the target are kept as ids and names rather than foreign keys, so that
+    deleting either account keeps the entries as they were written.
+    """
+
+    actor_id = models.PositiveIntegerField(_("staff member id"), null=True)
     actor_name = models.CharField(_("game master"), max_length=16)
-    action = models.CharField(_("action"), max_length=32, db_index=True)
-    character = models.ForeignKey(Character, on_delete=models.SET_NULL, null=True, related_name="+")
-    target_name = models.CharField(_("player"), max_length=16, db_index=True)
+    action = models.CharField(_("action"), max_length=32)
+    target_id = models.PositiveIntegerField(_("character id"), null=True)
+    target_name = models.CharField(_("player"), max_length=16)
     before = models.JSONField(_("before"), default=dict)
     after = models.JSONField(_("after"), default=dict)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
@@ -80,6 +96,13 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = _("audit entries")
+        # Every filter the audit list offers, newest first, at a million entries.
+        indexes = [
+            models.Index(fields=["actor_name", "-created_at"], name="audit_actor_recent"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_recent"),
+            models.Index(fields=["target_name", "-created_at"], name="audit_target_recent"),
+            models.Index(fields=["target_id", "-created_at"], name="audit_target_id_recent"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_name}"

@@ -121,7 +121,7 @@ def _action_post(browser: Client, action: str, value: str, *characters: Characte
 
 
 def _audits(character: Character) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(character=character).order_by("pk"))
+    return list(AuditEntry.objects.filter(target_id=character.pk).order_by("pk"))
 
 
 def _level_for_exp(exp: int) -> int:

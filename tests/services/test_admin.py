@@ -51,7 +51,7 @@ def a_row_of_every_kind(characters):
     ChatMessage.objects.create(channel="global", sender=user.character, sender_name=user.username, text="hello")
     ChatMessage.objects.create(channel="whisper", sender=user.character, sender_name=user.username,
                                recipient_name="user2x", text="psst")  # fmt: skip
-    AuditEntry.objects.create(actor_name="gm", action="heal", character=user.character, target_name=user.username,
+    AuditEntry.objects.create(actor_name="gm", action="heal", target_id=user.character.pk, target_name=user.username,
                               before={"hp": 1}, after={"hp": 100})  # fmt: skip
     Group.objects.create(name="game masters")
 
