@@ -34,7 +34,7 @@ from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.player_keys import player_keys_keep, player_leave
 from mudserver.presence import heartbeat, presence_claim
-from mudserver.protocol import BadFrame, frame_parse
+from mudserver.protocol import STATUS_TEXT_PREFIX, BadFrame, frame_parse
 from mudserver.ratelimit import EventCounter, FrameBudget
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
@@ -84,6 +84,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     heartbeat: asyncio.Task | None = None
     redis_gone = False  # set by redis_lost
     left = False  # set by _leave, which runs once whatever ends the connection
+    last_status = ""  # the last status frame sent on this socket, encoded
 
     async def __call__(self, scope, receive, send):
         # Counted for exactly the consumer's life, even when its connect fails half-way.
@@ -437,6 +438,12 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self._send_text(json.dumps(frame, ensure_ascii=False))
 
     async def _send_text(self, text: str) -> None:
+        if text.startswith(STATUS_TEXT_PREFIX):
+            # PROTOCOL.md lets a status frame identical to the socket's last one be left out: a
+            # command that shows the status bar, or a fight's cycle that changed none of it.
+            if text == self.last_status:
+                return
+            self.last_status = text
         try:
             await self.send(text_data=text)
         except Disconnected:

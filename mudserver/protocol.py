@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 FRAME_FIELDS = {"command": ("line",), "chat": ("text",), "ping": ()}
+# How an encoded status frame begins: every server frame is json.dumps of a dict whose first key is "type".
+STATUS_TEXT_PREFIX = '{"type": "status"'
 
 
 class BadFrame(Exception):

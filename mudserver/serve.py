@@ -9,10 +9,27 @@ import asyncio
 import uvloop
 
 
+def _passed_through(value, *args, **kwargs):
+    return value
+
+
+def autobahn_log_arguments_plain() -> None:
+    """autobahn builds its debug lines' arguments (names and values coloured with click) for every
+    frame it sends and receives, whether or not debug logging is on: 4.7 % of a web process's CPU
+    under the load test. The helpers pass values through instead; a debug line, if ever enabled,
+    still shows them, uncoloured."""
+    import autobahn.twisted.websocket
+    import autobahn.websocket.protocol
+
+    for module in (autobahn.websocket.protocol, autobahn.twisted.websocket):
+        module.hltype = module.hlval = _passed_through
+
+
 def main() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     from daphne.cli import CommandLineInterface
 
+    autobahn_log_arguments_plain()
     CommandLineInterface.entrypoint()
 
 

@@ -39,6 +39,7 @@ class Client:
     def __init__(self, ws):
         self.ws = ws
         self.pending: list[dict] = []
+        self.bar: dict | None = None  # the character of the last status frame read: what the status bar shows
 
     @classmethod
     async def connect(
@@ -67,6 +68,8 @@ class Client:
         async with asyncio.timeout(timeout):
             while True:
                 frame = json.loads(await self.ws.recv())
+                if frame["type"] == "status":
+                    self.bar = frame["character"]
                 if kind is None or frame["type"] == kind:
                     return frame
                 if frame["type"] == "error" and kind == "output":
@@ -101,6 +104,14 @@ class Client:
 
     async def status(self) -> dict | None:
         return (await self.next("status"))["character"]
+
+    async def bar_now(self) -> dict | None:
+        """The status bar once every frame sent before a ping has been read (a status frame like the
+        last one is left out, PROTOCOL.md, so the bar is the last one read)."""
+        await self.send({"type": "ping"})
+        await self.next("pong")
+        self.pending = [frame for frame in self.pending if frame["type"] != "status"]
+        return self.bar
 
     async def welcome(self) -> dict:
         """The frames a connection opens with: the scene's output, then the status."""

@@ -146,6 +146,8 @@ async def test_character_actions_with_the_value_box_reach_the_player(game_server
     client, character = await _player(game_server)
     gm_name = admin_browser.game_master.username
     await character_state_mutate(character.pk, lambda s: ({"hp": 3, "mp": 7}, None))
+    await client.command("status")  # the player's bar shows the wound (a bar as before would be left out)
+    assert (await client.status())["hp"] == 3
 
     told = await asyncio.to_thread(_action_post, admin_browser, "heal", "", character)
     assert told == ["Done for 1 player(s); see the audit log."]

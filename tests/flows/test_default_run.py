@@ -76,11 +76,10 @@ def default_run(tmp_path):
 
 
 async def _latest_status(client: Client) -> dict:
-    """The character as the status bar shows it now: what a `status` command sends, after any older
-    status frames still waiting."""
-    client.pending = [frame for frame in client.pending if frame["type"] != "status"]
+    """The character as the status bar shows it now, after a `status` command (which sends the bar if
+    it changed since the last one)."""
     await client.command("status")
-    return await client.status()
+    return await client.bar_now()
 
 
 async def test_the_default_run_plays_stops_with_its_flush_and_starts_again(default_run):

@@ -35,6 +35,8 @@ async def test_heal_exp_weapon_reset_and_mute_reach_the_player(game_server, game
     from accounts.character_state import character_state_mutate
 
     await character_state_mutate(character.pk, lambda s: ({"hp": 3}, None))
+    await client.command("status")  # the bar shows the wound (a bar as the last one would be left out)
+    assert (await client.status())["hp"] == 3
     entry = await _act(gm.gm_heal, actor=game_master, character=character)
     await client.until(lambda f: "restored your HP and MP" in f["plain"])
     status = await client.until(lambda f: f["character"]["hp"] != 3, kind="status")

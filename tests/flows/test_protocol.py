@@ -101,3 +101,30 @@ async def test_cross_site_origin_is_refused(game_server):
     url = game_server.replace("http", "ws", 1) + "/ws/game/"
     with pytest.raises(websockets.InvalidStatus):
         await websockets.connect(url, origin="http://evil.example")
+
+
+async def _frame_types_until_pong(client) -> list[str]:
+    await client.send({"type": "ping"})
+    types = [frame["type"] for frame in client.pending]
+    client.pending.clear()
+    while types[-1:] != ["pong"]:
+        types.append((await client.next())["type"])
+    return types
+
+
+async def test_a_status_frame_identical_to_the_last_one_on_the_socket_is_left_out(game_server):
+    client = await connected(game_server)
+    username = await client.sign_up()  # its status frame is the socket's last one
+    await client.command("status")  # shows the status bar, which has not changed
+    assert "status" not in await _frame_types_until_pong(client)
+    await client.command("out")  # the bar empties: a different frame, sent
+    assert await client.status() is None
+    await client.sign_in(username)  # back to the same bar as before: different from the last one, sent
+    signed_in = await client.status()
+    assert signed_in is not None and signed_in["name"] == username
+    await client.close()
+    # Another socket has sent nothing yet: its first status frame is sent, whatever another sent.
+    other = await connected(game_server)
+    await other.sign_in(username)
+    assert await other.status() == signed_in
+    await other.close()

@@ -92,6 +92,8 @@ async def test_healer_heals_revives_and_says_when_full(game_server):
     out = await client.command("2")
     assert "You look perfectly well" in out["plain"]
     await _set(cid, hp=0, mp=40)  # dead
+    await client.command("status")  # the bar shows it (a bar as the last one would be left out)
+    assert (await client.status())["hp"] == 0
     out = await client.command("2")
     assert "HP and MP are full" in out["plain"]
     status = await client.status()
