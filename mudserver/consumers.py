@@ -135,8 +135,9 @@ class GameConsumer(AsyncWebsocketConsumer):
                 await self._refuse(error, type="connect")
                 await self.close(code=CLOSE_TRY_AGAIN)
                 return
+            status = await character_status_frame(self.ctx.character_id, self.ctx.name)
             await self._send_output(text)
-            await self._send_status()
+            await self._send(status)
             for frame in arrival.frames:
                 await self._send(frame)
 
@@ -237,10 +238,12 @@ class GameConsumer(AsyncWebsocketConsumer):
         output = await route_line(self.ctx, frame["line"])
         if self.ctx.signed_in and self.ctx.dump_scene() != before:
             await scene_save(self.ctx.character_id, self.ctx.dump_scene())
+        # The status bar is read before the reply is sent, so that both frames leave in one write.
+        status = await character_status_frame(self.ctx.character_id, self.ctx.name) if output.status else None
         await self._send({"type": "output", "scene": output.scene, "text": output.text, "input": output.input,
                           "lang": self.ctx.lang})  # fmt: skip
-        if output.status:
-            await self._send_status()
+        if status is not None:
+            await self._send(status)
 
     async def _chat(self, frame):
         if not self.ctx.signed_in:
@@ -455,9 +458,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         scene = SCENES[self.ctx.scene]
         await self._send({"type": "output", "scene": scene.name, "text": text, "input": scene.input,
                           "lang": self.ctx.lang})  # fmt: skip
-
-    async def _send_status(self) -> None:
-        await self._send(await character_status_frame(self.ctx.character_id, self.ctx.name))
 
     async def _refuse(self, error: Exception, **fields) -> None:
         """Answer what could not be done with an error frame (mudserver.failures): a condition of

@@ -12,6 +12,7 @@ shares them). Each process is scraped on its own (README, "Operating it"):
 Metrics of the other kinds of process show as zeros where they are not used.
 """
 
+import functools
 import os
 
 import redis
@@ -65,9 +66,17 @@ TASK_SECONDS = Histogram(
 CELERY_QUEUES = ("celery", "battles")
 
 
+@functools.cache
+def _command_series(scene: str) -> tuple:
+    """The two series of a scene, looked up once (scene names are a fixed set): `labels()` takes
+    a lock and builds a key on every call, on every command."""
+    return COMMANDS.labels(scene), COMMAND_SECONDS.labels(scene)
+
+
 def command_observe(scene: str, seconds: float) -> None:
-    COMMANDS.labels(scene).inc()
-    COMMAND_SECONDS.labels(scene).observe(seconds)
+    count, duration = _command_series(scene)
+    count.inc()
+    duration.observe(seconds)
 
 
 def battle_lags_observe(lags_ms: list[int]) -> None:
