@@ -90,11 +90,13 @@ def gm_notice(*, actor: User, text: str) -> AuditEntry:
     their own language: one message per web process, through its mailbox, as a battle's feed goes."""
     online = async_to_sync(online_character_ids)()
     frames, connections = _outputs(online, lambda: _("[Notice] %(text)s") % {"text": escape(text)})
-    push.players_frames_deliver_sync(frames, connections)
-    return AuditEntry.objects.create(
+    # Written first: a notice the trail cannot hold is not sent.
+    entry = AuditEntry.objects.create(
         actor_id=actor.pk, actor_name=actor.get_username(), action="notice", target_id=None, target_name="",
         after={"text": text, "players": len(frames)},
     )
+    push.players_frames_deliver_sync(frames, connections)
+    return entry
 
 
 @transaction.atomic
