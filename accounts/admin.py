@@ -41,7 +41,7 @@ class GmActionForm(ActionForm):
 
 EXP_RANGE = (1, MAX_EXP)  # GAME.md §3: exp 0–2,000,000,000
 WEAPON_LEVEL_RANGE = (1, MAX_WEAPON_LEVEL)  # GAME.md §3: weapon level 1–1,000
-MUTE_MINUTES_RANGE = (1, 366 * 24 * 60)  # up to a year; a ban is for longer
+MUTE_MINUTES_RANGE = (1, gm.MUTE_MINUTES_MAX)
 
 
 def _box_number(text: str, low: int, high: int) -> int | None:

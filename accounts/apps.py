@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import scenes  # noqa: F401  (registers the front and sign-in scenes)
+        from accounts import gm_commands, scenes  # noqa: F401  (register the GM commands and the scenes)

@@ -20,14 +20,17 @@ from accounts.models import AuditEntry, Character, User
 from battles.rules import attack_for, exp_gain, stats_for_level
 from chat.services import chat_mute
 from mudserver import push
-from mudserver.markup import yellow
-from mudserver.presence import presence_owner
+from mudserver.markup import escape, yellow
+from mudserver.presence import online_character_ids, presence_owner
 from mudserver.redis_client import get_redis
+from mudserver.router import SCENES
 from mudserver.scene_store import player_key
 from mudserver.sessions import session_user_end
 
 CLOSE_KICKED = 4002
 CLOSE_BANNED = 4003
+MUTE_MINUTES_MAX = 366 * 24 * 60  # up to a year; a ban is for longer
+NOTICE_MAX_LENGTH = 300  # as a chat message: one line of the players' panes
 
 
 def _snapshot(character: Character) -> dict:
@@ -57,13 +60,43 @@ def _audit(actor: User, action: str, character: Character, before: dict, after: 
 
 def _tell(character: Character, message, after: dict | None = None) -> None:
     """Show a connected player a game master's notice (and the new status bar)."""
-    lang, scene = get_redis().hmget(player_key(character.pk), "lang", "scene")
-    lang, scene = lang or "ko", scene or "front"
-    with translation.override(lang):
-        frames = [{"type": "output", "scene": scene, "text": yellow(str(message())), "input": "text"}]
+    frames, _connections = _outputs([character.pk], message)
     if after is not None:
-        frames.append({"type": "status", "character": character_status(character.name, after)})
-    push.players_frames_send_sync({character.pk: frames})
+        frames[character.pk].append({"type": "status", "character": character_status(character.name, after)})
+    push.players_frames_send_sync(frames)
+
+
+def _outputs(character_ids: list[int], message) -> tuple[dict[int, list[dict]], dict[int, str]]:
+    """`message()` in yellow as an output frame for each player, in the player's language and scene,
+    and the connection each player is on."""
+    pipe = get_redis().pipeline(transaction=False)
+    for character_id in character_ids:
+        pipe.hmget(player_key(character_id), "lang", "scene", "channel")
+    texts: dict[str, str] = {}
+    frames, connections = {}, {}
+    for character_id, (lang, scene, channel) in zip(character_ids, pipe.execute(), strict=True):
+        lang, scene = lang or "ko", scene if scene in SCENES else "front"
+        if lang not in texts:
+            with translation.override(lang):
+                texts[lang] = yellow(str(message()))
+        frames[character_id] = [{"type": "output", "scene": scene, "text": texts[lang], "input": SCENES[scene].input}]
+        connections[character_id] = channel or ""
+    return frames, connections
+
+
+@transaction.atomic
+def gm_notice(*, actor: User, text: str) -> AuditEntry:
+    """Announce `text` (cleaned as chat is) to every player online, on every web process, each in
+    their own language: one message per web process, through its mailbox, as a battle's feed goes."""
+    online = async_to_sync(online_character_ids)()
+    frames, connections = _outputs(online, lambda: _("[Notice] %(text)s") % {"text": escape(text)})
+    # Written first: a notice the trail cannot hold is not sent.
+    entry = AuditEntry.objects.create(
+        actor_id=actor.pk, actor_name=actor.get_username(), action="notice", target_id=None, target_name="",
+        after={"text": text, "players": len(frames)},
+    )
+    push.players_frames_deliver_sync(frames, connections)
+    return entry
 
 
 @transaction.atomic

@@ -71,6 +71,7 @@ class Character(models.Model):
             ("mute_player", _("Can mute players")),
             ("kick_player", _("Can kick players")),
             ("ban_player", _("Can ban players")),
+            ("send_notice", _("Can send notices to every player")),
         ]
 
     def __str__(self):

@@ -343,6 +343,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang, channel=self.channel_name)
         await player_keys_keep(character.pk)
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
+        self.ctx.staff = character.user.is_staff
         _by_character[character.pk] = self
         self.heartbeat = asyncio.create_task(self._beat(user_id, character.pk))
         return True
@@ -376,6 +377,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await player_leave(user_id=self.ctx.user_id, channel=self.channel_name, character_id=self.ctx.character_id)
         await self.group_leave(push.player_group(self.ctx.character_id))
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
+        self.ctx.staff = False
 
     async def _beat(self, user_id: int, character_id: int) -> None:
         """While this socket lives, say so: the sweep removes players whose web process died, and
@@ -402,6 +404,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         self._unindex()
         self._heartbeat_stop()
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
+        self.ctx.staff = False
 
     def _heartbeat_stop(self) -> None:
         if self.heartbeat is not None:

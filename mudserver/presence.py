@@ -120,6 +120,10 @@ async def online_character_id(name: str) -> int | None:
     return int(found) if found else None
 
 
+async def online_character_ids() -> list[int]:
+    return [int(character_id) for character_id in await get_async_redis().hkeys(NAMES_KEY)]
+
+
 async def online_count() -> int:
     return await get_async_redis().zcard(ONLINE_KEY)
 

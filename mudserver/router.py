@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from mudserver.markup import escape, red, yellow
 
 Handler = Callable[["Context", str], Awaitable["Reply"]]
+Permission = Callable[["Context"], Awaitable[bool]]
 EnterText = Callable[["Context"], Awaitable[str]]
 
 
@@ -108,6 +109,9 @@ class Context:
     character_id: int | None = None
     name: str | None = None
     ip: str = ""
+    # The account may use the admin (read on signing in): only then are game masters' commands
+    # looked at, each of which checks its own permission anew.
+    staff: bool = False
 
     @property
     def signed_in(self) -> bool:
@@ -126,6 +130,9 @@ class Command:
     aliases: tuple[str, ...]
     handler: Handler
     help: str = ""  # a lazy translation; shown by `help`
+    # Who may use it (a game master's command); for anyone else it does not exist: not in the help,
+    # and the line goes on as if it named no command.
+    allowed: Permission | None = None
 
 
 @dataclass
@@ -143,16 +150,22 @@ class Scene:
     def find(self, word: str) -> Command | None:
         return _find(self.commands, word)
 
-    def help_text(self) -> str:
+    def help_text(self, staff_commands: list[Command] | None = None) -> str:
+        """The scene's commands and the global ones; `staff_commands`, the game master's commands
+        the player may use, are listed after them."""
         lines = [yellow(_("Commands here:"))]
-        for command in [*self.commands, HELP_COMMAND]:
-            if command.help:
-                lines.append(f"  {yellow(' / '.join(command.aliases))} : {command.help}")
+        lines += _help_lines([command for command in [*self.commands, HELP_COMMAND] if command.help])
         if self.globals:
             lines.append(yellow(_("Everywhere:")))
-            for command in GLOBAL_COMMANDS:
-                lines.append(f"  {yellow(' / '.join(command.aliases))} : {command.help}")
+            lines += _help_lines([command for command in GLOBAL_COMMANDS if command.allowed is None])
+            if staff_commands:
+                lines.append(yellow(_("Game master (everywhere):")))
+                lines += _help_lines(staff_commands)
         return "\n".join(lines)
+
+
+def _help_lines(commands: list[Command]) -> list[str]:
+    return [f"  {yellow(' / '.join(command.aliases))} : {command.help}" for command in commands]
 
 
 def _find(commands: list[Command], word: str) -> Command | None:
@@ -168,7 +181,14 @@ GLOBAL_COMMANDS: list[Command] = []
 
 
 async def _help(ctx: Context, args: str) -> Reply:
-    return Reply(SCENES[ctx.scene].help_text())
+    return Reply(SCENES[ctx.scene].help_text(await staff_commands_of(ctx)))
+
+
+async def staff_commands_of(ctx: Context) -> list[Command]:
+    """The game master's commands this player may use (none, without a database query, for a player)."""
+    if not ctx.staff:
+        return []
+    return [command for command in GLOBAL_COMMANDS if command.allowed is not None and await command.allowed(ctx)]
 
 
 HELP_COMMAND = Command(("help", "도움말", "h"), _help)
@@ -234,6 +254,8 @@ async def _dispatch(ctx: Context, scene: Scene, line: str) -> Reply:
     command = scene.find(word) or _find([HELP_COMMAND], word)
     if command is None and scene.globals and word:
         command = _find(GLOBAL_COMMANDS, word)
+        if command is not None and command.allowed is not None and not (ctx.staff and await command.allowed(ctx)):
+            command = None
     if command is not None:
         return await command.handler(ctx, args.strip())
     if scene.fallback is not None:

@@ -75,9 +75,12 @@ def players(monkeypatch):
 
 
 def _texts(scene_name: str, ctx: Context) -> list[str]:
-    """The scene's entry text, its help, and the lines other scenes show on the way in."""
+    """The scene's entry text, its help (a player's and a game master's), and the lines other scenes
+    show on the way in."""
     scene = SCENES[scene_name]
-    texts = [async_to_sync(scene.enter)(ctx), scene.help_text(), unknown_reply("zzz").text]
+    staff_commands = [command for command in GLOBAL_COMMANDS if command.allowed is not None]
+    texts = [async_to_sync(scene.enter)(ctx), scene.help_text(), scene.help_text(staff_commands),
+             unknown_reply("zzz").text]
     if scene_name == "heal":
         texts.append(healer_hint())
     if scene_name == "village":

@@ -51,6 +51,7 @@ RESERVED_NAMES = [
     "help", "도움말", "dungeon", "던전", "village", "마을", "attack", "create", "status", "who", "lang", "DELETE",
     "프라데이리", "fradeiri", "아그네스", "Agnes", "퍼거스", "fergus", "에트나", "etna", "샤크스", "shax", "sirshax",
     "agnes2", "운영자님", "관리자임", "진짜운영진", "시스템1",
+    "kick", "mute", "강퇴", "채금",  # game masters' commands, which players never see, are command words too
 ]  # fmt: skip
 FREE_NAMES = ["hero", "용사", "badminton", "pigment", "agnesia", "helper", "dungeoneer", "gmail", "경1", "sir1", "운영",
               "공지훈", "알림이", "서버린"]  # fmt: skip
