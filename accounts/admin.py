@@ -3,8 +3,10 @@ from datetime import timedelta
 from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,10 +15,26 @@ from django.utils.translation import gettext_lazy as _
 from accounts import gm
 from accounts.character_state import INT_FIELDS, character_state_get, character_state_overwrite
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
+from accounts.passwords import ServerBusy, run_hashing
 from battles.rules import MAX_EXP
 from mudserver.admin_tools import LargeTableAdmin
 from mudserver.numbers import typed_int
 from village.rules import MAX_WEAPON_LEVEL
+
+
+class PooledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login checks the password on the game's bounded hashing pool (accounts.passwords),
+    not on the request's own thread: a flood of admin logins queues with the game's sign-ins instead
+    of taking every HTTP thread's CPU, and is told the server is busy past the queue's limit."""
+
+    def clean(self):
+        try:
+            return async_to_sync(run_hashing)(super().clean)
+        except ServerBusy:
+            raise ValidationError(_("The server is busy; please try again in a moment.")) from None
+
+
+admin.site.login_form = PooledAdminAuthenticationForm
 
 
 class LevelBandFilter(admin.SimpleListFilter):
