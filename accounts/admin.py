@@ -139,8 +139,8 @@ class CharacterAdmin(LargeTableAdmin):
         """Values typed here replace the live ones too: Redis owns a loaded character's state and would
         otherwise write its own back (this is how a game master fixes an unsaved character write)."""
         if change:
-            character_state_overwrite(obj.pk, {field: getattr(obj, field) for field in INT_FIELDS
-                                               if field in form.changed_data})  # fmt: skip
+            changed = {field: getattr(obj, field) for field in INT_FIELDS if field in form.changed_data}
+            character_state_overwrite(obj.pk, changed)
         super().save_model(request, obj, form, change)
 
 
@@ -189,8 +189,16 @@ class SetAsideWriteAdmin(admin.ModelAdmin):
     master fixes the character (its change form or an action) and the row is marked resolved once
     the next write of that character succeeds. Read-only: only a superuser deletes a row."""
 
-    list_display = ("character_name", "character_link", "values", "error", "attempts", "first_failed_at",
-                    "last_failed_at", "resolved_at")  # fmt: skip
+    list_display = (
+        "character_name",
+        "character_link",
+        "values",
+        "error",
+        "attempts",
+        "first_failed_at",
+        "last_failed_at",
+        "resolved_at",
+    )
     list_filter = (("resolved_at", admin.EmptyFieldListFilter),)
     search_fields = ("^character_name",)
 

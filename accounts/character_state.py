@@ -213,7 +213,8 @@ def _states_save(states: dict[int, State], alone: set[int]) -> int:
             if character_id in alone:
                 resolved.append(character_id)
     if resolved:
-        SetAsideWrite.objects.filter(character_id__in=resolved, resolved_at__isnull=True).update(resolved_at=timezone.now())
+        unresolved = SetAsideWrite.objects.filter(character_id__in=resolved, resolved_at__isnull=True)
+        unresolved.update(resolved_at=timezone.now())
         get_redis().srem(SET_ASIDE_KEY, *resolved)
     return written
 
@@ -227,8 +228,14 @@ def _state_set_aside(character_id: int, state: State, error: DatabaseError) -> N
     pending = SetAsideWrite.objects.filter(character_id=character_id, resolved_at__isnull=True)
     if not pending.update(values=state, error=str(error), attempts=F("attempts") + 1, last_failed_at=now):
         name = Character.objects.filter(pk=character_id).values_list("name", flat=True).first() or ""
-        SetAsideWrite.objects.create(character_id=character_id, character_name=name, values=state, error=str(error),
-                                     first_failed_at=now, last_failed_at=now)  # fmt: skip
+        SetAsideWrite.objects.create(
+            character_id=character_id,
+            character_name=name,
+            values=state,
+            error=str(error),
+            first_failed_at=now,
+            last_failed_at=now,
+        )
     get_redis().sadd(SET_ASIDE_KEY, character_id)
 
 

@@ -59,10 +59,13 @@ class AdminLogin(Browser):
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
 
     def attempt(self, username: str, password: str, **headers) -> int:
-        form = urllib.parse.urlencode({"csrfmiddlewaretoken": self.token, "username": username,
-                                       "password": password, "next": "/admin/"})  # fmt: skip
-        headers = {"Cookie": f"csrftoken={self.cookie}", "Content-Type": "application/x-www-form-urlencoded",
-                   **{name.replace("_", "-"): value for name, value in headers.items()}}  # fmt: skip
+        fields = {"csrfmiddlewaretoken": self.token, "username": username, "password": password, "next": "/admin/"}
+        headers = {
+            "Cookie": f"csrftoken={self.cookie}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            **{name.replace("_", "-"): value for name, value in headers.items()},
+        }
+        form = urllib.parse.urlencode(fields)
         status, _headers, _body = self._request("POST", "/admin/login/?next=/admin/", form, headers)
         return status
 
@@ -80,8 +83,10 @@ def test_repeated_wrong_admin_logins_lock_out_the_address_nginx_vouched_for(game
     the one in X-Real-IP; a client's X-Forwarded-For, different every time, changes nothing."""
     staff, browser = _staff(), AdminLogin(game_server)
     locked, other = "198.51.100.23", "198.51.100.24"
-    statuses = [browser.attempt(staff.username, "wrong-guess", X_Real_IP=locked, X_Forwarded_For=f"203.0.113.{n}")
-                for n in range(LOCKOUT)]  # fmt: skip
+    statuses = [
+        browser.attempt(staff.username, "wrong-guess", X_Real_IP=locked, X_Forwarded_For=f"203.0.113.{n}")
+        for n in range(LOCKOUT)
+    ]
     assert statuses == [200] * (LOCKOUT - 1) + [429]  # the form again, then the lockout page
     assert browser.attempt(staff.username, STAFF_PASSWORD, X_Real_IP=locked) == 429  # even the right password
     assert browser.attempt(staff.username, STAFF_PASSWORD, X_Real_IP=other) == 302  # another address signs in
@@ -94,8 +99,10 @@ def test_an_untrusted_peers_headers_do_not_choose_the_address_that_is_locked(gam
     X-Real-IP and X-Forwarded-For it sends."""
     staff, peer = _staff(), fresh_address()
     browser = AdminLogin(game_server, source=peer)
-    statuses = [browser.attempt(staff.username, "wrong-guess", X_Real_IP=f"198.51.100.{n}",
-                                X_Forwarded_For=f"203.0.113.{n}") for n in range(LOCKOUT)]  # fmt: skip
+    statuses = [
+        browser.attempt(staff.username, "wrong-guess", X_Real_IP=f"198.51.100.{n}", X_Forwarded_For=f"203.0.113.{n}")
+        for n in range(LOCKOUT)
+    ]
     assert statuses[-1] == 429
     assert _counted_addresses(staff.username) == {peer}
     assert AdminLogin(game_server, source=fresh_address()).attempt(staff.username, STAFF_PASSWORD) == 302
@@ -142,8 +149,8 @@ def test_staff_passwords_pass_the_validators(password):
     assert refused.status_code == 200 and refused.context["form"].errors
     staff.refresh_from_db()
     assert staff.check_password(STAFF_PASSWORD)
-    own = browser.post("/admin/password_change/", {"old_password": STAFF_PASSWORD, "new_password1": password,
-                                                   "new_password2": password})  # fmt: skip
+    own_change = {"old_password": STAFF_PASSWORD, "new_password1": password, "new_password2": password}
+    own = browser.post("/admin/password_change/", own_change)
     assert own.status_code == 200 and own.context["form"].errors
     accepted = browser.post(url, {"password1": "harbour-violet-88-crane", "password2": "harbour-violet-88-crane"})
     assert accepted.status_code == 302
@@ -168,8 +175,11 @@ def cluster_nginx(game_server, settings, tmp_path):
         pytest.skip("nginx is not installed")
     settings.ADMIN_NETWORKS = ["127.0.0.1/32"]
     port = free_port()
-    topology = Topology(host="127.0.0.1", port=port, web_ports=[int(game_server.rsplit(":", 1)[1])], workers=0,
-                        concurrency=1, metrics_port=free_port(), run_dir=tmp_path)  # fmt: skip
+    web_port = int(game_server.rsplit(":", 1)[1])
+    topology = Topology(
+        host="127.0.0.1", port=port, web_ports=[web_port], workers=0, concurrency=1, metrics_port=free_port(),
+        run_dir=tmp_path,
+    )
     nginx = next(spec for spec in topology.specs() if spec.name == "nginx")
     process = subprocess.Popen(nginx.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, process)

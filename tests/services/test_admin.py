@@ -55,8 +55,12 @@ def a_row_of_every_kind(characters):
     AuditEntry.objects.create(actor_name="gm", action="heal", target_id=user.character.pk, target_name=user.username,
                               before={"hp": 1}, after={"hp": 100})  # fmt: skip
     Group.objects.create(name="game masters")
-    SetAsideWrite.objects.create(character_id=user.character.pk, character_name=user.username,
-                                 values={"exp": 5_000_000_000}, error="Out of range value for column 'exp'")  # fmt: skip
+    SetAsideWrite.objects.create(
+        character_id=user.character.pk,
+        character_name=user.username,
+        values={"exp": 5_000_000_000},
+        error="Out of range value for column 'exp'",
+    )
 
 
 def test_every_admin_page_renders_with_rows_and_needs_no_time_zone_tables(admin_client, admin_user, rf,

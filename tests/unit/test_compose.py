@@ -328,8 +328,8 @@ ADMIN_NETWORKS_SCRIPT = COMPOSE_DIR / "admin-networks.sh"
 
 def admin_networks_rendered(networks: str, out: Path) -> list[str]:
     """The lines admin-networks.sh writes for ADMIN_NETWORKS=`networks`, as the nginx image's entrypoint runs it."""
-    subprocess.run(["sh", str(ADMIN_NETWORKS_SCRIPT)], env={"ADMIN_NETWORKS": networks, "ADMIN_NETWORKS_CONF": str(out)},
-                   check=True)  # fmt: skip
+    environment = {"ADMIN_NETWORKS": networks, "ADMIN_NETWORKS_CONF": str(out)}
+    subprocess.run(["sh", str(ADMIN_NETWORKS_SCRIPT)], env=environment, check=True)
     return out.read_text().splitlines()
 
 
@@ -345,8 +345,8 @@ def test_nginx_hides_metrics_and_keeps_the_admin_to_admin_networks(tmp_path):
     assert SERVICES["nginx"]["environment"]["ADMIN_NETWORKS"] == "${ADMIN_NETWORKS:-}"
     assert f'out="${{ADMIN_NETWORKS_CONF:-{included}}}"' in ADMIN_NETWORKS_SCRIPT.read_text()
     assert admin_networks_rendered("", tmp_path / "open.conf") == []  # off by default
-    assert admin_networks_rendered("203.0.113.0/24, 10.8.0.0/16", tmp_path / "closed.conf") == [
-        "allow 203.0.113.0/24;", "allow 10.8.0.0/16;", "deny all;"]  # fmt: skip
+    closed = admin_networks_rendered("203.0.113.0/24, 10.8.0.0/16", tmp_path / "closed.conf")
+    assert closed == ["allow 203.0.113.0/24;", "allow 10.8.0.0/16;", "deny all;"]
 
 
 def nginx_version() -> tuple[int, ...]:
