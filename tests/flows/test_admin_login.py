@@ -35,9 +35,9 @@ class Browser:
         self.host, self.port, self.source = parts.hostname, parts.port, source
 
     def get(self, path: str) -> int:
-        return self._request("GET", path)[0]
+        return self.request("GET", path)[0]
 
-    def _request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
+    def request(self, method: str, path: str, body: str | None = None, headers: dict | None = None):
         connection = http.client.HTTPConnection(self.host, self.port, timeout=30, source_address=(self.source, 0))
         try:
             connection.request(method, path, body=body, headers=headers or {})
@@ -52,7 +52,7 @@ class AdminLogin(Browser):
 
     def __init__(self, base_url: str, source: str = "127.0.0.1"):
         super().__init__(base_url, source)
-        status, headers, body = self._request("GET", "/admin/login/")
+        status, headers, body = self.request("GET", "/admin/login/")
         assert status == 200
         self.cookie = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"])[1]
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
@@ -65,7 +65,7 @@ class AdminLogin(Browser):
             **{name.replace("_", "-"): value for name, value in headers.items()},
         }
         form = urllib.parse.urlencode(fields)
-        status, _headers, _body = self._request("POST", "/admin/login/?next=/admin/", form, headers)
+        status, _headers, _body = self.request("POST", "/admin/login/?next=/admin/", form, headers)
         return status
 
 
@@ -122,7 +122,7 @@ def test_the_admin_login_checks_the_password_on_the_hashing_pool(game_server):
     """Each admin login, failed or not, counts one job on daphne's hashing pool (accounts.passwords)."""
 
     def pool_jobs() -> float:
-        status, _headers, body = Browser(game_server)._request("GET", "/metrics")
+        status, _headers, body = Browser(game_server).request("GET", "/metrics")
         assert status == 200
         return _sample(body, "mud_password_hashes_total")
 
