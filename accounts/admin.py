@@ -1,18 +1,40 @@
 from datetime import timedelta
 
+from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts import gm
-from accounts.models import AuditEntry, Character, User
+from accounts.character_state import INT_FIELDS, character_state_get, character_state_overwrite
+from accounts.models import AuditEntry, Character, SetAsideWrite, User
+from accounts.passwords import ServerBusy, run_hashing
 from battles.rules import MAX_EXP
 from mudserver.admin_tools import LargeTableAdmin
 from mudserver.numbers import typed_int
 from village.rules import MAX_WEAPON_LEVEL
+
+
+class PooledAdminAuthenticationForm(AdminAuthenticationForm):
+    """The admin's login checks the password on the game's bounded hashing pool (accounts.passwords),
+    not on the request's own thread: a flood of admin logins queues with the game's sign-ins instead
+    of taking every HTTP thread's CPU, and is told the server is busy past the queue's limit."""
+
+    def clean(self):
+        try:
+            return async_to_sync(run_hashing)(super().clean)
+        except ServerBusy:
+            raise ValidationError(_("The server is busy; please try again in a moment.")) from None
+
+
+admin.site.login_form = PooledAdminAuthenticationForm
 
 
 class LevelBandFilter(admin.SimpleListFilter):
@@ -104,6 +126,23 @@ class CharacterAdmin(LargeTableAdmin):
         _gm_action("unban", _("Lift the ban"), lambda actor, c, v: gm.gm_unban(actor=actor, character=c)),
     ]  # fmt: skip
 
+    def get_object(self, request, object_id, from_field=None):
+        """The live values where the character has them (Redis owns them; the row may be seconds
+        behind, or be missing values the database refused)."""
+        character = super().get_object(request, object_id, from_field)
+        live = async_to_sync(character_state_get)(character.pk) if character is not None else None
+        for field, value in (live or {}).items():
+            setattr(character, field, value)
+        return character
+
+    def save_model(self, request, obj, form, change):
+        """Values typed here replace the live ones too: Redis owns a loaded character's state and would
+        otherwise write its own back (this is how a game master fixes an unsaved character write)."""
+        if change:
+            changed = {field: getattr(obj, field) for field in INT_FIELDS if field in form.changed_data}
+            character_state_overwrite(obj.pk, changed)
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
@@ -142,3 +181,37 @@ class AuditEntryAdmin(LargeTableAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SetAsideWrite)
+class SetAsideWriteAdmin(admin.ModelAdmin):
+    """Characters whose values the database refused (the write-behind wrote everyone else): a game
+    master fixes the character (its change form or an action) and the row is marked resolved once
+    the next write of that character succeeds. Read-only: only a superuser deletes a row."""
+
+    list_display = (
+        "character_name",
+        "character_link",
+        "values",
+        "error",
+        "attempts",
+        "first_failed_at",
+        "last_failed_at",
+        "resolved_at",
+    )
+    list_filter = (("resolved_at", admin.EmptyFieldListFilter),)
+    search_fields = ("^character_name",)
+
+    @admin.display(description=_("character"))
+    def character_link(self, entry):
+        url = reverse("admin:accounts_character_change", args=[entry.character_id])
+        return format_html('<a href="{}">{}</a>', url, _("fix"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser

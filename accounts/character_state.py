@@ -10,12 +10,16 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
-from accounts.models import Character
+from accounts.models import Character, SetAsideWrite
 from battles.rules import AUTO_RETREAT_DEFAULT, exp_to_leave
 from mudserver.failures import DATABASE_UNAVAILABLE
+from mudserver.metrics import CHARACTER_WRITES_SET_ASIDE
 from mudserver.redis_client import get_async_redis, get_redis
 
 log = structlog.get_logger(__name__)
@@ -28,6 +32,8 @@ INT_FIELDS = (
     "arena_best_rating", "auto_retreat",
 )  # fmt: skip
 DIRTY_KEY = "mud:ch:dirty"
+# Characters whose last write the database refused (accounts.SetAsideWrite): written alone until one succeeds.
+SET_ASIDE_KEY = "mud:ch:set_aside"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
 WRITE_BATCH = 400  # rows per UPDATE (SQLite allows 500 SELECTs in one compound statement)
 
@@ -109,6 +115,16 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
             raise LookupError(f"character {character_id} has no hot state")
 
 
+def character_state_overwrite(character_id: int, values: State) -> None:
+    """Replace these values in a character's hot state, if it has one (from the admin's change form)."""
+    if not values:
+        return
+    try:
+        async_to_sync(character_state_mutate)(character_id, lambda state: (values, None))
+    except LookupError:
+        pass  # not in Redis: the database row is the state
+
+
 async def character_state_drop(character_id: int) -> None:
     r = get_async_redis()
     await r.pipeline(transaction=True).delete(state_key(character_id)).srem(DIRTY_KEY, character_id).execute()
@@ -140,7 +156,8 @@ def character_states_flush(character_ids: list[int] | None = None, *, batch: int
     """Write dirty characters (or the given ones) to the database; return how many were written.
 
     An id is taken off the dirty set before its hash is read, so a change made meanwhile marks it
-    dirty again and is written by the next flush. If the database write fails, the ids go back.
+    dirty again and is written by the next flush. If the database is unavailable, the ids go back.
+    A row the database refuses is set aside (`_states_save`) and the others are written.
     """
     r = get_redis()
     written = 0
@@ -158,13 +175,68 @@ def character_states_flush(character_ids: list[int] | None = None, *, batch: int
         pipe = r.pipeline(transaction=False)
         for character_id in ids:
             pipe.hgetall(state_key(character_id))
-        states = {cid: _decode(raw) for cid, raw in zip(ids, pipe.execute(), strict=True) if raw}
+        pipe.smismember(SET_ASIDE_KEY, ids)
+        *raws, set_aside = pipe.execute()
+        states = {cid: _decode(raw) for cid, raw in zip(ids, raws, strict=True) if raw}
+        alone = {cid for cid, flagged in zip(ids, set_aside, strict=True) if flagged and cid in states}
         try:
-            _states_write(states)
+            written += _states_save(states, alone)
         except Exception:
             r.sadd(DIRTY_KEY, *ids)
             raise
-        written += len(states)
+
+
+def _states_save(states: dict[int, State], alone: set[int]) -> int:
+    """Write `states` in one batch; if the database refuses the batch, row by row, setting aside each
+    row it still refuses. Characters set aside before (`alone`) are written by themselves from the
+    start, so a character that keeps failing while the game keeps changing it never costs its batch.
+    A refused character is not put back in the dirty set: its next change tries it again."""
+    together = {cid: state for cid, state in states.items() if cid not in alone}
+    one_by_one = [cid for cid in states if cid in alone]
+    if together:
+        try:
+            _states_write(together)
+        except DATABASE_UNAVAILABLE:
+            raise
+        except DatabaseError:
+            one_by_one += together
+    written, resolved = len(states) - len(one_by_one), []
+    for character_id in one_by_one:
+        try:
+            _states_write({character_id: states[character_id]})
+        except DATABASE_UNAVAILABLE:
+            raise
+        except DatabaseError as error:
+            _state_set_aside(character_id, states[character_id], error)
+        else:
+            written += 1
+            if character_id in alone:
+                resolved.append(character_id)
+    if resolved:
+        unresolved = SetAsideWrite.objects.filter(character_id__in=resolved, resolved_at__isnull=True)
+        unresolved.update(resolved_at=timezone.now())
+        get_redis().srem(SET_ASIDE_KEY, *resolved)
+    return written
+
+
+def _state_set_aside(character_id: int, state: State, error: DatabaseError) -> None:
+    """Keep what the database refused where a game master sees it (the admin's unsaved character
+    writes), in the log and in a metric."""
+    now = timezone.now()
+    log.error("character write set aside", character_id=character_id, values=state, error=str(error))
+    CHARACTER_WRITES_SET_ASIDE.inc()
+    pending = SetAsideWrite.objects.filter(character_id=character_id, resolved_at__isnull=True)
+    if not pending.update(values=state, error=str(error), attempts=F("attempts") + 1, last_failed_at=now):
+        name = Character.objects.filter(pk=character_id).values_list("name", flat=True).first() or ""
+        SetAsideWrite.objects.create(
+            character_id=character_id,
+            character_name=name,
+            values=state,
+            error=str(error),
+            first_failed_at=now,
+            last_failed_at=now,
+        )
+    get_redis().sadd(SET_ASIDE_KEY, character_id)
 
 
 async def character_states_flush_now(character_ids: list[int]) -> None:

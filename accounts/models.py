@@ -107,3 +107,29 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target_name}"
+
+
+class SetAsideWrite(models.Model):
+    """A character whose hot state the database refused (a value out of range, say): the write-behind
+    writes every other character and keeps this one's values here for a game master to fix.
+
+    One row per character while unresolved; a later write of that character that succeeds marks it
+    resolved. Its values stay in Redis meanwhile, and the character is tried again on its next change.
+    """
+
+    character_id = models.PositiveIntegerField(_("character id"), db_index=True)
+    character_name = models.CharField(_("character"), max_length=16)
+    values = models.JSONField(_("values refused"), default=dict)
+    error = models.TextField(_("error"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    first_failed_at = models.DateTimeField(_("first failed"), default=timezone.now)
+    last_failed_at = models.DateTimeField(_("last failed"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-last_failed_at"]
+        verbose_name = _("unsaved character write")
+        verbose_name_plural = _("unsaved character writes")
+
+    def __str__(self):
+        return f"{self.character_name} ({self.character_id})"

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import close_old_connections
 
+from mudserver.metrics import PASSWORD_HASHES
+
 
 def _yield_to_play() -> None:
     """Hashing threads take only CPU time nobody playing wants (Linux's SCHED_IDLE, for this
@@ -49,6 +51,7 @@ def _with_fresh_connections(fn, *args):
     thread, drop this thread's connection when it broke or aged, so that one the database cut
     (a restart, an outage) is replaced instead of failing every later sign-in."""
     close_old_connections()
+    PASSWORD_HASHES.inc()
     try:
         return fn(*args)
     finally:

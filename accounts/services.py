@@ -1,5 +1,5 @@
 from channels.db import database_sync_to_async
-from django.contrib.auth import authenticate
+from django.contrib.auth.backends import ModelBackend
 from django.db import IntegrityError, transaction
 
 from accounts.models import Character, User
@@ -24,8 +24,10 @@ def account_create(*, username: str, password_hash: str, character_name: str) ->
 
 
 def user_authenticate(username: str, password: str) -> User | None:
-    """Blocking (a password hash): call through accounts.passwords.run_hashing."""
-    return authenticate(None, username=username, password=password)
+    """Blocking (a password hash): call through accounts.passwords.run_hashing. The game's sign-in
+    asks the model backend itself: it has its own limits (accounts.throttles), and django-axes, first
+    among the settings' backends, is for the admin's login only."""
+    return ModelBackend().authenticate(None, username=username, password=password)
 
 
 def user_password_check(user_id: int, password: str) -> bool:

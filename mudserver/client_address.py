@@ -53,3 +53,9 @@ def client_address(scope) -> str:
     """The address the limits count: the peer's, or the one its trusted proxy vouched for."""
     client = scope.get("client")
     return client[0] if client else ""
+
+
+def request_client_address(request) -> str:
+    """The same address for a Django request (the admin's login throttle, django-axes): under ASGI
+    Django's REMOTE_ADDR is scope["client"], which TrustedProxies has already settled."""
+    return request.META.get("REMOTE_ADDR", "")

@@ -91,6 +91,7 @@ class Topology:
         gate = settings.GATE
         path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers,
                                           real_ip=real_ip_conf(settings.BALANCER_NETWORKS),
+                                          admin_access=admin_access_conf(settings.ADMIN_NETWORKS),
                                           sockets=gate["SOCKETS_PER_ADDRESS"],
                                           handshakes=gate["HANDSHAKES_PER_SECOND"],
                                           burst=gate["HANDSHAKE_BURST"] - 1))  # fmt: skip
@@ -105,6 +106,13 @@ def real_ip_conf(balancers: list[str]) -> str:
         return ""
     trusted = "".join(f"        set_real_ip_from {network};\n" for network in balancers)
     return trusted + "        real_ip_header X-Forwarded-For;\n        real_ip_recursive off;\n"
+
+
+def admin_access_conf(networks: list[str]) -> str:
+    """ADMIN_NETWORKS: only these networks reach /admin/ (403 for the rest); empty, everyone does."""
+    if not networks:
+        return ""
+    return "".join(f"            allow {network};\n" for network in networks) + "            deny all;\n"
 
 
 def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, concurrency: int, metrics_port: int,
@@ -189,6 +197,16 @@ http {{
             proxy_pass http://web;
             proxy_read_timeout 1h;
             proxy_send_timeout 1h;
+        }}
+
+        # The admin, from ADMIN_NETWORKS only when that is set (docs/SECURITY.md).
+        location /admin/ {{
+{admin_access}            proxy_pass http://web;
+        }}
+
+        # Prometheus scrapes each daphne on its own port: the metrics are never served to players.
+        location /metrics {{
+            return 404;
         }}
 
         location / {{

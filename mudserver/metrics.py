@@ -62,6 +62,15 @@ TASK_SECONDS = Histogram(
     ["task"],
     buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+# Wherever passwords are hashed (web processes: sign-ins, sign-ups, account deletions, admin logins)
+PASSWORD_HASHES = Counter(
+    "mud_password_hashes_total", "Password hashes and checks run on the bounded hashing pool (accounts.passwords)."
+)
+# Wherever characters are written (the worker's flush, a web process's sign-out)
+CHARACTER_WRITES_SET_ASIDE = Counter(
+    "mud_character_writes_set_aside_total",
+    "Character writes the database refused, set aside for a game master (admin: unsaved character writes).",
+)
 
 CELERY_QUEUES = ("celery", "battles")
 

@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything that differs comes from the environment."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -26,12 +27,16 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1", "::1"])
 # A TLS balancer's network, for `manage.py cluster`'s nginx to take the client's address from the
 # balancer's X-Forwarded-For (set_real_ip_from); empty: no balancer, the peer is the client.
 BALANCER_NETWORKS = env.list("BALANCER_NETWORKS", default=[])
+# Networks allowed to reach /admin/ through `manage.py cluster`'s nginx (compose's reads the same
+# variable): empty, the default, lets anyone reach its login page (docs/SECURITY.md).
+ADMIN_NETWORKS = env.list("ADMIN_NETWORKS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
+    "axes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
@@ -55,6 +60,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out admin login into its 429 page
 ]
 
 ROOT_URLCONF = "mudserver.urls"
@@ -161,6 +167,32 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# Staff passwords (the admin's password forms, createsuperuser, changepassword). Players' passwords
+# follow the game's own rule (GAME.md §2, accounts.validation.password_valid), which these leave alone:
+# the game's sign-up never calls the validators.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes locks out an address after failed admin logins; the game's sign-in has its own limits
+# (accounts.throttles) and never reaches axes (accounts.services.user_authenticate).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ONLY_ADMIN_SITE = True
+# Per address, not per account: locking an account would let anyone lock the staff out by typing
+# their names. 5 failures lock the address for 15 minutes; a success forgets its failures. Staff are
+# few and type their own passwords: 20 guesses an hour per address, against 12-character passwords.
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = _("Too many failed logins from this address. Try again in 15 minutes.")
+# The address the game's limits count: the peer's, or the one nginx vouched for (mudserver.client_address).
+AXES_CLIENT_IP_CALLABLE = "mudserver.client_address.request_client_address"
+# Its admin pages use a date hierarchy, which needs MariaDB's time zone tables; superusers list and
+# lift lockouts with `manage.py axes_list_attempts` and `axes_reset_ip <address>` (docs/SECURITY.md).
+AXES_ENABLE_ADMIN = False
 
 # --- Game tunables
 GAME = {

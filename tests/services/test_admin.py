@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AuditEntry, Character, User
+from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from chat.models import ChatMessage
 
 ADMIN_PAGES = [
@@ -20,6 +20,7 @@ ADMIN_PAGES = [
     ("/admin/accounts/user/", 3),
     ("/admin/accounts/user/?q=user1", 3),
     ("/admin/accounts/auditentry/", 5),
+    ("/admin/accounts/setasidewrite/", 4),
     ("/admin/chat/chatmessage/", 5),
     ("/admin/chat/chatmessage/?created_at__gte=2026-01-01+00%3A00%3A00%2B09%3A00"
      "&created_at__lt=2026-02-01+00%3A00%3A00%2B09%3A00", 4),  # the date filter's "this month"
@@ -54,6 +55,12 @@ def a_row_of_every_kind(characters):
     AuditEntry.objects.create(actor_name="gm", action="heal", target_id=user.character.pk, target_name=user.username,
                               before={"hp": 1}, after={"hp": 100})  # fmt: skip
     Group.objects.create(name="game masters")
+    SetAsideWrite.objects.create(
+        character_id=user.character.pk,
+        character_name=user.username,
+        values={"exp": 5_000_000_000},
+        error="Out of range value for column 'exp'",
+    )
 
 
 def test_every_admin_page_renders_with_rows_and_needs_no_time_zone_tables(admin_client, admin_user, rf,

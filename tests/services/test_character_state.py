@@ -4,15 +4,20 @@ import asyncio
 
 import pytest
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from accounts.character_state import (
     DIRTY_KEY,
+    SET_ASIDE_KEY,
     character_state_ensure,
     character_state_get,
     character_state_mutate,
+    character_state_overwrite,
     character_states_flush,
     state_key,
 )
-from accounts.models import Character, User
+from accounts.models import Character, SetAsideWrite, User
 from mudserver.redis_client import get_redis
 from tests.client import unique
 
@@ -90,3 +95,65 @@ async def test_a_failed_write_puts_the_ids_back(monkeypatch):
 async def test_mutating_an_unknown_character_fails_loudly():
     with pytest.raises(LookupError):
         await character_state_mutate(10**12, lambda s: ({}, None))
+
+
+TOO_BIG = 5_000_000_000  # over an unsigned INT column's 4,294,967,295: MariaDB's strict mode refuses it
+
+
+def _flush_counting_writes(ids: list[int]) -> tuple[int, int]:
+    """Flush these characters; return (characters written, write transactions tried: one per
+    batch or row; the set-aside record is written outside them)."""
+    with CaptureQueriesContext(connection) as captured:
+        written = character_states_flush(ids)
+    return written, sum(query["sql"] == "BEGIN" for query in captured)
+
+
+async def test_a_refused_row_is_set_aside_and_every_other_row_written():
+    good, bad, other = [await _character() for _ in range(3)]
+    for character in (good, bad, other):
+        await character_state_ensure(character)
+    await character_state_mutate(good.pk, lambda s: ({"exp": 11, "kills": 1}, None))
+    await character_state_mutate(other.pk, lambda s: ({"exp": 33, "deaths": 3}, None))
+    await character_state_mutate(bad.pk, lambda s: ({"exp": TOO_BIG, "kills": 2}, None))
+
+    written, tries = await asyncio.to_thread(_flush_counting_writes, [good.pk, bad.pk, other.pk])
+
+    assert written == 2
+    assert tries == 1 + 3  # the batch, refused, then each row by itself
+    rows = {c.pk: c async for c in Character.objects.filter(pk__in=[good.pk, bad.pk, other.pk])}
+    assert (rows[good.pk].exp, rows[good.pk].kills) == (11, 1)
+    assert (rows[other.pk].exp, rows[other.pk].deaths) == (33, 3)
+    assert (rows[bad.pk].exp, rows[bad.pk].kills) == (0, 0)  # as it was
+    entry = await SetAsideWrite.objects.aget(character_id=bad.pk)
+    assert (entry.character_name, entry.values["exp"], entry.values["kills"]) == (bad.name, TOO_BIG, 2)
+    assert "exp" in entry.error and entry.attempts == 1 and entry.resolved_at is None
+    r = get_redis()
+    assert not r.sismember(DIRTY_KEY, bad.pk) and r.sismember(SET_ASIDE_KEY, bad.pk)
+
+
+async def test_a_set_aside_character_is_tried_alone_on_its_next_change_until_a_write_succeeds():
+    good, bad = await _character(), await _character()
+    for character in (good, bad):
+        await character_state_ensure(character)
+    await character_state_mutate(bad.pk, lambda s: ({"exp": TOO_BIG}, None))
+    await asyncio.to_thread(character_states_flush, [bad.pk])
+
+    # Changed again, still out of range: its batch is not refused for it (one write for the rest, one for it).
+    await character_state_mutate(good.pk, lambda s: ({"exp": 5}, None))
+    await character_state_mutate(bad.pk, lambda s: ({"hp": 1}, None))
+    written, tries = await asyncio.to_thread(_flush_counting_writes, [good.pk, bad.pk])
+    assert (written, tries) == (1, 2)
+    assert (await Character.objects.aget(pk=good.pk)).exp == 5
+    entry = await SetAsideWrite.objects.aget(character_id=bad.pk)
+    assert (entry.attempts, entry.values["hp"], entry.resolved_at) == (2, 1, None)
+    assert entry.last_failed_at > entry.first_failed_at
+
+    # A game master puts a value the database holds (the admin's change form does this): written, resolved.
+    await asyncio.to_thread(character_state_overwrite, bad.pk, {"exp": 4321})
+    assert get_redis().sismember(DIRTY_KEY, bad.pk)
+    assert await asyncio.to_thread(character_states_flush, [bad.pk]) == 1
+    row = await Character.objects.aget(pk=bad.pk)
+    assert (row.exp, row.hp) == (4321, 1)
+    entry = await SetAsideWrite.objects.aget(character_id=bad.pk)
+    assert entry.resolved_at is not None
+    assert not get_redis().sismember(SET_ASIDE_KEY, bad.pk)

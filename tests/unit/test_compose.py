@@ -323,6 +323,32 @@ def test_nginx_limits_sockets_and_handshakes_per_address_as_the_settings_say():
     assert f"limit_req zone={handshakes} burst={gate['HANDSHAKE_BURST'] - 1} nodelay;" in websocket
 
 
+ADMIN_NETWORKS_SCRIPT = COMPOSE_DIR / "admin-networks.sh"
+
+
+def admin_networks_rendered(networks: str, out: Path) -> list[str]:
+    """The lines admin-networks.sh writes for ADMIN_NETWORKS=`networks`, as the nginx image's entrypoint runs it."""
+    environment = {"ADMIN_NETWORKS": networks, "ADMIN_NETWORKS_CONF": str(out)}
+    subprocess.run(["sh", str(ADMIN_NETWORKS_SCRIPT)], env=environment, check=True)
+    return out.read_text().splitlines()
+
+
+def test_nginx_hides_metrics_and_keeps_the_admin_to_admin_networks(tmp_path):
+    assert nginx_block(r"location /metrics").split() == ["return", "404;"]
+    admin_location = nginx_block(r"location /admin/")
+    included = re.search(r"include (\S+);", admin_location).group(1)
+    assert "proxy_pass http://web;" in admin_location
+    # The image's entrypoint runs executable *.sh files of /docker-entrypoint.d/ before nginx starts.
+    mount = next(v for v in SERVICES["nginx"]["volumes"] if v.startswith("./admin-networks.sh:"))
+    assert re.fullmatch(r"\./admin-networks\.sh:/docker-entrypoint\.d/[\w-]+\.sh:ro", mount)
+    assert ADMIN_NETWORKS_SCRIPT.stat().st_mode & 0o111
+    assert SERVICES["nginx"]["environment"]["ADMIN_NETWORKS"] == "${ADMIN_NETWORKS:-}"
+    assert f'out="${{ADMIN_NETWORKS_CONF:-{included}}}"' in ADMIN_NETWORKS_SCRIPT.read_text()
+    assert admin_networks_rendered("", tmp_path / "open.conf") == []  # off by default
+    closed = admin_networks_rendered("203.0.113.0/24, 10.8.0.0/16", tmp_path / "closed.conf")
+    assert closed == ["allow 203.0.113.0/24;", "allow 10.8.0.0/16;", "deny all;"]
+
+
 def nginx_version() -> tuple[int, ...]:
     banner = subprocess.run(["nginx", "-v"], capture_output=True, text=True, check=True).stderr
     return tuple(int(part) for part in re.search(r"nginx/([\d.]+)", banner).group(1).split("."))
@@ -335,6 +361,9 @@ def test_nginx_conf_syntax(tmp_path):
         # No `resolve` for upstream servers before 1.27.3, and `web` would have to resolve now: a local address
         # stands in for Docker's DNS.
         conf = conf.replace("server web:8000 resolve;", "server 127.0.0.1:8000;")
+    # The admin's allow/deny lines, as the entrypoint renders them, where nginx.conf includes them.
+    admin_networks_rendered("203.0.113.0/24", tmp_path / "admin-networks.conf")
+    conf = conf.replace("include /etc/nginx/admin-networks.conf;", f"include {tmp_path / 'admin-networks.conf'};")
     (tmp_path / "nginx.conf").write_text(conf)
     result = subprocess.run(
         ["nginx", "-t", "-q", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", "/dev/stderr"],

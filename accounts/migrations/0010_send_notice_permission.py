@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0008_audit_append_only")]
+    dependencies = [("accounts", "0009_set_aside_writes")]
 
     operations = [
         migrations.AlterModelOptions("character", {"permissions": [
