@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from mudserver import push
 from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import PLAYER_PREFIX
 
@@ -94,10 +95,21 @@ return out
 """
 
 
-async def channel_connections(channel: str) -> dict[int, str]:
-    """Who is in a chat channel, by character, with the connection each is on."""
-    flat = await get_async_redis().eval(_CONNECTIONS, 1, MEMBERS_PREFIX + channel, PLAYER_PREFIX)
+def channel_connections_queue(pipe, channel: str) -> None:
+    """Queue on `pipe` the read of who is in a chat channel; `channel_connections_of` its reply."""
+    pipe.eval(_CONNECTIONS, 1, MEMBERS_PREFIX + channel, PLAYER_PREFIX)
+
+
+def channel_connections_of(flat: list[str]) -> dict[int, str]:
     return {int(character_id): connection for character_id, connection in zip(flat[::2], flat[1::2], strict=True)}
+
+
+async def channel_send(channel: str, frame: dict) -> None:
+    """Send a frame to everyone in a chat channel."""
+    pipe = get_async_redis().pipeline(transaction=False)
+    channel_connections_queue(pipe, channel)
+    (flat,) = await pipe.execute()
+    await push.connections_frame_send(channel_connections_of(flat), frame)
 
 
 async def shard_join(character_id: int) -> Membership:

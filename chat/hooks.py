@@ -3,16 +3,15 @@ arena room's channel while in the room (moved by `chat_move`), and nothing once 
 
 from chat import channels
 from chat.services import history_frames, presence_frame
-from mudserver import push
 from mudserver.router import Arrival, Context, on_arrival, on_departure
 
 
 async def _enter(ctx: Context, membership: channels.Membership) -> list[dict]:
     """Tell the channel's members (unless this is a reconnect); return its history. Its messages
-    reach the player through the channel's membership (mudserver.push.chat_channel_send)."""
+    reach the player through the channel's membership (chat.channels.channel_send)."""
     notice = presence_frame(membership.channel, membership.members, joined=ctx.name if membership.changed else None)
     if membership.changed:
-        await push.chat_channel_send(membership.channel, notice)
+        await channels.channel_send(membership.channel, notice)
     return [*(await history_frames(membership.channel)), notice]
 
 
@@ -25,7 +24,7 @@ async def chat_arrival(ctx: Context) -> Arrival:
 async def chat_departure(ctx: Context) -> None:
     left = await channels.channel_leave(ctx.character_id)
     if left is not None:
-        await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=ctx.name))
+        await channels.channel_send(left.channel, presence_frame(left.channel, left.members, left=ctx.name))
 
 
 async def chat_switch(ctx: Context, room: str | None) -> list[dict]:

@@ -85,8 +85,12 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     if channel is None:
         return Refusal(None, _("You are not in a chat channel."))
     frame = {"type": "chat", "channel": channel, "from": name, "text": text, "at": now, "whisper": False}
-    await _record(frame, character_id, channel, history=True)
-    await push.chat_channel_send(channel, frame)
+    # The message is kept and the channel's members read in one round trip.
+    pipe = get_async_redis().pipeline(transaction=False)
+    _record_queue(pipe, frame, character_id, channel, history=True)
+    channels.channel_connections_queue(pipe, channel)
+    members = (await pipe.execute())[-1]
+    await push.connections_frame_send(channels.channel_connections_of(members), frame)
     metrics.CHAT_MESSAGES.inc()
     return None
 
@@ -114,23 +118,24 @@ async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -
             return Refusal(None, _("%(name)s is not online.") % {"name": escape(to)})
         return Refusal(None, _("There is no character named '%(name)s'.") % {"name": escape(to)})
     frame = {"type": "chat", "channel": WHISPER, "from": name, "to": to, "text": text, "at": now, "whisper": True}
-    await _record(frame, character_id, WHISPER, history=False)
+    pipe = get_async_redis().pipeline(transaction=False)
+    _record_queue(pipe, frame, character_id, WHISPER, history=False)
+    await pipe.execute()
     await push.players_frames_send({recipient: [frame], character_id: [frame]})
     metrics.CHAT_MESSAGES.inc()
     return None
 
 
-async def _record(frame: dict, character_id: int, channel: str, *, history: bool) -> None:
+def _record_queue(pipe, frame: dict, character_id: int, channel: str, *, history: bool) -> None:
+    """Queue on `pipe` the message's place in the channel's history and in the log for the database."""
     entry = {"channel": channel, "sender": character_id, "from": frame["from"], "to": frame.get("to", ""),
              "text": frame["text"], "at": frame["at"]}  # fmt: skip
-    pipe = get_async_redis().pipeline(transaction=False)
     if history:
         pipe.lpush(history_key(channel), json.dumps(frame, ensure_ascii=False))
         pipe.ltrim(history_key(channel), 0, settings.GAME["CHAT_HISTORY"] - 1)
         # Arena rooms come and go by any name players choose: a silent channel's history goes.
         pipe.expire(history_key(channel), settings.GAME["PLAYER_IDLE_SECONDS"])
     pipe.rpush(LOG_KEY, json.dumps(entry, ensure_ascii=False))
-    await pipe.execute()
 
 
 def chat_log_flush(*, batch: int = 1000) -> int:
@@ -211,7 +216,7 @@ async def _sweep() -> list[int]:
         name = await presence_forget(character_id)
         await player_keys_idle(character_id)
         if left is not None:
-            await push.chat_channel_send(left.channel, presence_frame(left.channel, left.members, left=name))
+            await channels.channel_send(left.channel, presence_frame(left.channel, left.members, left=name))
     return gone
 
 

@@ -14,7 +14,6 @@ from asgiref.sync import async_to_sync
 from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 
-from chat.channels import channel_connections
 from mudserver.redis_client import get_async_redis, get_redis
 
 
@@ -67,9 +66,9 @@ def players_frames_deliver_sync(frames: dict[int, list[dict]], connections: dict
         async_to_sync(_texts_by_group)(unplaced)
 
 
-async def chat_channel_send(channel: str, frame: dict) -> None:
-    """Send a frame to everyone in a chat channel, encoded once."""
-    connections = await channel_connections(channel)
+async def connections_frame_send(connections: dict[int, str], frame: dict) -> None:
+    """Send one frame to many players, given the connection each is on (a chat channel's members),
+    encoded once."""
     text = json.dumps(frame, ensure_ascii=False)
     await _deliver(dict.fromkeys(connections, [text]), connections)
 
