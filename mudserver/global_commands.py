@@ -9,7 +9,7 @@ from accounts.character_state import character_state_get
 from battles.rules import exp_to_leave
 from mudserver.markup import escape, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
-from mudserver.presence import online_count, online_names
+from mudserver.presence import online_page
 from mudserver.router import Command, Context, Reply, register_global
 
 G_HOME = ("home", "홈", "처음")
@@ -46,10 +46,9 @@ async def global_who(ctx: Context, args: str) -> Reply:
     if not page:
         return Reply(red(_("'%(page)s' is not a page number: type 'who' and a number from 1, e.g. 'who 2'.")
                          % {"page": escape(args)}))
-    total = await online_count()
+    total, page, names = await online_page(page=page, size=size)
     pages = max(1, -(-total // size))
-    names = await online_names(page=min(page, pages), size=size)
-    lines = [yellow(_("%(count)d online (page %(page)d of %(pages)d)") % {"count": total, "page": min(page, pages), "pages": pages})]
+    lines = [yellow(_("%(count)d online (page %(page)d of %(pages)d)") % {"count": total, "page": page, "pages": pages})]
     lines.append(", ".join(escape(name) for name in names) or _("(nobody)"))
     if page < pages:
         lines.append(_("'who %(next)d' shows the next page.") % {"next": page + 1})

@@ -128,6 +128,19 @@ async def online_count() -> int:
     return await get_async_redis().zcard(ONLINE_KEY)
 
 
+async def online_page(*, page: int, size: int) -> tuple[int, int, list[str]]:
+    """How many are online, and the page of their names (alphabetical) that is shown: `page`, or the
+    last one when `page` is past it. One round trip, two when it is past the last page."""
+    pipe = get_async_redis().pipeline(transaction=False)
+    pipe.zcard(ONLINE_KEY)
+    pipe.zrange(ONLINE_KEY, "-", "+", bylex=True, offset=(page - 1) * size, num=size)
+    total, names = await pipe.execute()
+    last = max(1, -(-total // size))
+    if page > last:
+        page, names = last, await online_names(page=last, size=size)
+    return total, page, names
+
+
 async def online_names(*, page: int, size: int) -> list[str]:
     return await get_async_redis().zrange(ONLINE_KEY, "-", "+", bylex=True, offset=(page - 1) * size, num=size)
 
