@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_write
 from accounts.character_state import (
     INT_FIELDS,
     character_state_get,
@@ -25,6 +26,7 @@ from mudserver.presence import presence_owner
 from mudserver.redis_client import get_redis
 from mudserver.scene_store import player_key
 from mudserver.sessions import session_user_end
+from village.rules import MAX_WEAPON_LEVEL
 
 CLOSE_KICKED = 4002
 CLOSE_BANNED = 4003
@@ -51,8 +53,7 @@ def _change(character: Character, change) -> tuple[dict, dict]:
 
 
 def _audit(actor: User, action: str, character: Character, before: dict, after: dict) -> AuditEntry:
-    return AuditEntry.objects.create(actor_id=actor.pk, actor_name=actor.get_username(), action=action, target_id=character.pk,
-                                     target_name=character.name, before=before, after=after)  # fmt: skip
+    return audit_write(actor=actor, action=action, target=(character.pk, character.name), before=before, after=after)
 
 
 def _tell(character: Character, message, after: dict | None = None) -> None:
@@ -75,13 +76,18 @@ def gm_heal(*, actor: User, character: Character) -> AuditEntry:
 
 @transaction.atomic
 def gm_exp_grant(*, actor: User, character: Character, amount: int) -> AuditEntry:
+    """Exp stops at MAX_EXP (GAME.md §3): a grant past it gives only what fits, and the player, the
+    entry and the admin's message say so rather than the database refusing the row later."""
     before, after = _change(character, lambda s: exp_gain(s, amount))
-    _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": amount}, after)
+    granted = after["exp"] - before["exp"]
+    _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": granted}, after)
     return _audit(actor, "grant_exp", character, before, after)
 
 
 @transaction.atomic
 def gm_weapon_set(*, actor: User, character: Character, weapon_level: int) -> AuditEntry:
+    if not 1 <= weapon_level <= MAX_WEAPON_LEVEL:  # GAME.md §3; the database would refuse the row
+        raise ValueError(weapon_level)
     before, after = _change(character, lambda s: {"weapon_level": weapon_level, "attack": attack_for(s["level"], weapon_level)})
     _tell(character, lambda: _("A game master set your weapon level to %(level)d.") % {"level": weapon_level}, after)
     return _audit(actor, "set_weapon", character, before, after)

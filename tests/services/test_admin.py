@@ -19,7 +19,7 @@ ADMIN_PAGES = [
     ("/admin/accounts/character/?band=10", 3),
     ("/admin/accounts/user/", 3),
     ("/admin/accounts/user/?q=user1", 3),
-    ("/admin/accounts/auditentry/", 5),
+    ("/admin/accounts/auditentry/", 6),  # with the staff members to filter by
     ("/admin/chat/chatmessage/", 5),
     ("/admin/chat/chatmessage/?created_at__gte=2026-01-01+00%3A00%3A00%2B09%3A00"
      "&created_at__lt=2026-02-01+00%3A00%3A00%2B09%3A00", 4),  # the date filter's "this month"
