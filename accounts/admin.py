@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import gm
 from accounts.audit import audit_write
+from accounts.character_state import INT_FIELDS
 from accounts.models import AuditEntry, Character, User
 from battles.rules import MAX_EXP
 from mudserver.admin_tools import AuditedAdmin, LargeTableAdmin
@@ -149,6 +150,17 @@ class CharacterAdmin(AuditedAdmin, LargeTableAdmin):
     has_mute_player_permission = _permission_check("mute_player")
     has_kick_player_permission = _permission_check("kick_player")
     has_ban_player_permission = _permission_check("ban_player")
+
+    def save_model(self, request, obj, form, change):
+        """The values the game keeps in the hot state go through it (else the next write-behind would
+        put the old ones back), with their audit entry."""
+        live = [field for field in form.changed_data if field in INT_FIELDS]
+        if change and live:
+            changes = {field: form.cleaned_data[field] for field in live}
+            saved = Character.objects.get(pk=obj.pk)  # `obj` holds the form's values already
+            gm.gm_character_edit(actor=request.user, character=saved, changes=changes)
+            form.audited_elsewhere = live
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("chat mute"))
     def chat_mute(self, character):

@@ -103,6 +103,22 @@ def gm_character_reset(*, actor: User, character: Character) -> AuditEntry:
 
 
 @transaction.atomic
+def gm_character_edit(*, actor: User, character: Character, changes: dict[str, int]) -> AuditEntry:
+    """A character's change form saved: the values it changed go into the live state (its other values
+    may be older than the hot state, which keeps its own), hp and mp kept within their maximums."""
+
+    def change(state):
+        merged = {**state, **changes}
+        return {**changes, "hp": min(merged["hp"], merged["max_hp"]), "mp": min(merged["mp"], merged["max_mp"])}
+
+    before, after = _change(character, change)
+    _tell(character, lambda: _("A game master changed your character."), after)
+    changed = [field for field in after if field in changes or after[field] != before.get(field)]
+    return _audit(actor, "change_character", character, {f: before.get(f) for f in changed},
+                  {f: after[f] for f in changed})
+
+
+@transaction.atomic
 def gm_mute(*, actor: User, character: Character, until: datetime | None) -> AuditEntry:
     before = {"chat_muted_until": _iso(character.user.chat_muted_until)}
     chat_mute(character_id=character.pk, until=until)
