@@ -64,6 +64,15 @@ def test_a_user_form_edit_is_in_the_trail_but_never_a_password(admin_client, pla
     assert "A-new-secret-9" not in str(entry.before) + str(entry.after)
 
 
+def test_adding_a_user_is_in_the_trail_without_the_password(admin_client):
+    added = admin_client.post("/admin/accounts/user/add/", {"username": "trailnewbie", "password1": "Fresh-secret-42",
+                                                            "password2": "Fresh-secret-42", "usable_password": "true"})
+    assert added.status_code == 302, added.context["adminform"].form.errors if added.status_code == 200 else ""
+    entry = _only_entry(action="add_user")
+    assert (entry.target_id, entry.target_name) == (None, "trailnewbie")  # a staff-to-be: no character
+    assert (entry.before, entry.after) == ({"username": None}, {"username": "trailnewbie"})
+
+
 def test_content_edits_are_in_the_trail(admin_client):
     line = NpcLine.objects.order_by("pk").first()
     _save(admin_client, f"/admin/village/npcline/{line.pk}/change/", "npcline_form", text_en="Hello there {name}")
