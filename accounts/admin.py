@@ -290,7 +290,11 @@ class TargetFilter(admin.SimpleListFilter):
     parameter_name = "target_id"
 
     def lookups(self, request, model_admin):
-        return [(self.value(), f"#{self.value()}")] if typed_int(self.value() or "") is not None else []
+        target_id = typed_int(self.value() or "")
+        if target_id is None:
+            return []
+        name = AuditEntry.objects.filter(target_id=target_id).values_list("target_name", flat=True).first()
+        return [(self.value(), f"{name or ''} #{target_id}")]
 
     def queryset(self, request, queryset):
         if self.value() is None:

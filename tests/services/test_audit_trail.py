@@ -159,6 +159,8 @@ def test_the_trail_filters_by_staff_member_action_target_and_date(admin_client, 
     assert _listed(admin_client, {"actor_name": "gm_ann"}) == expected(lambda e: e.actor_name == "gm_ann")
     assert _listed(admin_client, {"action": "mute"}) == expected(lambda e: e.action == "mute")
     assert _listed(admin_client, {"target_id": "1"}) == expected(lambda e: e.target_id == 1)
+    chosen = admin_client.get("/admin/accounts/auditentry/", {"target_id": "1"}).content.decode()
+    assert "player1 #1" in chosen  # the filter names the player it shows
     assert _listed(admin_client, {"q": "player2"}) == expected(lambda e: e.target_name == "player2")
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     since, tomorrow = today - timedelta(days=7), today + timedelta(days=1)  # the date filter's "Past 7 days"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
+from accounts.management.commands.seed_users import character_row
 from accounts.models import AuditEntry, Character, User
 from tests.flows.test_admin_flow import _action_post, _FormFields
 
@@ -97,3 +98,11 @@ def test_a_model_check_names_the_value_out_of_range(player):
     with pytest.raises(ValidationError) as refused:
         player.full_clean()
     assert refused.value.messages == ["HP must be from 0 to max HP."]
+
+
+def test_seeded_characters_are_in_range():
+    for index in range(1, 2_000_001, 997):
+        row = character_row(index)
+        assert 1 <= row["level"] <= 100 and 0 <= row["exp"] <= HIGHEST_EXP and 1 <= row["weapon_level"] <= 1000
+        assert 0 <= row["hp"] <= row["max_hp"] and 0 <= row["mp"] <= row["max_mp"]
+        assert 0 <= row["arena_rating"] <= 10_000 and 0 <= row["arena_best_rating"] <= 10_000
