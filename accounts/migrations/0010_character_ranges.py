@@ -37,6 +37,40 @@ def _range(field: str, name: str, message: str) -> models.CheckConstraint:
                                   violation_error_message=message)
 
 
+CONSTRAINTS = [
+    _range("level", "character_level_range", "Level must be from 1 to 100."),
+    _range("exp", "character_exp_range", "Exp must be from 0 to 2,000,000,000."),
+    _range("weapon_level", "character_weapon_level_range", "Weapon level must be from 1 to 1,000."),
+    models.CheckConstraint(condition=models.Q(("hp__gte", 0), ("hp__lte", models.F("max_hp"))),
+                           name="character_hp_range", violation_error_message="HP must be from 0 to max HP."),
+    models.CheckConstraint(condition=models.Q(("mp__gte", 0), ("mp__lte", models.F("max_mp"))),
+                           name="character_mp_range", violation_error_message="MP must be from 0 to max MP."),
+    _range("arena_rating", "character_arena_rating_range", "Arena ratings must be from 0 to 10,000."),
+    _range("arena_best_rating", "character_arena_best_rating_range", "Arena ratings must be from 0 to 10,000."),
+]
+
+
+def _constraints_add(apps, schema_editor):
+    """On MariaDB/MySQL in one ALTER TABLE: each ALTER copies the table (with 300,000 characters, seven
+    took 17 s here and one 3 s)."""
+    Character = apps.get_model("accounts", "Character")
+    if schema_editor.connection.vendor != "mysql":
+        # SQLite adds one by rebuilding the table from the model's constraints, which are the old
+        # ones here (the state gets the new ones after this operation).
+        Character._meta.constraints = [*Character._meta.constraints, *CONSTRAINTS]
+        for constraint in CONSTRAINTS:
+            schema_editor.add_constraint(Character, constraint)
+        return
+    clauses = ", ".join(f"ADD {constraint.constraint_sql(Character, schema_editor)}" for constraint in CONSTRAINTS)
+    schema_editor.execute(f"ALTER TABLE {schema_editor.quote_name(Character._meta.db_table)} {clauses}")
+
+
+def _constraints_remove(apps, schema_editor):
+    Character = apps.get_model("accounts", "Character")
+    for constraint in CONSTRAINTS:
+        schema_editor.remove_constraint(Character, constraint)
+
+
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0009_gm_groups")]
 
@@ -52,19 +86,8 @@ class Migration(migrations.Migration):
             db_index=True, default=1, validators=_validators(1, 100))),
         migrations.AlterField("character", "weapon_level",
                               models.PositiveIntegerField(default=1, validators=_validators(1, 1000))),
-        migrations.AddConstraint("character", _range("level", "character_level_range", "Level must be from 1 to 100.")),
-        migrations.AddConstraint("character", _range("exp", "character_exp_range",
-                                                     "Exp must be from 0 to 2,000,000,000.")),
-        migrations.AddConstraint("character", _range("weapon_level", "character_weapon_level_range",
-                                                     "Weapon level must be from 1 to 1,000.")),
-        migrations.AddConstraint("character", models.CheckConstraint(
-            condition=models.Q(("hp__gte", 0), ("hp__lte", models.F("max_hp"))), name="character_hp_range",
-            violation_error_message="HP must be from 0 to max HP.")),
-        migrations.AddConstraint("character", models.CheckConstraint(
-            condition=models.Q(("mp__gte", 0), ("mp__lte", models.F("max_mp"))), name="character_mp_range",
-            violation_error_message="MP must be from 0 to max MP.")),
-        migrations.AddConstraint("character", _range("arena_rating", "character_arena_rating_range",
-                                                     "Arena ratings must be from 0 to 10,000.")),
-        migrations.AddConstraint("character", _range("arena_best_rating", "character_arena_best_rating_range",
-                                                     "Arena ratings must be from 0 to 10,000.")),
+        migrations.SeparateDatabaseAndState(
+            state_operations=[migrations.AddConstraint("character", constraint) for constraint in CONSTRAINTS],
+            database_operations=[migrations.RunPython(_constraints_add, _constraints_remove)],
+        ),
     ]
