@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import structlog
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
@@ -113,16 +112,6 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
             return result
         if written == -1:
             raise LookupError(f"character {character_id} has no hot state")
-
-
-def character_state_overwrite(character_id: int, values: State) -> None:
-    """Replace these values in a character's hot state, if it has one (from the admin's change form)."""
-    if not values:
-        return
-    try:
-        async_to_sync(character_state_mutate)(character_id, lambda state: (values, None))
-    except LookupError:
-        pass  # not in Redis: the database row is the state
 
 
 async def character_state_drop(character_id: int) -> None:

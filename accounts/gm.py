@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.audit import audit_write
 from accounts.character_state import (
     INT_FIELDS,
     character_state_get,
@@ -26,6 +27,7 @@ from mudserver.redis_client import get_redis
 from mudserver.router import SCENES
 from mudserver.scene_store import player_key
 from mudserver.sessions import session_user_end
+from village.rules import MAX_WEAPON_LEVEL
 
 CLOSE_KICKED = 4002
 CLOSE_BANNED = 4003
@@ -54,8 +56,7 @@ def _change(character: Character, change) -> tuple[dict, dict]:
 
 
 def _audit(actor: User, action: str, character: Character, before: dict, after: dict) -> AuditEntry:
-    return AuditEntry.objects.create(actor_id=actor.pk, actor_name=actor.get_username(), action=action, target_id=character.pk,
-                                     target_name=character.name, before=before, after=after)  # fmt: skip
+    return audit_write(actor=actor, action=action, target=(character.pk, character.name), before=before, after=after)
 
 
 def _tell(character: Character, message, after: dict | None = None) -> None:
@@ -108,13 +109,18 @@ def gm_heal(*, actor: User, character: Character) -> AuditEntry:
 
 @transaction.atomic
 def gm_exp_grant(*, actor: User, character: Character, amount: int) -> AuditEntry:
+    """Exp stops at MAX_EXP (GAME.md §3): a grant past it gives only what fits, and the player, the
+    entry and the admin's message say so rather than the database refusing the row later."""
     before, after = _change(character, lambda s: exp_gain(s, amount))
-    _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": amount}, after)
+    granted = after["exp"] - before["exp"]
+    _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": granted}, after)
     return _audit(actor, "grant_exp", character, before, after)
 
 
 @transaction.atomic
 def gm_weapon_set(*, actor: User, character: Character, weapon_level: int) -> AuditEntry:
+    if not 1 <= weapon_level <= MAX_WEAPON_LEVEL:  # GAME.md §3; the database would refuse the row
+        raise ValueError(weapon_level)
     before, after = _change(character, lambda s: {"weapon_level": weapon_level, "attack": attack_for(s["level"], weapon_level)})
     _tell(character, lambda: _("A game master set your weapon level to %(level)d.") % {"level": weapon_level}, after)
     return _audit(actor, "set_weapon", character, before, after)
@@ -127,6 +133,22 @@ def gm_character_reset(*, actor: User, character: Character) -> AuditEntry:
     before, after = _change(character, lambda s: fresh)
     _tell(character, lambda: _("A game master reset your character to level 1."), after)
     return _audit(actor, "reset", character, before, after)
+
+
+@transaction.atomic
+def gm_character_edit(*, actor: User, character: Character, changes: dict[str, int]) -> AuditEntry:
+    """A character's change form saved: the values it changed go into the live state (its other values
+    may be older than the hot state, which keeps its own), hp and mp kept within their maximums."""
+
+    def change(state):
+        merged = {**state, **changes}
+        return {**changes, "hp": min(merged["hp"], merged["max_hp"]), "mp": min(merged["mp"], merged["max_mp"])}
+
+    before, after = _change(character, change)
+    _tell(character, lambda: _("A game master changed your character."), after)
+    changed = [field for field in after if field in changes or after[field] != before.get(field)]
+    return _audit(actor, "change_character", character, {f: before.get(f) for f in changed},
+                  {f: after[f] for f in changed})
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from channels.db import database_sync_to_async
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from accounts.models import Character, User
@@ -39,3 +40,20 @@ def user_password_check(user_id: int, password: str) -> bool:
 @database_sync_to_async
 def account_delete(*, user_id: int) -> None:
     User.objects.filter(pk=user_id).delete()
+
+
+GAME_MASTER_GROUP, MODERATOR_GROUP = "Game master", "Moderator"  # made by migration accounts 0011_gm_groups
+
+
+@transaction.atomic
+def staff_role_grant(*, username: str, moderator: bool = False) -> User:
+    """Make the user staff with exactly one role, "Game master" or "Moderator" (LookupError: no such user)."""
+    user = User.objects.filter(username=username.lower()).first()
+    if user is None:
+        raise LookupError(username)
+    role, other = (MODERATOR_GROUP, GAME_MASTER_GROUP) if moderator else (GAME_MASTER_GROUP, MODERATOR_GROUP)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    user.groups.remove(*Group.objects.filter(name=other))
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from battles.models import Dungeon, MonsterTemplate, Skill
+from mudserver.admin_tools import AuditedAdmin
 
 
 class MonsterInline(admin.TabularInline):
@@ -9,19 +10,19 @@ class MonsterInline(admin.TabularInline):
 
 
 @admin.register(Dungeon)
-class DungeonAdmin(admin.ModelAdmin):
+class DungeonAdmin(AuditedAdmin):
     list_display = ("number", "name_ko", "name_en", "level_min", "level_max")
     inlines = [MonsterInline]
 
 
 @admin.register(MonsterTemplate)
-class MonsterTemplateAdmin(admin.ModelAdmin):
+class MonsterTemplateAdmin(AuditedAdmin):
     list_display = ("name_ko", "name_en", "dungeon", "kind", "hp", "attack", "defense", "exp", "spawn_weight")
     list_filter = ("dungeon", "kind")
     list_editable = ("hp", "attack", "defense", "exp", "spawn_weight")
 
 
 @admin.register(Skill)
-class SkillAdmin(admin.ModelAdmin):
+class SkillAdmin(AuditedAdmin):
     list_display = ("name_ko", "name_en", "effect", "mp_cost", "multiple", "unlock_level", "duration_ms")
     list_editable = ("mp_cost", "multiple", "unlock_level")

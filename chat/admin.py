@@ -12,3 +12,13 @@ class ChatMessageAdmin(LargeTableAdmin):
     list_filter = ("channel", ("created_at", admin.DateFieldListFilter))
     search_fields = ("^sender_name", "^recipient_name", "text")
     raw_id_fields = ("sender",)
+
+    # What players said is evidence: nobody edits or deletes it here (superusers neither).
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

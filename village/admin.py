@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from mudserver.admin_tools import AuditedAdmin
 from village.models import NpcLine
 
 
 @admin.register(NpcLine)
-class NpcLineAdmin(admin.ModelAdmin):
+class NpcLineAdmin(AuditedAdmin):
     list_display = ("npc", "text_ko", "text_en")
     list_filter = ("npc",)
     search_fields = ("text_ko", "text_en")

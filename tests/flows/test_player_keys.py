@@ -109,7 +109,7 @@ async def test_an_offline_battle_keeps_what_it_needs_until_it_ends(idle_server):
     cookie = session_cookie(idle_server)
     client = await connected(idle_server, cookie=cookie)
     character = await Character.objects.aget(name=await client.sign_up())
-    await character_state_mutate(character.pk, lambda state: ({"weapon_level": 5000, "attack": 5011}, None))
+    await character_state_mutate(character.pk, lambda state: ({"weapon_level": 1000, "attack": 1011}, None))
     await client.command("d")
     await client.command("enter 1")
     assert (await client.command("a"))["scene"] == "auto_battle"
@@ -131,7 +131,7 @@ async def test_a_player_whose_web_process_died_expires_too(idle_server):
     heartbeats, and the presence sweep puts the battle offline and lets the rest expire."""
     client = await connected(idle_server)
     character = await Character.objects.aget(name=await client.sign_up())
-    await character_state_mutate(character.pk, lambda state: ({"weapon_level": 5000, "attack": 5011}, None))
+    await character_state_mutate(character.pk, lambda state: ({"weapon_level": 1000, "attack": 1011}, None))
     await client.command("d")
     await client.command("enter 1")
     assert (await client.command("a"))["scene"] == "auto_battle"

@@ -19,7 +19,7 @@ ADMIN_PAGES = [
     ("/admin/accounts/character/?band=10", 3),
     ("/admin/accounts/user/", 3),
     ("/admin/accounts/user/?q=user1", 3),
-    ("/admin/accounts/auditentry/", 5),
+    ("/admin/accounts/auditentry/", 6),  # with the staff members to filter by
     ("/admin/accounts/setasidewrite/", 4),
     ("/admin/chat/chatmessage/", 5),
     ("/admin/chat/chatmessage/?created_at__gte=2026-01-01+00%3A00%3A00%2B09%3A00"

@@ -13,7 +13,6 @@ from accounts.character_state import (
     character_state_ensure,
     character_state_get,
     character_state_mutate,
-    character_state_overwrite,
     character_states_flush,
     state_key,
 )
@@ -149,7 +148,7 @@ async def test_a_set_aside_character_is_tried_alone_on_its_next_change_until_a_w
     assert entry.last_failed_at > entry.first_failed_at
 
     # A game master puts a value the database holds (the admin's change form does this): written, resolved.
-    await asyncio.to_thread(character_state_overwrite, bad.pk, {"exp": 4321})
+    await character_state_mutate(bad.pk, lambda s: ({"exp": 4321}, None))
     assert get_redis().sismember(DIRTY_KEY, bad.pk)
     assert await asyncio.to_thread(character_states_flush, [bad.pk]) == 1
     row = await Character.objects.aget(pk=bad.pk)
