@@ -14,13 +14,14 @@ pytestmark = pytest.mark.usefixtures("live_db")
 
 async def test_a_form_edit_reaches_the_hot_state_and_the_database(game_server, admin_browser):
     client, character = await _player(game_server)
-    # The hot state is ahead of the database: the form shows older values, and must not put them back.
+    # The hot state is ahead of the database: the form shows the live values (exp 30, hp 100), not the
+    # row's, and saving it must not put the row's back. A lower max HP needs hp lowered with it.
     await character_state_mutate(character.pk, lambda s: ({"exp": 30}, None))
     await Character.objects.filter(pk=character.pk).aupdate(hp=50)
-    await asyncio.to_thread(_change_form_post, admin_browser, Character, character.pk, kills="12", max_hp="80")
+    await asyncio.to_thread(_change_form_post, admin_browser, Character, character.pk, kills="12", max_hp="80", hp="80")
     await client.until(lambda f: "changed your character" in f["plain"])
     status = (await client.next("status"))["character"]
-    assert (status["hp"], status["max_hp"], status["exp"]) == (80, 80, 30)  # hp (100) kept within its maximum
+    assert (status["hp"], status["max_hp"], status["exp"]) == (80, 80, 30)
     state = await character_state_get(character.pk)
     assert (state["kills"], state["max_hp"], state["hp"], state["exp"]) == (12, 80, 80, 30)
 

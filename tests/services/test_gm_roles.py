@@ -14,9 +14,9 @@ ACTIONS = {"heal": "", "grant_exp": "500", "set_weapon": "5", "reset": "", "mute
            "ban": "", "unban": ""}
 GM_PERMISSIONS = {
     *(f"accounts.{codename}" for codename in ("heal_character", "grant_exp", "set_weapon_level", "reset_character",
-                                              "mute_player", "kick_player", "ban_player")),
+                                              "mute_player", "kick_player", "ban_player", "send_notice")),
     "accounts.view_character", "accounts.change_character", "accounts.view_user", "chat.view_chatmessage",
-    "accounts.view_auditentry",
+    "accounts.view_auditentry", "accounts.view_setasidewrite",
     *(f"battles.{verb}_{model}" for verb in ("view", "change") for model in ("dungeon", "monstertemplate", "skill")),
     "village.view_npcline", "village.change_npcline",
 }
