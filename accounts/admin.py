@@ -134,6 +134,11 @@ class CharacterAdmin(AuditedAdmin, LargeTableAdmin):
     sortable_by = ("name", "level")
     raw_id_fields = ("user",)
     readonly_fields = ("chat_mute",)
+
+    def get_readonly_fields(self, request, obj=None):
+        """Moving a character to another account is for superusers alone."""
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, "user")
     list_select_related = ("user",)
     action_form = GmActionForm
     actions = [

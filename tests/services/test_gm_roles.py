@@ -139,3 +139,18 @@ def test_make_gm_gives_exactly_one_role(player, capsys):
     assert [g.name for g in User.objects.get(pk=player.user_id).groups.all()] == ["Moderator"]
     with pytest.raises(CommandError, match="No user named 'nosuchuser'."):
         call_command("make_gm", "nosuchuser")
+
+
+def test_only_a_superuser_moves_a_character_to_another_account(player, admin_client):
+    other = User.objects.create_user("otheraccount", "secret12")
+    url = f"/admin/accounts/character/{player.pk}/change/"
+    browser = _staff("gamemaster2", role="Game master")
+    page = browser.get(url)
+    fields = _FormFields("character_form")
+    fields.feed(page.content.decode())
+    assert "user" not in fields.data
+    posted = {**fields.data, "user": str(other.pk), "_save": "Save"}
+    assert browser.post(url, posted).status_code == 302  # saved, without the field it may not change
+    assert Character.objects.get(pk=player.pk).user_id == player.user_id
+    page = admin_client.get(url).content.decode()
+    assert 'name="user"' in page
