@@ -39,3 +39,13 @@ def user_password_check(user_id: int, password: str) -> bool:
 @database_sync_to_async
 def account_delete(*, user_id: int) -> None:
     User.objects.filter(pk=user_id).delete()
+
+
+@database_sync_to_async
+def user_password_set(*, user_id: int, password_hash: str) -> User:
+    """Store a new password, hashed already. The sessions stored under the old one no longer resume:
+    each holds an auth hash made from the password, checked on connecting (channels.auth.get_user)."""
+    user = User.objects.get(pk=user_id)
+    user.password = password_hash
+    user.save(update_fields=["password"])
+    return user
