@@ -291,7 +291,8 @@ register(Scene(
 
 
 # --- change the password: the current one, then the new one twice (issue 17). A wrong current
-# password counts as a failed sign-in; the new one is carried between its two prompts only hashed.
+# password counts as a failed sign-in, a new one hashed as a sign-up (accounts.throttles); the new
+# one is carried to its confirmation only hashed.
 
 
 async def global_password(ctx: Context, args: str) -> Reply:
@@ -341,6 +342,9 @@ async def password_new_given(ctx: Context, line: str) -> Reply:
         return _password_cancelled(ctx)
     if not password_valid(line):
         return Reply(red(_("That password does not fit: 6 to 64 characters with at least one letter and one digit.")))
+    wait = await signup_attempt_reserve(address=ctx.ip)  # hashing a new password, as a sign-up does
+    if wait:
+        return _password_back(ctx, red(_too_many_attempts(wait) + " " + _("Your password is unchanged.")))
     if await run_hashing(user_password_check, ctx.user_id, line):
         return Reply(red(_("That is your current password; choose a new one.")))
     return Reply(goto="password_again", carry={**ctx.data, "hash": await password_hash(line)})
@@ -365,7 +369,8 @@ async def password_again_given(ctx: Context, line: str) -> Reply:
 
 register(Scene(name="password_current", enter=password_current_enter, fallback=password_current_given,
                input="password", globals=False))
-register(Scene(name="password_new", enter=password_new_enter, fallback=password_new_given, input="password", globals=False))
+register(Scene(name="password_new", enter=password_new_enter, fallback=password_new_given,
+               input="password", globals=False))
 register(Scene(name="password_again", enter=password_again_enter, fallback=password_again_given,
                input="password", globals=False))
 

@@ -135,3 +135,22 @@ async def test_password_needs_a_signed_in_player(game_server):
     out = await client.command("password")
     assert out["scene"] == "front" and "Sign in first" in out["plain"]
     await client.close()
+
+
+async def test_new_passwords_are_hashed_within_the_sign_up_limit(game_server):
+    """Each new password typed is hashed (twice, with the check against the current one): an address
+    gets as many as it gets sign-ups, which its own sign-up already drew on."""
+    limit = settings.GAME["SIGNUP_ADDRESS_LIMIT"]
+    client = await connected(game_server)
+    username = await client.sign_up(password=OLD)
+    for attempt in range(limit - 1):
+        await client.command("password")
+        await client.command(OLD)
+        assert (await client.command(f"{NEW}{attempt}"))["scene"] == "password_again", attempt
+        assert (await client.command(""))["scene"] == "front"
+    await client.command("password")
+    await client.command(OLD)
+    out = await client.command(NEW)
+    assert out["scene"] == "front" and "Too many attempts" in out["plain"]
+    assert (await User.objects.aget(username=username)).check_password(OLD)
+    await client.close()
