@@ -62,7 +62,7 @@ async def test_look_at_players_in_the_village_and_the_arena(game_server):
     viewer = await connected(game_server)
     await viewer.sign_up()
     assert "Now: in the village" in (await viewer.command(f"look {village_name}"))["plain"]
-    assert "Now: in the arena" in (await viewer.command(f"look {arena_name}"))["plain"]
+    assert "Now: in the arena" in (await viewer.command(f"보기 {arena_name}"))["plain"]  # the Korean alias
     for client in (viewer, in_village, in_arena):
         await client.close()
 
