@@ -55,7 +55,9 @@ async def character_card_get(name: str) -> Card | None:
         if row is None or row["name"] != name:  # the column's collation would match other spellings
             return None
         character_id = row["id"]
-    state = await character_state_get(character_id) or row or await _card_row(name)
-    if state is None:
-        return None
+    state = await character_state_get(character_id) or row
+    if state is None:  # online without a hot state: only for the moment a sign-in takes to load it
+        state = await _card_row(name)
+        if state is None:
+            return None
     return Card(character_id, name, online=row is None, numbers={field: state[field] for field in CARD_FIELDS})
