@@ -1,12 +1,20 @@
 """The title screen, sign-up, sign-in and account deletion (GAME.md §2)."""
 
+from django.contrib.auth.hashers import check_password
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_drop
 from accounts.passwords import ServerBusy, password_hash, run_hashing
 from accounts.selectors import character_name_taken, username_of_user, username_taken
-from accounts.services import NameTaken, account_create, account_delete, user_authenticate, user_password_check
+from accounts.services import (
+    NameTaken,
+    account_create,
+    account_delete,
+    user_authenticate,
+    user_password_check,
+    user_password_set,
+)
 from accounts.throttles import (
     password_attempt_reserve,
     password_attempt_succeeded,
@@ -17,7 +25,7 @@ from accounts.validation import character_name_normalise, name_reserved, passwor
 from arena.services import match_forfeit
 from battles.scenes import battle_delete, battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
-from mudserver.router import Command, Context, Reply, Scene, goto, register
+from mudserver.router import SCENES, Command, Context, Reply, Scene, goto, register, register_global
 from mudserver.scene_store import scene_forget
 from mudserver.text import text_clean
 
@@ -280,3 +288,91 @@ register(Scene(
     name="delete_confirm", enter=delete_confirm_enter, fallback=delete_confirm_given,
     input="password", globals=False,
 ))  # fmt: skip
+
+
+# --- change the password: the current one, then the new one twice (issue 17). A wrong current
+# password counts as a failed sign-in, a new one hashed as a sign-up (accounts.throttles); the new
+# one is carried to its confirmation only hashed.
+
+
+async def global_password(ctx: Context, args: str) -> Reply:
+    if not ctx.signed_in:
+        return Reply(red(_("Sign in first: [IN] to sign in, [UP] to sign up.")))
+    return Reply(goto="password_current", carry={"back": ctx.scene, "back_data": ctx.data})
+
+
+def _password_back(ctx: Context, text: str) -> Reply:
+    """Back to where the player typed `password`."""
+    back = ctx.data.get("back")
+    return Reply(text, goto=back if back in SCENES else "front", carry=ctx.data.get("back_data"))
+
+
+def _password_cancelled(ctx: Context) -> Reply:
+    return _password_back(ctx, yellow(_("Password change cancelled; your password is unchanged.")))
+
+
+async def password_current_enter(ctx: Context) -> str:
+    return "\n".join([
+        rule(),
+        yellow(_("Change your password")),
+        _("Your current password: (press Enter on an empty line to cancel)"),
+    ])  # fmt: skip
+
+
+async def password_current_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return _password_cancelled(ctx)
+    username = await username_of_user(ctx.user_id)
+    wait = await password_attempt_reserve(username=username, address=ctx.ip)
+    if wait:
+        return _password_back(ctx, red(_too_many_attempts(wait) + " " + _("Your password is unchanged.")))
+    if not await _password_judged(user_password_check, ctx.user_id, line, username=username, address=ctx.ip):
+        return _password_back(ctx, red(_("Wrong password; your password is unchanged.")))
+    await password_attempt_succeeded(username=username, address=ctx.ip)
+    return Reply(goto="password_new", carry=ctx.data)
+
+
+async def password_new_enter(ctx: Context) -> str:
+    return _("New password: 6 to 64 characters with at least one letter and one digit. "
+             "(Press Enter on an empty line to cancel.)")  # fmt: skip
+
+
+async def password_new_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return _password_cancelled(ctx)
+    if not password_valid(line):
+        return Reply(red(_("That password does not fit: 6 to 64 characters with at least one letter and one digit.")))
+    wait = await signup_attempt_reserve(address=ctx.ip)  # hashing a new password, as a sign-up does
+    if wait:
+        return _password_back(ctx, red(_too_many_attempts(wait) + " " + _("Your password is unchanged.")))
+    if await run_hashing(user_password_check, ctx.user_id, line):
+        return Reply(red(_("That is your current password; choose a new one.")))
+    return Reply(goto="password_again", carry={**ctx.data, "hash": await password_hash(line)})
+
+
+async def password_again_enter(ctx: Context) -> str:
+    return _("Type the new password again: (press Enter on an empty line to cancel)")
+
+
+async def password_again_given(ctx: Context, line: str) -> Reply:
+    if not line:
+        return _password_cancelled(ctx)
+    hashed = ctx.data.get("hash", "")
+    if not await run_hashing(check_password, line, hashed):
+        carry = {key: value for key, value in ctx.data.items() if key != "hash"}
+        return Reply(red(_("The two passwords differ; your password is unchanged.")), goto="password_new", carry=carry)
+    user = await user_password_set(user_id=ctx.user_id, password_hash=hashed)
+    await ctx.connection.session_keep(user)
+    done = _("Your password is changed. Wherever else this account was signed in, it is signed out.")
+    return _password_back(ctx, green(done))
+
+
+register(Scene(name="password_current", enter=password_current_enter, fallback=password_current_given,
+               input="password", globals=False))
+register(Scene(name="password_new", enter=password_new_enter, fallback=password_new_given,
+               input="password", globals=False))
+register(Scene(name="password_again", enter=password_again_enter, fallback=password_again_given,
+               input="password", globals=False))
+
+register_global(Command(("password", "비밀번호"), global_password,
+                        gettext_lazy("change your password (asks for the current one)")))

@@ -1,6 +1,7 @@
-"""The limits on password hashing (GAME.md §2): sign-in and account deletion per account and per
-address, sign-up per address. An attempt reserves its place before the hash, so that attempts sent
-together cannot all be judged; the numbers and why they are what they are: settings.GAME."""
+"""The limits on password hashing (GAME.md §2): sign-in, account deletion and the current password of
+`password` per account and per address; sign-up and the new password of `password` per address. An
+attempt reserves its place before the hash, so that attempts sent together cannot all be judged; the
+numbers and why they are what they are: settings.GAME."""
 
 from django.conf import settings
 
@@ -42,6 +43,8 @@ async def password_attempt_unmade(*, username: str, address: str) -> None:
 
 
 async def signup_attempt_reserve(*, address: str) -> int:
+    """0 when a new password may be hashed (a sign-up's, or one chosen with `password`), else the
+    seconds to wait."""
     game = settings.GAME
     return await window_reserve(
         Window(f"mud:rl:signup:address:{address}", game["SIGNUP_ADDRESS_LIMIT"], game["SIGNUP_ADDRESS_WINDOW"])

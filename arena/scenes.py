@@ -120,6 +120,7 @@ async def lobby_rank(ctx: Context, args: str) -> Reply:
 
 register(Scene(
     name="arena_lobby",
+    place="arena",
     enter=lobby_enter,
     commands=[
         Command(("create", "c", "생성", "생"), _enter_room(True), gettext_lazy("create a room: create <name>")),
@@ -158,6 +159,7 @@ async def room_return(ctx: Context, args: str) -> Reply:
 
 register(Scene(
     name="arena_room",
+    place="arena",
     enter=room_enter_text,
     commands=[
         Command(("status", "s", "현재인원", "현"), room_status, gettext_lazy("who is in the room")),
@@ -211,6 +213,7 @@ async def match_attack(ctx: Context, line: str) -> Reply:
 
 register(Scene(
     name="arena_match",
+    place="arena",
     enter=match_enter,
     commands=[Command(("status", "s", "상태창", "상"), match_status_command, gettext_lazy("the match's status table"))],
     fallback=match_attack,

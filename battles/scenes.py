@@ -109,6 +109,7 @@ async def dungeon_go(ctx: Context, args: str) -> Reply:
 
 register(Scene(
     name="dungeon",
+    place="dungeon",
     enter=dungeon_enter,
     commands=[
         Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
@@ -163,6 +164,7 @@ def _gate_start(mode: str):
 
 register(Scene(
     name="dungeon_gate",
+    place="dungeon",
     enter=gate_enter,
     commands=[
         Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
@@ -219,6 +221,7 @@ async def stop_fight(ctx: Context, args: str) -> Reply:
 
 register(Scene(
     name="encounter",
+    place="dungeon",
     enter=encounter_enter,
     commands=[
         Command(("attack", "a", "공격"), encounter_attack, gettext_lazy("attack the monster")),
@@ -287,6 +290,7 @@ SCENES["encounter"].commands += [Command((str(slot),), _use_skill(slot)) for slo
 
 register(Scene(
     name="manual_battle",
+    place="dungeon",
     enter=manual_enter,
     commands=[
         *[Command((str(slot),), _use_skill(slot), gettext_lazy("use the skill in this slot") if slot == 1 else "")
@@ -319,6 +323,7 @@ async def auto_enter(ctx: Context) -> str:
 
 register(Scene(
     name="auto_battle",
+    place="dungeon",
     enter=auto_enter,
     commands=[
         Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle")),
@@ -392,6 +397,7 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
 
 register(Scene(
     name="skills",
+    place="village",
     enter=skills_enter,
     commands=[Command(("back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village"))],
     fallback=skills_equip,

@@ -288,6 +288,11 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._session_write(session_lang_set, self.ctx.user_id, lang)
             await player_meta_save(self.ctx.character_id, name=self.ctx.name, lang=lang)
 
+    async def session_keep(self, user) -> None:
+        """The account's password changed: store this browser's session again with the new auth hash,
+        so that of the account's sessions it alone still resumes."""
+        await self._session_write(session_user_store, user, self.ctx.lang)
+
     async def group_join(self, group: str) -> None:
         await push.group_join(group, self.channel_name)
         self.groups.add(group)

@@ -1,4 +1,4 @@
-"""Commands that work in every scene except while a password is typed: g, who, status, lang."""
+"""Commands that work in every scene except while a password is typed: g, who, look, status, lang."""
 
 from django.conf import settings
 from django.utils import translation
@@ -6,9 +6,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
+from accounts.selectors import character_card_get
+from accounts.validation import name_as_stored
+from battles.catalog import catalog_aget, localized
 from battles.rules import exp_to_leave
 from mudserver.markup import escape, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
+from mudserver.places import Place, place_get
 from mudserver.presence import online_page
 from mudserver.router import Command, Context, Reply, register_global
 
@@ -23,6 +27,8 @@ def _global_help() -> str:
         menu_line("g out", _("sign out"), 10),
         menu_line("g help", _("this help"), 10),
         menu_line("who [page]", _("who is online"), 10),
+        menu_line("look <name>", _("another player's level, weapon, record and whereabouts"), 10),
+        menu_line("password", _("change your password"), 10),
         menu_line("status", _("your character"), 10),
         menu_line("lang ko||en", _("language"), 10),
     ])  # fmt: skip
@@ -55,6 +61,38 @@ async def global_who(ctx: Context, args: str) -> Reply:
     return Reply("\n".join(lines))
 
 
+async def _place_text(place: Place, lang: str) -> str:
+    if place.area == "village":
+        return _("in the village")
+    if place.area == "arena":
+        return _("in the arena")
+    if place.area == "dungeon" and place.dungeon is None:
+        return _("at the dungeons' entrance")
+    if place.area == "dungeon":
+        dungeon = (await catalog_aget()).dungeons.get(place.dungeon)
+        shown = localized(dungeon, lang) if dungeon else "?"
+        return _("in dungeon %(number)d, %(dungeon)s") % {"number": place.dungeon, "dungeon": shown}
+    return _("at the main menu")
+
+
+async def global_look(ctx: Context, args: str) -> Reply:
+    if not args:
+        return Reply(red(_("Usage: look <character name>, e.g. 'look hero1'.")))
+    card = await character_card_get(name_as_stored(args))
+    if card is None:
+        return Reply(red(_("There is no character named '%(name)s'.") % {"name": escape(args)}))
+    where = await _place_text(await place_get(card.character_id), ctx.lang) if card.online else _("offline")
+    n = card.numbers
+    return Reply("\n".join([
+        rule(),
+        f"{yellow(escape(card.name))}  Lv. {n['level']}  " + _("Weapon +%(weapon_level)d") % n,
+        _("Kills %(kills)d   Deaths %(deaths)d") % n,
+        _("Arena: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d") % n,
+        _("Now: %(where)s") % {"where": where},
+        rule(),
+    ]))  # fmt: skip
+
+
 async def global_status(ctx: Context, args: str) -> Reply:
     if not ctx.signed_in:
         return Reply(red(_("Sign in first: [IN] to sign in, [UP] to sign up.")))
@@ -82,5 +120,7 @@ async def global_lang(ctx: Context, args: str) -> Reply:
 
 register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
 register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
+register_global(Command(("look", "보기", "살펴보기"), global_look,
+                        gettext_lazy("look <name>: another player's level, weapon, record and whereabouts")))
 register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
 register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language: lang ko, lang en")))

@@ -92,6 +92,8 @@ class Connection(Protocol):
 
     async def set_language(self, lang: str) -> None: ...
 
+    async def session_keep(self, user) -> None: ...
+
     async def group_join(self, group: str) -> None: ...
 
     async def group_leave(self, group: str) -> None: ...
@@ -146,6 +148,9 @@ class Scene:
     signed_in: bool = True
     # Global commands are off while a password is typed: the line is the password.
     globals: bool = True
+    # Where others see a player in this scene (mudserver.places): "village", "dungeon", "arena", or
+    # "" for the main menu and the account's own prompts.
+    place: str = ""
 
     def find(self, word: str) -> Command | None:
         return _find(self.commands, word)

@@ -40,6 +40,7 @@ async def village_list(ctx: Context, args: str) -> Reply:
 
 register(Scene(
     name="village",
+    place="village",
     enter=village_enter,
     commands=[
         *[
@@ -104,6 +105,7 @@ def register_npc(npc: Npc, action_aliases: tuple[str, ...], action) -> None:
     register(Scene(
         name=npc.value,
         enter=_npc_enter(npc),
+        place="village",
         commands=[
             Command(("1", "talk", "t", "대화", "대화하기"), _npc_talk(npc), gettext_lazy("talk")),
             Command(("2", *action_aliases), action, gettext_lazy("the NPC's service")),

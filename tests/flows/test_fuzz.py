@@ -60,7 +60,8 @@ FIGHT_FIELDS = {"hp", "mp", "v"}
 # tests cover them), or switch the language this test reads.
 LEAVING_WORDS = {"out", "o", "로그아웃", "delete", "탈퇴", "g", "ㅎ", "lang", "언어"}
 # The line that leaves a scene where `g home` is not the way out.
-EXIT_LINES = {"delete_confirm": "", "arena_room": "return", **dict.fromkeys(FIGHTS, "stop")}
+EXIT_LINES = {"delete_confirm": "", "arena_room": "return", **dict.fromkeys(FIGHTS, "stop"),
+              **dict.fromkeys(("password_current", "password_new", "password_again"), "")}
 
 WEIRD = [
     "²", "①", "٣", "５", "Ⅻ", "௰", "0", "9", "-1", "99999999999999999999", "1e9", "NaN",
