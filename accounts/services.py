@@ -56,6 +56,7 @@ def staff_role_grant(*, username: str, moderator: bool = False) -> User:
     user.save(update_fields=["is_staff"])
     user.groups.remove(*Group.objects.filter(name=other))
     user.groups.add(Group.objects.get(name=role))
+    return user
 
 
 @database_sync_to_async
