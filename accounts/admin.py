@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import gm
 from accounts.models import AuditEntry, Character, User
 from battles.rules import MAX_EXP
-from mudserver.admin_tools import LargeTableAdmin
+from mudserver.admin_tools import LargeTableAdmin, large_list_help
 from mudserver.numbers import typed_int
 from village.rules import MAX_WEAPON_LEVEL
 
@@ -79,8 +79,9 @@ def _gm_action(name: str, label, service, value: tuple | None = None):
 class CharacterAdmin(LargeTableAdmin):
     list_display = ("name", "level", "exp", "hp", "max_hp", "weapon_level", "kills", "user")
     search_fields = ("^name",)  # a prefix: LIKE 'abc%' uses the unique index
+    search_help_text = large_list_help(_("The start of a character's name (user12 finds user12, user120, …)."))
     list_filter = (LevelBandFilter,)
-    sortable_by = ("name", "level")
+    sortable_by = ("name", "level")  # the indexed ones
     raw_id_fields = ("user",)
     list_select_related = ("user",)
     action_form = GmActionForm
@@ -110,6 +111,7 @@ class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
     list_display = ("username", "is_active", "is_staff", "date_joined")
     list_filter = ("is_staff",)
     search_fields = ("^username",)
+    search_help_text = large_list_help(_("The start of a username."))
     sortable_by = ("username",)
     ordering = ("-id",)
     fieldsets = (
@@ -135,7 +137,10 @@ class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
 class AuditEntryAdmin(LargeTableAdmin):
     list_display = ("created_at", "actor_name", "action", "target_name", "before", "after")
     list_filter = ("action",)
-    search_fields = ("^target_name", "^actor_name")
+    # Exact names: a prefix of a player's name would gather entries from across the table to sort them.
+    search_fields = ("=target_name",)
+    search_help_text = large_list_help(_("A player's exact name."))
+    sortable_by = ("created_at",)
 
     def has_add_permission(self, request):
         return False
