@@ -80,6 +80,7 @@ class CharacterAdmin(LargeTableAdmin):
     list_display = ("name", "level", "exp", "hp", "max_hp", "weapon_level", "kills", "user")
     search_fields = ("^name",)  # a prefix: LIKE 'abc%' uses the unique index
     search_help_text = large_list_help(_("The start of a character's name (user12 finds user12, user120, …)."))
+    search_ordering = "name"
     list_filter = (LevelBandFilter,)
     sortable_by = ("name", "level")  # the indexed ones
     raw_id_fields = ("user",)
@@ -112,6 +113,7 @@ class UserAdmin(DjangoUserAdmin, LargeTableAdmin):
     list_filter = ("is_staff",)
     search_fields = ("^username",)
     search_help_text = large_list_help(_("The start of a username."))
+    search_ordering = "username"
     sortable_by = ("username",)
     ordering = ("-id",)
     fieldsets = (

@@ -8,6 +8,8 @@ class Migration(migrations.Migration):
     dependencies = [("chat", "0001_initial")]
 
     operations = [
-        migrations.AlterField("chatmessage", "recipient_name",
-                              models.CharField(blank=True, db_index=True, default="", max_length=16, verbose_name="to")),
+        migrations.AlterField(
+            "chatmessage", "recipient_name",
+            models.CharField(blank=True, db_index=True, default="", max_length=16, verbose_name="to"),
+        ),
     ]

@@ -3,8 +3,9 @@
     manage.py bench_admin [--repeat 5]
 
 Times, for every model registered in the admin, its changelist, a search (a value taken from the
-list's first row), every filter (its first and last choices), every sort the list offers (both
-ways), page 5,000 and the last page, and one change form; and the admin index and the live pages.
+list's first row, and a shorter prefix of it where the search takes prefixes), every filter (its
+first and last choices, and the last page of each), every sort the list offers (both ways), page
+5,000 and the last page, and one change form; and the admin index and the live pages.
 Each page is rendered in-process with Django's test client as a superuser ("gm", created if
 missing): server time, no network. Prints the median of --repeat renders after one warm-up render,
 and the number of queries, of each page it times.
@@ -40,25 +41,29 @@ def admin_pages(user) -> list[tuple[str, str]]:
 def _model_pages(model, model_admin, user) -> list[tuple[str, str]]:
     name = str(model._meta.verbose_name_plural)
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-    request = RequestFactory().get(url)
-    request.user = user
-    changelist = model_admin.get_changelist_instance(request)
+    changelist = _changelist(model_admin, url, user)
     pages = [(url, name)]
     row = next(iter(changelist.result_list), None)
     if changelist.search_fields and row is not None:
         field = changelist.search_fields[0].lstrip("^=@")
-        value = getattr(row, field, None)  # a plain field of the row (a lookup through a relation is not)
-        if value not in (None, ""):
-            pages.append((f"{url}?{urlencode({SEARCH_VAR: value})}", f"{name}, search {field} {value!r}"))
+        value = str(getattr(row, field, None) or "")  # a plain field of the row (a lookup through a relation is not)
+        # A prefix search also by a shorter prefix, which matches thousands of rows rather than a few.
+        shorter = [value[: len(value) * 3 // 4]] if changelist.search_fields[0].startswith("^") else []
+        for term in filter(None, [value, *shorter]):
+            pages.append((f"{url}?{urlencode({SEARCH_VAR: term})}", f"{name}, search {field} {term!r}"))
     for spec in changelist.filter_specs:
         choices = [c for c in spec.choices(changelist) if not c["selected"] and c["query_string"] != "?"]
         for choice in {id(c): c for c in (choices[:1] + choices[-1:])}.values():
-            pages.append((f"{url}{choice['query_string']}", f"{name}, filter {spec.title}: {choice['display']}"))
-    sortable = model_admin.get_sortable_by(request)
+            filtered, label = f"{url}{choice['query_string']}", f"{name}, filter {spec.title}: {choice['display']}"
+            pages.append((filtered, label))
+            last = _changelist(model_admin, filtered, user).paginator.num_pages
+            if last > 1:
+                pages.append((f"{filtered}&{urlencode({PAGE_VAR: last})}", f"{label}, last page ({last:,})"))
     for index, field_name in enumerate(changelist.list_display):
-        if field_name in sortable and changelist.get_ordering_field(field_name) is not None:
+        if field_name in changelist.sortable_by and changelist.get_ordering_field(field_name) is not None:
             for sign, way in (("", "ascending"), ("-", "descending")):
-                pages.append((f"{url}?{urlencode({ORDER_VAR: f'{sign}{index}'})}", f"{name}, sorted by {field_name} {way}"))
+                sorted_url = f"{url}?{urlencode({ORDER_VAR: f'{sign}{index}'})}"
+                pages.append((sorted_url, f"{name}, sorted by {field_name} {way}"))
     if changelist.paginator.num_pages >= DEEP_PAGE:
         pages.append((f"{url}?{urlencode({PAGE_VAR: DEEP_PAGE})}", f"{name}, page {DEEP_PAGE:,}"))
     last = changelist.paginator.num_pages
@@ -67,6 +72,12 @@ def _model_pages(model, model_admin, user) -> list[tuple[str, str]]:
         change = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[row.pk])
         pages.append((change, f"{name}, one row's change form"))
     return pages
+
+
+def _changelist(model_admin, url: str, user):
+    request = RequestFactory().get(url)
+    request.user = user
+    return model_admin.get_changelist_instance(request)
 
 
 class Command(BaseCommand):
