@@ -42,7 +42,7 @@ class LargeTablePaginator(Paginator):
     (n - 1)·per_page to n·per_page counted from the newest (or oldest), found through the primary key,
     so no page skips rows with OFFSET; an id left unused (a deleted row) leaves its page one row short.
     Any other list (searched, filtered or sorted) counts at most COUNT_CAP rows, so its deepest
-    page is an OFFSET of at most COUNT_CAP on an index.
+    page is an OFFSET of at most COUNT_CAP entries of an index.
     """
 
     @cached_property
@@ -60,9 +60,9 @@ class LargeTablePaginator(Paginator):
         return self.object_list.order_by()[:COUNT_CAP].count()  # any COUNT_CAP rows: no sort needed
 
     def page(self, number):
-        if self._id_span is None:
-            return super().page(number)
         number = self.validate_number(number)
+        if self._id_span is None:
+            return self._page_by_offset(number)
         first, last = self._id_span
         skipped = (number - 1) * self.per_page
         if _pk_order(self.object_list) == "-pk":
@@ -72,6 +72,15 @@ class LargeTablePaginator(Paginator):
             low = first + skipped
             high = low + self.per_page - 1
         return self._get_page(self.object_list.filter(pk__gte=low, pk__lte=high), number, self)
+
+    def _page_by_offset(self, number):
+        """The page's ids first, then its rows: the OFFSET then skips entries of the index that
+        filters or sorts (which hold the id), not whole rows each looked up in the table."""
+        skipped, top = (number - 1) * self.per_page, min(number * self.per_page, self.count)
+        if skipped == 0:
+            return self._get_page(self.object_list[:top], number, self)
+        ids = list(self.object_list.values_list("pk", flat=True)[skipped:top])
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
 class LargeTableChangeList(ChangeList):
