@@ -22,7 +22,7 @@ from accounts.character_state import INT_FIELDS, character_state_get
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from accounts.passwords import ServerBusy, run_hashing
 from battles.rules import MAX_EXP
-from mudserver.admin_tools import AuditedAdmin, LargeTableAdmin
+from mudserver.admin_tools import AuditedAdmin, LargeTableAdmin, large_list_help
 from mudserver.numbers import typed_int
 from village.rules import MAX_WEAPON_LEVEL
 
@@ -130,8 +130,10 @@ class MuteForm(forms.Form):
 class CharacterAdmin(AuditedAdmin, LargeTableAdmin):
     list_display = ("name", "level", "exp", "hp", "max_hp", "weapon_level", "kills", "user")
     search_fields = ("^name",)  # a prefix: LIKE 'abc%' uses the unique index
+    search_help_text = large_list_help(_("The start of a character's name (user12 finds user12, user120, …)."))
+    search_ordering = "name"
     list_filter = (LevelBandFilter,)
-    sortable_by = ("name", "level")
+    sortable_by = ("name", "level")  # the indexed ones
     raw_id_fields = ("user",)
     readonly_fields = ("chat_mute",)
 
@@ -233,6 +235,8 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin, LargeTableAdmin):
     list_display = ("username", "is_active", "is_staff", "date_joined")
     list_filter = ("is_staff",)
     search_fields = ("^username",)
+    search_help_text = large_list_help(_("The start of a username."))
+    search_ordering = "username"
     sortable_by = ("username",)
     ordering = ("-id",)
     fieldsets = (
@@ -340,10 +344,13 @@ class AuditEntryAdmin(LargeTableAdmin):
     """The audit trail, append-only: nobody adds, changes or deletes an entry here (superusers neither)."""
 
     list_display = ("created_at", "actor", "action", "target", "before", "after")
-    # Each filter (and each with the date) is served by an index of 0008_audit_append_only; the date's
-    # bounds are computed in Python, as Chat messages' are.
+    # Each filter (and each with the date) is served by an index of 0013_audit_filters_in_id_order; the
+    # date's bounds are computed in Python, as Chat messages' are.
     list_filter = (StaffMemberFilter, "action", TargetFilter, ("created_at", admin.DateFieldListFilter))
-    search_fields = ("^target_name", "^actor_name")
+    # Exact names: a prefix of a player's name would gather entries from across the table to sort them.
+    search_fields = ("=target_name",)
+    search_help_text = large_list_help(_("A player's exact name."))
+    sortable_by = ("created_at",)
 
     @admin.display(description=_("game master"), ordering="actor_name")
     def actor(self, entry):

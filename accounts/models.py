@@ -126,12 +126,14 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = _("audit entries")
-        # Every filter the audit list offers, newest first, at a million entries.
+        # Every filter the audit list offers, in its order (newest first = highest id first: entries
+        # are only ever appended) at a million entries: an index on one column holds (column, id), so
+        # a filter reads its newest 50 straight off it, and the filter's choices (DISTINCT) skip along it.
         indexes = [
-            models.Index(fields=["actor_name", "-created_at"], name="audit_actor_recent"),
-            models.Index(fields=["action", "-created_at"], name="audit_action_recent"),
-            models.Index(fields=["target_name", "-created_at"], name="audit_target_recent"),
-            models.Index(fields=["target_id", "-created_at"], name="audit_target_id_recent"),
+            models.Index(fields=["actor_name"], name="audit_by_actor"),
+            models.Index(fields=["action"], name="audit_by_action"),
+            models.Index(fields=["target_name"], name="audit_by_target"),
+            models.Index(fields=["target_id"], name="audit_by_target_id"),
         ]
 
     def __str__(self):

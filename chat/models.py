@@ -12,7 +12,7 @@ class ChatMessage(models.Model):
     channel = models.CharField(_("channel"), max_length=64, db_index=True)  # "whisper" for whispers
     sender = models.ForeignKey(Character, on_delete=models.SET_NULL, null=True, related_name="+")
     sender_name = models.CharField(_("from"), max_length=16, db_index=True)
-    recipient_name = models.CharField(_("to"), max_length=16, blank=True, default="")
+    recipient_name = models.CharField(_("to"), max_length=16, blank=True, default="", db_index=True)
     text = models.CharField(_("text"), max_length=300)
     created_at = models.DateTimeField(_("sent at"), default=timezone.now, db_index=True)
 

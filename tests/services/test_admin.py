@@ -9,8 +9,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.management.commands.bench_admin import admin_pages
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from chat.models import ChatMessage
+from mudserver import admin_tools
+from mudserver.admin_tools import LargeTablePaginator
 
 ADMIN_PAGES = [
     ("/admin/", 2),
@@ -94,3 +97,55 @@ def test_players_cannot_reach_the_admin(db):
     for url in ("/admin/", "/admin/accounts/character/", "/admin/live/online/"):
         response = client.get(url)
         assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_bench_admin_times_every_admin_list(admin_client, admin_user, a_row_of_every_kind):
+    """bench_admin's pages come from the admin's registry: every registered model's list is timed
+    (a model added later cannot be left out), with its search, filters, sorts and last page; and
+    every page it would time renders."""
+    pages = [url for url, _label in admin_pages(admin_user)]
+    for model in admin.site._registry:
+        assert reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist") in pages, model
+    newest = Character.objects.order_by("-pk").first().name
+    characters = "/admin/accounts/character/"
+    # list_display: the action checkbox, name (1), level (2), …; only name and level are sortable.
+    shorter = newest[: len(newest) * 3 // 4]
+    expected = [f"{characters}?q={newest}", f"{characters}?q={shorter}", f"{characters}?band=0",
+                f"{characters}?band=90", f"{characters}?o=1", f"{characters}?o=-1", f"{characters}?o=2",
+                f"{characters}?o=-2", f"{characters}?p=1"]
+    assert set(expected) <= set(pages)
+    assert f"{characters}?o=3" not in pages  # exp has no index: not offered, not timed
+    for url in pages:
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_id_block_pages_hold_every_row_once_in_order(characters):
+    """An unfiltered list in id order pages by blocks of ids: the pages together are the table,
+    newest first, and a deleted row leaves its page one short rather than shifting the others."""
+    Character.objects.filter(name="user7x").delete()
+    expected = list(Character.objects.order_by("-pk").values_list("pk", flat=True))
+    paginator = LargeTablePaginator(Character.objects.order_by("-pk"), 7)
+    assert paginator.count == expected[0] - expected[-1] + 1  # the id span, deleted row included
+    seen = [row.pk for number in paginator.page_range for row in paginator.page(number).object_list]
+    assert seen == expected
+    # 30 rows, newest (user29x) first, 7 a page: user7x was on the fourth page, with user8x…user2x.
+    assert [len(paginator.page(number).object_list) for number in paginator.page_range] == [7, 7, 7, 6, 2]
+
+
+def test_sorted_lists_count_at_most_the_cap(characters, monkeypatch):
+    monkeypatch.setattr(admin_tools, "COUNT_CAP", 20)
+    paginator = LargeTablePaginator(Character.objects.order_by("level", "pk"), 7)
+    assert paginator.count == 20  # of 30
+    assert [character.level for character in paginator.page(3).object_list] == [15, 16, 17, 18, 19, 20]
+
+
+def test_a_prefix_search_lists_its_results_by_name(admin_client, characters):
+    """In the order of the index the prefix is read from (newest first, a rare prefix among millions
+    could mean reading most of the table backwards)."""
+    response = admin_client.get("/admin/accounts/character/?q=user1")
+    names = [character.name for character in response.context["cl"].result_list]
+    assert names == sorted(f"user{i}x" for i in range(30) if str(i).startswith("1"))
+    response = admin_client.get("/admin/accounts/character/?q=user1&o=-2")  # a sort asked for still wins
+    levels = [character.level for character in response.context["cl"].result_list]
+    assert levels == sorted((1 + i for i in range(30) if str(i).startswith("1")), reverse=True)
