@@ -3,10 +3,13 @@
 from fractions import Fraction
 
 import pytest
+from asgiref.sync import sync_to_async
 
+from battles.catalog import Catalog
 from battles.engine import Content, MonsterInfo
 from battles.estimate import auto_estimate
 from battles.rules import dungeon_for_level, exp_to_next_level, level_start_exp
+from mudserver import help_topics
 from mudserver.help_topics import percent
 from village.rules import dice_expected_gain, dice_round_chance, dice_win_chance, enhance_chance
 
@@ -76,3 +79,22 @@ def test_a_monster_that_cannot_die_and_hurts_makes_a_retreat_every_30_and_a_half
 def test_runs_that_die_are_counted():
     estimate = _estimate(_content(hp=10**9, attack=10**6, exp=7), retreat=0)
     assert (estimate.deaths, estimate.runs, estimate.exp_per_hour) == (2, 2, 0)
+
+
+async def test_an_estimate_is_computed_once_per_character_settings_and_content_version(monkeypatch):
+    calls = []
+
+    def counted(**kwargs):
+        calls.append(kwargs)
+        return auto_estimate(**kwargs)
+
+    monkeypatch.setattr(help_topics, "_estimates", {})
+    monkeypatch.setattr(help_topics, "_auto_estimate", sync_to_async(counted))
+    content = _content(hp=1, attack=0, exp=7)
+    state = {"level": 3, "weapon_level": 2, "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}
+    first = await help_topics.auto_estimate_get(state, 1, Catalog(5, {}, content))
+    assert await help_topics.auto_estimate_get(dict(state, exp=99), 1, Catalog(5, {}, content)) == first
+    assert len(calls) == 1 and calls[0]["level"] == 3 and calls[0]["skills"] == (1, 0, 0)
+    await help_topics.auto_estimate_get(dict(state, auto_retreat=50), 1, Catalog(5, {}, content))
+    await help_topics.auto_estimate_get(state, 1, Catalog(6, {}, content))  # a game master edited the content
+    assert [call["auto_retreat"] for call in calls] == [30, 50, 30]
