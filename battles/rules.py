@@ -27,6 +27,26 @@ def exp_to_leave(level: int) -> int | None:
     return _req_table()[level - 1]
 
 
+def exp_to_next_level(level: int, exp: int) -> int | None:
+    """Exp still to gain before the next level, or None at the maximum level."""
+    needed = exp_to_leave(level)
+    return None if needed is None else max(0, needed - exp)
+
+
+def level_start_exp(level: int) -> int:
+    """The least cumulative exp a character of this level holds."""
+    return 0 if level <= 1 else _req_table()[level - 2]
+
+
+def dungeon_for_level(level: int, lowest_levels: dict[int, int]) -> int:
+    """The dungeon that fits a level (dungeon number -> the lowest level of its band): the hardest
+    one the level has reached, or the easiest one below them all."""
+    reached = [number for number, lowest in lowest_levels.items() if lowest <= level]
+    if not reached:
+        return min(lowest_levels, key=lowest_levels.get)
+    return max(reached, key=lowest_levels.get)
+
+
 def level_for_exp(exp: int) -> int:
     level = 1
     while level < MAX_LEVEL and exp >= _req_table()[level - 1]:

@@ -5,4 +5,5 @@ class MudserverConfig(AppConfig):
     name = "mudserver"
 
     def ready(self):
-        from mudserver import global_commands  # noqa: F401  (registers g/who/status/lang)
+        # Imported for what they register: g/who/status/lang, and the topics of `help <topic>`.
+        from mudserver import global_commands, help_topics  # noqa: F401

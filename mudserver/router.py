@@ -166,6 +166,7 @@ class Scene:
             if staff_commands:
                 lines.append(yellow(_("Game master (everywhere):")))
                 lines += _help_lines(staff_commands)
+        lines.append(help_topics_line())
         return "\n".join(lines)
 
 
@@ -185,8 +186,42 @@ SCENES: dict[str, Scene] = {}
 GLOBAL_COMMANDS: list[Command] = []
 
 
+@dataclass
+class HelpTopic:
+    """A rule explained by `help <topic>`: `explain` gets the player and the rest of the line."""
+
+    aliases: tuple[str, ...]  # compared casefolded and without spaces ("시련의 장" is "시련의장")
+    explain: Handler
+    label: str  # a lazy translation: the name shown in the list of topics (one of the aliases)
+
+
+HELP_TOPICS: list[HelpTopic] = []
+
+
+def register_help_topic(topic: HelpTopic) -> None:
+    HELP_TOPICS.append(topic)
+
+
+def help_topic_find(word: str) -> HelpTopic | None:
+    word = "".join(word.split()).casefold()
+    return next((topic for topic in HELP_TOPICS if word in topic.aliases), None)
+
+
+def help_topics_line() -> str:
+    names = ", ".join(str(topic.label) for topic in HELP_TOPICS)
+    return yellow(_("Rules explained: help <topic>, topics: %(topics)s") % {"topics": names})
+
+
 async def _help(ctx: Context, args: str) -> Reply:
-    return Reply(SCENES[ctx.scene].help_text(await staff_commands_of(ctx)))
+    if not args:
+        return Reply(SCENES[ctx.scene].help_text(await staff_commands_of(ctx)))
+    word, _sep, rest = args.partition(" ")
+    topic, rest = help_topic_find(word), rest.strip()  # "help auto 3": the topic, then its own words
+    if topic is None:  # a name with a space: "help 시련의 장"
+        topic, rest = help_topic_find(args), ""
+    if topic is None:
+        return Reply(red(_("There is no help on '%(topic)s'.") % {"topic": escape(args)}) + "\n" + help_topics_line())
+    return await topic.explain(ctx, rest)
 
 
 async def staff_commands_of(ctx: Context) -> list[Command]:

@@ -15,7 +15,16 @@ from arena import services as arena_services
 from battles import services as battle_services
 from battles.feed import healer_hint
 from mudserver.markup import strip
-from mudserver.router import GLOBAL_COMMANDS, HELP_COMMAND, SCENES, Context, _find, unknown_reply
+from mudserver.router import (
+    GLOBAL_COMMANDS,
+    HELP_COMMAND,
+    HELP_TOPICS,
+    SCENES,
+    Context,
+    _find,
+    help_topic_find,
+    unknown_reply,
+)
 from tests.client import unique
 
 pytestmark = pytest.mark.usefixtures("live_db")
@@ -104,3 +113,13 @@ def test_every_command_a_scene_names_is_accepted(players, lang):
                     named = sorted(named_commands(text))
                     refused += [(scene_name, word) for word in named if not accepts(scene_name, word)]
     assert refused == [], refused
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_every_topic_the_help_lists_is_one_help_takes(lang):
+    """`help` ends with the topics by their names in the player's language: each must be accepted."""
+    with translation.override(lang):
+        listed = {str(topic.label): topic for topic in HELP_TOPICS}
+    assert len(listed) == len(HELP_TOPICS) >= 8
+    assert all(help_topic_find(label) is topic for label, topic in listed.items()), listed
+    assert help_topic_find("시련의 장") is help_topic_find("ARENA") is help_topic_find("시련의장")
