@@ -165,9 +165,12 @@ class MysqlSeeder:
         # statement (it reserves auto-increment values in growing blocks), and the admin pages by id.
         next_user, next_character = _next_id(User), _next_id(Character)
         next_chat, next_audit = _next_id(ChatMessage), _next_id(AuditEntry)
-        new_users = [index for index in range(1, count + 1) if index not in users]
+        # In name order, with ids in that order too: every index of the table (the ids, the unique
+        # names, the characters' users) then grows at its end instead of taking rows all over its pages.
+        new_users = sorted((index for index in range(1, count + 1) if index not in users), key=seeded_name)
         users.update(zip(new_users, range(next_user, next_user + len(new_users))))
-        new_characters = [i for i in range(1, count + 1) if i not in characters and users[i] not in owners]
+        new_characters = sorted((i for i in range(1, count + 1) if i not in characters and users[i] not in owners),
+                                key=seeded_name)
         characters.update(zip(new_characters, range(next_character, next_character + len(new_characters))))
         progress.update(2 * count - len(new_users) - len(new_characters))
         with ThreadPoolExecutor(max_workers=2) as pool:
