@@ -22,7 +22,7 @@ from accounts.character_state import INT_FIELDS, character_state_get
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from accounts.passwords import ServerBusy, run_hashing
 from battles.rules import MAX_EXP
-from mudserver.admin_tools import AuditedAdmin, LargeTableAdmin, large_list_help
+from mudserver.admin_tools import AuditedAdmin, EvidenceAdmin, LargeTableAdmin, large_list_help
 from mudserver.numbers import typed_int
 from village.rules import MAX_WEAPON_LEVEL
 
@@ -340,7 +340,7 @@ class TargetFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(LargeTableAdmin):
+class AuditEntryAdmin(EvidenceAdmin, LargeTableAdmin):
     """The audit trail, append-only: nobody adds, changes or deletes an entry here (superusers neither)."""
 
     list_display = ("created_at", "actor", "action", "target", "before", "after")
@@ -361,15 +361,6 @@ class AuditEntryAdmin(LargeTableAdmin):
         if entry.target_id is None:
             return entry.target_name
         return format_html('<a href="?{}">{}</a>', urlencode({"target_id": entry.target_id}), entry.target_name)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 @admin.register(SetAsideWrite)
 class SetAsideWriteAdmin(admin.ModelAdmin):

@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from chat.models import ChatMessage
-from mudserver.admin_tools import LargeTableAdmin, large_list_help
+from mudserver.admin_tools import EvidenceAdmin, LargeTableAdmin, large_list_help
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(LargeTableAdmin):
+class ChatMessageAdmin(EvidenceAdmin, LargeTableAdmin):
     list_display = ("created_at", "channel", "sender_name", "recipient_name", "text")
     # Dates by range (bounds computed in Python), not date_hierarchy: its truncation needs CONVERT_TZ,
     # which fails on a MariaDB without time zone tables (a fresh Debian one has none).
@@ -17,13 +17,3 @@ class ChatMessageAdmin(LargeTableAdmin):
     search_help_text = large_list_help(_("A player's exact name: the messages they sent or received."))
     sortable_by = ("created_at", "channel", "sender_name")  # the indexed ones
     raw_id_fields = ("sender",)
-
-    # What players said is evidence: nobody edits or deletes it here (superusers neither).
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -125,6 +125,20 @@ class LargeTableAdmin(admin.ModelAdmin):
         return super().get_ordering(request)
 
 
+class EvidenceAdmin(admin.ModelAdmin):
+    """A record that is evidence (what players said, what staff did): nobody adds, changes or deletes
+    one through the admin, superusers neither."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class AuditedAdmin(admin.ModelAdmin):
     """Every add, edit (its form, its inlines, or its row in an editable list) and deletion through
     this admin writes an audit entry."""

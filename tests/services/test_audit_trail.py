@@ -138,7 +138,7 @@ def trail(db) -> list[AuditEntry]:
     AuditEntry.objects.bulk_create(
         AuditEntry(actor_name=actor, action=action, target_id=target_id, target_name=f"player{target_id}",
                    created_at=now - timedelta(days=days))
-        for days, actor, action, target_id in made
+        for days, actor, action, target_id in reversed(made)  # oldest first, as an append-only trail grows
     )
     return sorted(AuditEntry.objects.all(), key=lambda e: e.created_at, reverse=True)
 
