@@ -335,16 +335,16 @@ async def test_unticking_active_on_the_user_form_signs_the_player_out_as_a_ban(g
 # --- the chat message search
 
 
-async def test_chat_message_search_by_name_and_text(game_server, celery_worker, admin_browser):
+async def test_chat_messages_are_found_by_a_players_exact_name_sent_or_received(game_server, celery_worker,
+                                                                                 admin_browser):
     (ann, ann_character), (bob, bob_character) = await _player(game_server, "ann"), await _player(game_server, "bob")
     word = unique("w")
-    said = {(ann_character.name, f"{word} from ann"), (ann_character.name, "nothing to see"),
-            (bob_character.name, f"bob says {word.upper()}")}  # fmt: skip
-    for client, character in ((ann, ann_character), (bob, bob_character)):
-        for name, text in sorted(said):
-            if name == character.name:
-                await client.send({"type": "chat", "text": text})
-                await client.until(lambda f, t=text: f["text"] == t, kind="chat")
+    said = [(ann, f"{word} from ann"), (ann, "nothing to see"), (bob, f"bob says {word.upper()}"),
+            (bob, f"/w {ann_character.name} psst {word}")]  # the last a whisper to ann
+    for client, text in said:
+        await client.send({"type": "chat", "text": text})
+        shown = text.split(" ", 2)[2] if text.startswith("/w ") else text
+        await client.until(lambda f, t=shown: f["text"] == t, kind="chat")
     deadline = time.monotonic() + 20
     stored = {ann_character.name, bob_character.name}
     while await ChatMessage.objects.filter(sender_name__in=stored).acount() < len(said):  # the worker writes behind
@@ -356,11 +356,16 @@ async def test_chat_message_search_by_name_and_text(game_server, celery_worker, 
         assert response.status_code == 200
         return {(m.sender_name, m.text) for m in response.context["cl"].result_list}
 
-    assert await asyncio.to_thread(search, ann_character.name) == {m for m in said if m[0] == ann_character.name}
-    assert await asyncio.to_thread(search, word) == {m for m in said if word.lower() in m[1].lower()}
-    bobs = {m for m in said if m[0] == bob_character.name}
-    assert await asyncio.to_thread(search, f"{bob_character.name} {word}") == bobs  # every word must match
-    assert await asyncio.to_thread(search, unique("nobody")) == set()
+    anns = {(ann_character.name, f"{word} from ann"), (ann_character.name, "nothing to see"),
+            (bob_character.name, f"psst {word}")}  # what she said, and the whisper she received
+    assert await asyncio.to_thread(search, ann_character.name) == anns
+    assert await asyncio.to_thread(search, bob_character.name) == {(bob_character.name, f"bob says {word.upper()}"),
+                                                                   (bob_character.name, f"psst {word}")}
+    # By the exact name only (an index finds it), as the search box says: not a prefix, not the text.
+    assert await asyncio.to_thread(search, ann_character.name[:-1]) == set()
+    assert await asyncio.to_thread(search, word) == set()
+    page = (await asyncio.to_thread(admin_browser.get, "/admin/chat/chatmessage/")).content.decode()
+    assert "exact name" in page
     for client in (ann, bob):
         await client.close()
 
