@@ -92,10 +92,8 @@ def gm_notice(*, actor: User, text: str) -> AuditEntry:
     online = async_to_sync(online_character_ids)()
     frames, connections = _outputs(online, lambda: _("[Notice] %(text)s") % {"text": escape(text)})
     # Written first: a notice the trail cannot hold is not sent.
-    entry = AuditEntry.objects.create(
-        actor_id=actor.pk, actor_name=actor.get_username(), action="notice", target_id=None, target_name="",
-        after={"text": text, "players": len(frames)},
-    )
+    entry = audit_write(actor=actor, action="notice", target=(None, ""), before={},
+                        after={"text": text, "players": len(frames)})
     push.players_frames_deliver_sync(frames, connections)
     return entry
 
