@@ -15,6 +15,7 @@ from mudserver.numbers import typed_int
 from mudserver.places import Place, place_get
 from mudserver.presence import online_page
 from mudserver.router import Command, Context, Reply, register_global
+from mudserver.text import text_clean
 
 G_HOME = ("home", "홈", "처음")
 G_OUT = ("out", "나가기", "로그아웃")
@@ -76,11 +77,12 @@ async def _place_text(place: Place, lang: str) -> str:
 
 
 async def global_look(ctx: Context, args: str) -> Reply:
-    if not args:
+    typed = text_clean(args)  # as every name typed is: no invisible or control characters echoed back
+    if not typed:
         return Reply(red(_("Usage: look <character name>, e.g. 'look hero1'.")))
-    card = await character_card_get(name_as_stored(args))
+    card = await character_card_get(name_as_stored(typed))
     if card is None:
-        return Reply(red(_("There is no character named '%(name)s'.") % {"name": escape(args)}))
+        return Reply(red(_("There is no character named '%(name)s'.") % {"name": escape(typed)}))
     where = await _place_text(await place_get(card.character_id), ctx.lang) if card.online else _("offline")
     n = card.numbers
     return Reply("\n".join([

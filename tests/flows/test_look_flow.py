@@ -87,4 +87,6 @@ async def test_look_needs_a_known_name(game_server):
     assert out["scene"] == "front" and "There is no character named" in out["plain"]
     out = await viewer.command("look")
     assert "Usage: look <character name>" in out["plain"]
+    out = await viewer.command("look \u3164\u200b")  # nothing visible: as nothing typed, nothing echoed back
+    assert "Usage: look <character name>" in out["plain"] and "\u3164" not in out["text"]
     await viewer.close()
