@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.models import AuditEntry, Character, User
 from chat.models import ChatMessage
@@ -56,3 +57,25 @@ def test_chat_and_audit_are_topped_up_to_the_numbers_asked(capsys):
     assert seeded_chat.filter(channel="whisper").exclude(recipient_name="").exists()
     call_command("seed_users", count=3_000, chat=chat_before + 4_000, audit=audit_before + 2_500)
     assert "users added 0, characters added 0, chat messages added 0, audit entries added 0" in capsys.readouterr().out
+
+
+def _automatic_recount(cursor, table: str) -> bool:
+    cursor.execute(f"SHOW CREATE TABLE {table}")
+    return "STATS_AUTO_RECALC=0" not in cursor.fetchone()[1]
+
+
+@pytest.mark.skipif("connection.vendor != 'mysql'", reason="InnoDB's statistics")
+def test_a_load_holds_the_automatic_statistics_recount_and_gives_it_back_even_on_failure():
+    from accounts.management.commands.seed_users import statistics_held
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE seed_probe (id INT PRIMARY KEY) ENGINE=InnoDB")
+        try:
+            with statistics_held(["seed_probe"]):
+                assert not _automatic_recount(cursor, "seed_probe")
+            assert _automatic_recount(cursor, "seed_probe")
+            with pytest.raises(RuntimeError), statistics_held(["seed_probe"]):
+                raise RuntimeError("the load failed")
+            assert _automatic_recount(cursor, "seed_probe")
+        finally:
+            cursor.execute("DROP TABLE seed_probe")
