@@ -12,4 +12,4 @@ app.autodiscover_tasks()
 
 # Logs and metrics of every process that loads the app: keeps Django's logging in Celery processes,
 # carries the command id in task headers, counts tasks and serves worker and beat metrics.
-import mudserver.celery_signals  # noqa: E402,F401
+import mudserver.celery_signals

@@ -90,8 +90,9 @@ def _gm_action(name: str, label, permission: str, service, value: tuple | None =
             number = _box_number(request.POST.get("value", ""), low, high)
             if number is None:
                 wanted = _("Type the %(what)s in the box: a whole number from %(low)s to %(high)s.")
-                modeladmin.message_user(request, wanted % {"what": what, "low": f"{low:,}", "high": f"{high:,}"},
-                                        messages.ERROR)  # fmt: skip
+                modeladmin.message_user(
+                    request, wanted % {"what": what, "low": f"{low:,}", "high": f"{high:,}"}, messages.ERROR
+                )
                 return
         entries = [service(request.user, character, number) for character in queryset.select_related("user")]
         done = _("Done for %(count)d player(s); see the audit log.")
@@ -141,32 +142,61 @@ class CharacterAdmin(AuditedAdmin, LargeTableAdmin):
         """Moving a character to another account is for superusers alone."""
         fields = super().get_readonly_fields(request, obj)
         return fields if request.user.is_superuser else (*fields, "user")
+
     list_select_related = ("user",)
     action_form = GmActionForm
     actions = [
-        _gm_action("heal", _("Heal (full HP and MP)"), "heal_character",
-                   lambda actor, c, v: gm.gm_heal(actor=actor, character=c)),
-        _gm_action("grant_exp", _("Grant exp (amount)"), "grant_exp",
-                   lambda actor, c, v: gm.gm_exp_grant(actor=actor, character=c, amount=v), (_("amount"), EXP_RANGE),
-                   note=_exp_capped),
-        _gm_action("set_weapon", _("Set weapon level (level)"), "set_weapon_level",
-                   lambda actor, c, v: gm.gm_weapon_set(actor=actor, character=c, weapon_level=v),
-                   (_("level"), WEAPON_LEVEL_RANGE)),
-        _gm_action("reset", _("Reset to level 1"), "reset_character",
-                   lambda actor, c, v: gm.gm_character_reset(actor=actor, character=c)),
-        _gm_action("mute", _("Mute chat (minutes)"), "mute_player",
-                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c,
-                                                  until=timezone.now() + timedelta(minutes=v)),
-                   (_("minutes"), MUTE_MINUTES_RANGE)),
-        _gm_action("unmute", _("Lift the chat mute"), "mute_player",
-                   lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None)),
-        _gm_action("kick", _("Kick (disconnect now)"), "kick_player",
-                   lambda actor, c, v: gm.gm_kick(actor=actor, character=c)),
-        _gm_action("ban", _("Ban the account (and sign out now)"), "ban_player",
-                   lambda actor, c, v: gm.gm_ban(actor=actor, character=c)),
-        _gm_action("unban", _("Lift the ban"), "ban_player",
-                   lambda actor, c, v: gm.gm_unban(actor=actor, character=c)),
-    ]  # fmt: skip
+        _gm_action(
+            "heal",
+            _("Heal (full HP and MP)"),
+            "heal_character",
+            lambda actor, c, v: gm.gm_heal(actor=actor, character=c),
+        ),
+        _gm_action(
+            "grant_exp",
+            _("Grant exp (amount)"),
+            "grant_exp",
+            lambda actor, c, v: gm.gm_exp_grant(actor=actor, character=c, amount=v),
+            (_("amount"), EXP_RANGE),
+            note=_exp_capped,
+        ),
+        _gm_action(
+            "set_weapon",
+            _("Set weapon level (level)"),
+            "set_weapon_level",
+            lambda actor, c, v: gm.gm_weapon_set(actor=actor, character=c, weapon_level=v),
+            (_("level"), WEAPON_LEVEL_RANGE),
+        ),
+        _gm_action(
+            "reset",
+            _("Reset to level 1"),
+            "reset_character",
+            lambda actor, c, v: gm.gm_character_reset(actor=actor, character=c),
+        ),
+        _gm_action(
+            "mute",
+            _("Mute chat (minutes)"),
+            "mute_player",
+            lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=timezone.now() + timedelta(minutes=v)),
+            (_("minutes"), MUTE_MINUTES_RANGE),
+        ),
+        _gm_action(
+            "unmute",
+            _("Lift the chat mute"),
+            "mute_player",
+            lambda actor, c, v: gm.gm_mute(actor=actor, character=c, until=None),
+        ),
+        _gm_action(
+            "kick", _("Kick (disconnect now)"), "kick_player", lambda actor, c, v: gm.gm_kick(actor=actor, character=c)
+        ),
+        _gm_action(
+            "ban",
+            _("Ban the account (and sign out now)"),
+            "ban_player",
+            lambda actor, c, v: gm.gm_ban(actor=actor, character=c),
+        ),
+        _gm_action("unban", _("Lift the ban"), "ban_player", lambda actor, c, v: gm.gm_unban(actor=actor, character=c)),
+    ]
 
     def get_object(self, request, object_id, from_field=None):
         """The live values where the character has them (Redis owns them; the row may be seconds
@@ -300,8 +330,13 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin, LargeTableAdmin):
         if request.method == "POST" and response.status_code == 302:  # saved
             user = User.objects.get(pk=id)
             # The trail never holds a password or its hash: only that it changed.
-            audit_write(actor=request.user, action="change_password", target=self.audit_target(user),
-                        before={"password": "old"}, after={"password": "new"})
+            audit_write(
+                actor=request.user,
+                action="change_password",
+                target=self.audit_target(user),
+                before={"password": "old"},
+                after={"password": "new"},
+            )
         return response
 
 
@@ -361,6 +396,7 @@ class AuditEntryAdmin(EvidenceAdmin, LargeTableAdmin):
         if entry.target_id is None:
             return entry.target_name
         return format_html('<a href="?{}">{}</a>', urlencode({"target_id": entry.target_id}), entry.target_name)
+
 
 @admin.register(SetAsideWrite)
 class SetAsideWriteAdmin(admin.ModelAdmin):

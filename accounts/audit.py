@@ -15,14 +15,17 @@ def audit_write(*, actor: User, action: str, target: tuple[int | None, str], bef
     """`target` is (id, name): a player's character id and name, or a content row's id and name."""
     target_id, target_name = target
     return AuditEntry.objects.create(
-        actor_id=actor.pk, actor_name=actor.get_username(), action=action,
-        target_id=target_id, target_name=str(target_name)[:16], before=before, after=after,
+        actor_id=actor.pk,
+        actor_name=actor.get_username(),
+        action=action,
+        target_id=target_id,
+        target_name=str(target_name)[:16],
+        before=before,
+        after=after,
     )
 
 
-def audit_form_save(
-    *, actor: User, form, action: str, target: tuple[int | None, str], exclude=()
-) -> AuditEntry | None:
+def audit_form_save(*, actor: User, form, action: str, target: tuple[int | None, str], exclude=()) -> AuditEntry | None:
     """After an admin form is saved: the model fields it changed, as loaded (None when adding) and as
     saved; no entry when it changed none."""
     row = form.instance

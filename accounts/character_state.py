@@ -26,10 +26,26 @@ log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 INT_FIELDS = (
-    "level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
-    "skill_1", "skill_2", "skill_3", "kills", "deaths", "arena_wins", "arena_losses", "arena_rating",
-    "arena_best_rating", "auto_retreat",
-)  # fmt: skip
+    "level",
+    "exp",
+    "hp",
+    "max_hp",
+    "mp",
+    "max_mp",
+    "attack",
+    "defense",
+    "weapon_level",
+    "skill_1",
+    "skill_2",
+    "skill_3",
+    "kills",
+    "deaths",
+    "arena_wins",
+    "arena_losses",
+    "arena_rating",
+    "arena_best_rating",
+    "auto_retreat",
+)
 DIRTY_KEY = "mud:ch:dirty"
 # Characters whose last write the database refused (accounts.SetAsideWrite): written alone until one succeeds.
 SET_ASIDE_KEY = "mud:ch:set_aside"
@@ -254,6 +270,8 @@ def _states_write(states: dict[int, State]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), WRITE_BATCH):
             first, *others = rows[start : start + WRITE_BATCH]
-            selects = ["SELECT " + ", ".join(f"{value} AS {column}" for value, column in zip(first, columns, strict=True))]
+            selects = [
+                "SELECT " + ", ".join(f"{value} AS {column}" for value, column in zip(first, columns, strict=True))
+            ]
             selects += ["SELECT " + ", ".join(map(str, row)) for row in others]
             cursor.execute(template.format(values=" UNION ALL ".join(selects)))

@@ -92,8 +92,9 @@ def gm_notice(*, actor: User, text: str) -> AuditEntry:
     online = async_to_sync(online_character_ids)()
     frames, connections = _outputs(online, lambda: _("[Notice] %(text)s") % {"text": escape(text)})
     # Written first: a notice the trail cannot hold is not sent.
-    entry = audit_write(actor=actor, action="notice", target=(None, ""), before={},
-                        after={"text": text, "players": len(frames)})
+    entry = audit_write(
+        actor=actor, action="notice", target=(None, ""), before={}, after={"text": text, "players": len(frames)}
+    )
     push.players_frames_deliver_sync(frames, connections)
     return entry
 
@@ -119,15 +120,25 @@ def gm_exp_grant(*, actor: User, character: Character, amount: int) -> AuditEntr
 def gm_weapon_set(*, actor: User, character: Character, weapon_level: int) -> AuditEntry:
     if not 1 <= weapon_level <= MAX_WEAPON_LEVEL:  # GAME.md §3; the database would refuse the row
         raise ValueError(weapon_level)
-    before, after = _change(character, lambda s: {"weapon_level": weapon_level, "attack": attack_for(s["level"], weapon_level)})
+    before, after = _change(
+        character, lambda s: {"weapon_level": weapon_level, "attack": attack_for(s["level"], weapon_level)}
+    )
     _tell(character, lambda: _("A game master set your weapon level to %(level)d.") % {"level": weapon_level}, after)
     return _audit(actor, "set_weapon", character, before, after)
 
 
 @transaction.atomic
 def gm_character_reset(*, actor: User, character: Character) -> AuditEntry:
-    fresh = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "attack": 10, "defense": 10,
-             "kills": 0, "deaths": 0}  # fmt: skip
+    fresh = {
+        **stats_for_level(1, 1),
+        "level": 1,
+        "exp": 0,
+        "weapon_level": 1,
+        "attack": 10,
+        "defense": 10,
+        "kills": 0,
+        "deaths": 0,
+    }
     before, after = _change(character, lambda s: fresh)
     _tell(character, lambda: _("A game master reset your character to level 1."), after)
     return _audit(actor, "reset", character, before, after)
@@ -145,8 +156,9 @@ def gm_character_edit(*, actor: User, character: Character, changes: dict[str, i
     before, after = _change(character, change)
     _tell(character, lambda: _("A game master changed your character."), after)
     changed = [field for field in after if field in changes or after[field] != before.get(field)]
-    return _audit(actor, "change_character", character, {f: before.get(f) for f in changed},
-                  {f: after[f] for f in changed})
+    return _audit(
+        actor, "change_character", character, {f: before.get(f) for f in changed}, {f: after[f] for f in changed}
+    )
 
 
 @transaction.atomic

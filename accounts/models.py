@@ -8,7 +8,6 @@ from arena.rules import RATING_MAX, RATING_MIN
 from battles.rules import AUTO_RETREAT_DEFAULT, AUTO_RETREAT_MAX, MAX_EXP, MAX_LEVEL
 from village.rules import MAX_WEAPON_LEVEL
 
-
 RATING_RANGE = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
 
 
@@ -43,8 +42,9 @@ class Character(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="character")
     name = models.CharField(_("name"), max_length=16, unique=True)
     # GAME.md §3's ranges: the validators say so on a form, the constraints below hold any other write.
-    level = models.PositiveSmallIntegerField(default=1, db_index=True,
-                                             validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVEL)])
+    level = models.PositiveSmallIntegerField(
+        default=1, db_index=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_LEVEL)]
+    )
     exp = models.PositiveIntegerField(default=0, validators=[MaxValueValidator(MAX_EXP)])
     hp = models.PositiveIntegerField(default=100)
     max_hp = models.PositiveIntegerField(default=100)
@@ -52,8 +52,9 @@ class Character(models.Model):
     max_mp = models.PositiveIntegerField(default=100)
     attack = models.PositiveIntegerField(default=10)
     defense = models.PositiveIntegerField(default=10)
-    weapon_level = models.PositiveIntegerField(default=1,
-                                               validators=[MinValueValidator(1), MaxValueValidator(MAX_WEAPON_LEVEL)])
+    weapon_level = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_WEAPON_LEVEL)]
+    )
     # Equipped skills by slot (battles.Skill ids; 0 = empty). Every character starts with 강타.
     skill_1 = models.PositiveSmallIntegerField(default=1)
     skill_2 = models.PositiveSmallIntegerField(default=0)
@@ -66,8 +67,9 @@ class Character(models.Model):
     # The highest rating ever reached (the adventure log).
     arena_best_rating = models.IntegerField(default=1000, validators=RATING_RANGE)
     # The auto-battle retreats below this % of max hp (0-90; 0 fights to the death).
-    auto_retreat = models.PositiveSmallIntegerField(_("auto-battle retreat (%)"), default=AUTO_RETREAT_DEFAULT,
-                                                    validators=[MaxValueValidator(AUTO_RETREAT_MAX)])
+    auto_retreat = models.PositiveSmallIntegerField(
+        _("auto-battle retreat (%)"), default=AUTO_RETREAT_DEFAULT, validators=[MaxValueValidator(AUTO_RETREAT_MAX)]
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -83,24 +85,41 @@ class Character(models.Model):
             ("send_notice", _("Can send notices to every player")),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(level__gte=1, level__lte=MAX_LEVEL), name="character_level_range",
-                                   violation_error_message=_("Level must be from 1 to 100.")),
-            models.CheckConstraint(condition=models.Q(exp__gte=0, exp__lte=MAX_EXP), name="character_exp_range",
-                                   violation_error_message=_("Exp must be from 0 to 2,000,000,000.")),
-            models.CheckConstraint(condition=models.Q(weapon_level__gte=1, weapon_level__lte=MAX_WEAPON_LEVEL),
-                                   name="character_weapon_level_range",
-                                   violation_error_message=_("Weapon level must be from 1 to 1,000.")),
-            models.CheckConstraint(condition=models.Q(hp__gte=0, hp__lte=models.F("max_hp")), name="character_hp_range",
-                                   violation_error_message=_("HP must be from 0 to max HP.")),
-            models.CheckConstraint(condition=models.Q(mp__gte=0, mp__lte=models.F("max_mp")), name="character_mp_range",
-                                   violation_error_message=_("MP must be from 0 to max MP.")),
-            models.CheckConstraint(condition=models.Q(arena_rating__gte=RATING_MIN, arena_rating__lte=RATING_MAX),
-                                   name="character_arena_rating_range",
-                                   violation_error_message=_("Arena ratings must be from 0 to 10,000.")),
-            models.CheckConstraint(condition=models.Q(arena_best_rating__gte=RATING_MIN,
-                                                      arena_best_rating__lte=RATING_MAX),
-                                   name="character_arena_best_rating_range",
-                                   violation_error_message=_("Arena ratings must be from 0 to 10,000.")),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=MAX_LEVEL),
+                name="character_level_range",
+                violation_error_message=_("Level must be from 1 to 100."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exp__gte=0, exp__lte=MAX_EXP),
+                name="character_exp_range",
+                violation_error_message=_("Exp must be from 0 to 2,000,000,000."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weapon_level__gte=1, weapon_level__lte=MAX_WEAPON_LEVEL),
+                name="character_weapon_level_range",
+                violation_error_message=_("Weapon level must be from 1 to 1,000."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hp__gte=0, hp__lte=models.F("max_hp")),
+                name="character_hp_range",
+                violation_error_message=_("HP must be from 0 to max HP."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mp__gte=0, mp__lte=models.F("max_mp")),
+                name="character_mp_range",
+                violation_error_message=_("MP must be from 0 to max MP."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(arena_rating__gte=RATING_MIN, arena_rating__lte=RATING_MAX),
+                name="character_arena_rating_range",
+                violation_error_message=_("Arena ratings must be from 0 to 10,000."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(arena_best_rating__gte=RATING_MIN, arena_best_rating__lte=RATING_MAX),
+                name="character_arena_best_rating_range",
+                violation_error_message=_("Arena ratings must be from 0 to 10,000."),
+            ),
         ]
 
     def __str__(self):

@@ -36,25 +36,29 @@ async def front_enter(ctx: Context) -> str:
     if ctx.signed_in:
         loaded = await battle_get(ctx.character_id)
         fighting = [yellow(_("Your fight goes on: [D]ungeon to watch it."))] if loaded else []
-        return "\n".join([
+        return "\n".join(
+            [
+                rule(),
+                _("%(name)s, where to?") % {"name": escape(ctx.name)},
+                *fighting,
+                menu_line("[D]ungeon", _("the dungeons"), 9),
+                menu_line("[V]illage", _("the village"), 9),
+                menu_line("[OUT]", _("sign out"), 9),
+                menu_line("[DELETE]", _("delete your account"), 9),
+                rule(),
+            ]
+        )
+    return "\n".join(
+        [
             rule(),
-            _("%(name)s, where to?") % {"name": escape(ctx.name)},
-            *fighting,
-            menu_line("[D]ungeon", _("the dungeons"), 9),
-            menu_line("[V]illage", _("the village"), 9),
-            menu_line("[OUT]", _("sign out"), 9),
-            menu_line("[DELETE]", _("delete your account"), 9),
+            cyan(_("GREAT-GREAT! It's super effective!")),
             rule(),
-        ])  # fmt: skip
-    return "\n".join([
-        rule(),
-        cyan(_("GREAT-GREAT! It's super effective!")),
-        rule(),
-        _("Welcome, traveller. A village, five dungeons and an arena wait for you."),
-        menu_line("[IN]", _("sign in")),
-        menu_line("[UP]", _("sign up")),
-        _("Type [H]elp for help at any time."),
-    ])  # fmt: skip
+            _("Welcome, traveller. A village, five dungeons and an arena wait for you."),
+            menu_line("[IN]", _("sign in")),
+            menu_line("[UP]", _("sign up")),
+            _("Type [H]elp for help at any time."),
+        ]
+    )
 
 
 def _needs_signin(handler):
@@ -99,36 +103,42 @@ async def front_signout(ctx: Context, args: str) -> Reply:
 front_delete = _needs_signin(goto("delete_confirm"))
 
 
-register(Scene(
-    name="front",
-    enter=front_enter,
-    signed_in=False,
-    commands=[
-        Command(("in", "i", "로그인"), front_signin, gettext_lazy("sign in")),
-        Command(("up", "u", "가입", "회원가입"), front_signup, gettext_lazy("sign up")),
-        Command(("dungeon", "d", "던전"), front_dungeon, gettext_lazy("go to the dungeons")),
-        Command(("village", "v", "마을"), front_village, gettext_lazy("go to the village")),
-        Command(("out", "o", "로그아웃"), front_signout, gettext_lazy("sign out")),
-        Command(("delete", "탈퇴"), front_delete, gettext_lazy("delete your account (asks for your password)")),
-    ],
-))  # fmt: skip
+register(
+    Scene(
+        name="front",
+        enter=front_enter,
+        signed_in=False,
+        commands=[
+            Command(("in", "i", "로그인"), front_signin, gettext_lazy("sign in")),
+            Command(("up", "u", "가입", "회원가입"), front_signup, gettext_lazy("sign up")),
+            Command(("dungeon", "d", "던전"), front_dungeon, gettext_lazy("go to the dungeons")),
+            Command(("village", "v", "마을"), front_village, gettext_lazy("go to the village")),
+            Command(("out", "o", "로그아웃"), front_signout, gettext_lazy("sign out")),
+            Command(("delete", "탈퇴"), front_delete, gettext_lazy("delete your account (asks for your password)")),
+        ],
+    )
+)
 
 
 # --- sign up: username -> password -> character name
 
 
 async def signup_username_enter(ctx: Context) -> str:
-    return "\n".join([
-        rule(),
-        yellow(_("Sign up")),
-        _("Choose a username: a letter first, then letters or digits, 4 to 16 characters."),
-        _("(Type 'g home' to go back to the title.)"),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            rule(),
+            yellow(_("Sign up")),
+            _("Choose a username: a letter first, then letters or digits, 4 to 16 characters."),
+            _("(Type 'g home' to go back to the title.)"),
+        ]
+    )
 
 
 def _reserved_reply(line: str) -> Reply:
-    text = _("'%(name)s' is reserved: names of staff, of the game and its NPCs, command words, and names that "
-             "look like them can't be used. Choose another.")
+    text = _(
+        "'%(name)s' is reserved: names of staff, of the game and its NPCs, command words, and names that "
+        "look like them can't be used. Choose another."
+    )
     return Reply(red(text % {"name": escape(text_clean(line))}))
 
 
@@ -145,7 +155,10 @@ async def signup_username_given(ctx: Context, line: str) -> Reply:
 
 
 async def signup_password_enter(ctx: Context) -> str:
-    return _("Choose a password: 6 to 64 characters with at least one letter and one digit. (Press Enter on an empty line to cancel.)")
+    return _(
+        "Choose a password: 6 to 64 characters with at least one letter and one digit. "
+        "(Press Enter on an empty line to cancel.)"
+    )
 
 
 async def signup_password_given(ctx: Context, line: str) -> Reply:
@@ -161,12 +174,14 @@ async def signup_password_given(ctx: Context, line: str) -> Reply:
 
 
 async def character_name_enter(ctx: Context) -> str:
-    return "\n".join([
-        _("Name your character:"),
-        _("  English: a lowercase letter first, then lowercase letters or digits, 4 to 16 characters;"),
-        _("  Korean: a Hangul syllable first, then Hangul or digits, 2 to 9 characters."),
-        _("(Type 'g home' to go back to the title.)"),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            _("Name your character:"),
+            _("  English: a lowercase letter first, then lowercase letters or digits, 4 to 16 characters;"),
+            _("  Korean: a Hangul syllable first, then Hangul or digits, 2 to 9 characters."),
+            _("(Type 'g home' to go back to the title.)"),
+        ]
+    )
 
 
 async def character_name_given(ctx: Context, line: str) -> Reply:
@@ -187,14 +202,24 @@ async def character_name_given(ctx: Context, line: str) -> Reply:
             return Reply(red(_("Someone took that username a moment ago; choose another.")), goto="signup_username")
         return Reply(red(_("The character name '%(name)s' is taken; choose another.") % {"name": name}))
     await ctx.connection.sign_in(character.user)
-    return Reply(green(_("Character %(name)s is born! Welcome to the village of GREAT-GREAT.") % {"name": name}), goto="front", status=True)
+    return Reply(
+        green(_("Character %(name)s is born! Welcome to the village of GREAT-GREAT.") % {"name": name}),
+        goto="front",
+        status=True,
+    )
 
 
 register(Scene(name="signup_username", enter=signup_username_enter, fallback=signup_username_given, signed_in=False))
-register(Scene(
-    name="signup_password", enter=signup_password_enter, fallback=signup_password_given,
-    input="password", globals=False, signed_in=False,
-))  # fmt: skip
+register(
+    Scene(
+        name="signup_password",
+        enter=signup_password_enter,
+        fallback=signup_password_given,
+        input="password",
+        globals=False,
+        signed_in=False,
+    )
+)
 register(Scene(name="character_name", enter=character_name_enter, fallback=character_name_given, signed_in=False))
 
 
@@ -234,7 +259,9 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
     username = ctx.data["username"]
     wait = await password_attempt_reserve(username=username, address=ctx.ip)
     if wait:
-        return Reply(red(_("Too many failed sign-ins. Try again in %(seconds)d seconds.") % {"seconds": wait}), goto="front")
+        return Reply(
+            red(_("Too many failed sign-ins. Try again in %(seconds)d seconds.") % {"seconds": wait}), goto="front"
+        )
     user = await _password_judged(user_authenticate, username, line, username=username, address=ctx.ip)
     if user is None:
         return Reply(red(_("Wrong username or password.")), goto="signin_username")
@@ -247,20 +274,28 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
 
 
 register(Scene(name="signin_username", enter=signin_username_enter, fallback=signin_username_given, signed_in=False))
-register(Scene(
-    name="signin_password", enter=signin_password_enter, fallback=signin_password_given,
-    input="password", globals=False, signed_in=False,
-))  # fmt: skip
+register(
+    Scene(
+        name="signin_password",
+        enter=signin_password_enter,
+        fallback=signin_password_given,
+        input="password",
+        globals=False,
+        signed_in=False,
+    )
+)
 
 
 # --- delete the account, after the password again
 
 
 async def delete_confirm_enter(ctx: Context) -> str:
-    return "\n".join([
-        red(_("Delete your account and your character %(name)s for good?") % {"name": escape(ctx.name)}),
-        _("Type your password to confirm, or press Enter on an empty line to keep everything."),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            red(_("Delete your account and your character %(name)s for good?") % {"name": escape(ctx.name)}),
+            _("Type your password to confirm, or press Enter on an empty line to keep everything."),
+        ]
+    )
 
 
 async def delete_confirm_given(ctx: Context, line: str) -> Reply:
@@ -284,10 +319,15 @@ async def delete_confirm_given(ctx: Context, line: str) -> Reply:
     return Reply(yellow(_("Your account and character are deleted. Farewell, traveller.")), goto="front", status=True)
 
 
-register(Scene(
-    name="delete_confirm", enter=delete_confirm_enter, fallback=delete_confirm_given,
-    input="password", globals=False,
-))  # fmt: skip
+register(
+    Scene(
+        name="delete_confirm",
+        enter=delete_confirm_enter,
+        fallback=delete_confirm_given,
+        input="password",
+        globals=False,
+    )
+)
 
 
 # --- change the password: the current one, then the new one twice (issue 17). A wrong current
@@ -312,11 +352,13 @@ def _password_cancelled(ctx: Context) -> Reply:
 
 
 async def password_current_enter(ctx: Context) -> str:
-    return "\n".join([
-        rule(),
-        yellow(_("Change your password")),
-        _("Your current password: (press Enter on an empty line to cancel)"),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            rule(),
+            yellow(_("Change your password")),
+            _("Your current password: (press Enter on an empty line to cancel)"),
+        ]
+    )
 
 
 async def password_current_given(ctx: Context, line: str) -> Reply:
@@ -333,8 +375,10 @@ async def password_current_given(ctx: Context, line: str) -> Reply:
 
 
 async def password_new_enter(ctx: Context) -> str:
-    return _("New password: 6 to 64 characters with at least one letter and one digit. "
-             "(Press Enter on an empty line to cancel.)")  # fmt: skip
+    return _(
+        "New password: 6 to 64 characters with at least one letter and one digit. "
+        "(Press Enter on an empty line to cancel.)"
+    )
 
 
 async def password_new_given(ctx: Context, line: str) -> Reply:
@@ -367,12 +411,28 @@ async def password_again_given(ctx: Context, line: str) -> Reply:
     return _password_back(ctx, green(done))
 
 
-register(Scene(name="password_current", enter=password_current_enter, fallback=password_current_given,
-               input="password", globals=False))
-register(Scene(name="password_new", enter=password_new_enter, fallback=password_new_given,
-               input="password", globals=False))
-register(Scene(name="password_again", enter=password_again_enter, fallback=password_again_given,
-               input="password", globals=False))
+register(
+    Scene(
+        name="password_current",
+        enter=password_current_enter,
+        fallback=password_current_given,
+        input="password",
+        globals=False,
+    )
+)
+register(
+    Scene(name="password_new", enter=password_new_enter, fallback=password_new_given, input="password", globals=False)
+)
+register(
+    Scene(
+        name="password_again",
+        enter=password_again_enter,
+        fallback=password_again_given,
+        input="password",
+        globals=False,
+    )
+)
 
-register_global(Command(("password", "비밀번호"), global_password,
-                        gettext_lazy("change your password (asks for the current one)")))
+register_global(
+    Command(("password", "비밀번호"), global_password, gettext_lazy("change your password (asks for the current one)"))
+)

@@ -19,10 +19,13 @@ def _account_window(username: str) -> Window:
 def _address_window(address: str) -> Window:
     game = settings.GAME
     return Window(
-        f"mud:rl:password:address:{address}", game["SIGNIN_ADDRESS_LIMIT"], game["SIGNIN_ADDRESS_WINDOW"],
-        backoff=game["SIGNIN_ADDRESS_BACKOFF"], backoff_max=game["SIGNIN_ADDRESS_BACKOFF_MAX"],
+        f"mud:rl:password:address:{address}",
+        game["SIGNIN_ADDRESS_LIMIT"],
+        game["SIGNIN_ADDRESS_WINDOW"],
+        backoff=game["SIGNIN_ADDRESS_BACKOFF"],
+        backoff_max=game["SIGNIN_ADDRESS_BACKOFF_MAX"],
         backoff_memory=game["SIGNIN_ADDRESS_BACKOFF_MEMORY"],
-    )  # fmt: skip
+    )
 
 
 async def password_attempt_reserve(*, username: str, address: str) -> int:

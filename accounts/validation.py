@@ -18,9 +18,26 @@ ENGLISH_NAME_RE = re.compile(r"^[a-z][a-z0-9]{3,15}$")
 KOREAN_NAME_RE = re.compile(r"^[가-힣][가-힣0-9]{1,8}$")
 # Who speaks for the game (GAME.md §3): no player may pass for a game master or for the game itself.
 STAFF_WORDS = (
-    "운영자", "관리자", "운영진", "운영팀", "게임마스터", "시스템", "서버", "공지", "알림",
-    "admin", "administrator", "gm", "game master", "moderator", "operator", "staff", "system", "server", "notice",
-)  # fmt: skip
+    "운영자",
+    "관리자",
+    "운영진",
+    "운영팀",
+    "게임마스터",
+    "시스템",
+    "서버",
+    "공지",
+    "알림",
+    "admin",
+    "administrator",
+    "gm",
+    "game master",
+    "moderator",
+    "operator",
+    "staff",
+    "system",
+    "server",
+    "notice",
+)
 _TRAILING_DIGITS = re.compile(r"\d+$")
 
 
@@ -90,13 +107,19 @@ def username_normalise(text: str) -> str | None:
 # ignores although they are letters or symbols (tests/flows/test_abuse_signin.py checks every
 # character of the Basic Multilingual Plane against the database).
 _COLLATION_EXTRAS = {
-    "œ": "oe", "ƍ": "zw", "ƾ": "ts", "ʣ": "dz", "ʦ": "ts", "ʪ": "ls", "ʫ": "lz",
-    **{chr(0x363 + i): letter for i, letter in enumerate("aeiouc" "dhmrtvx")},
+    "œ": "oe",
+    "ƍ": "zw",
+    "ƾ": "ts",
+    "ʣ": "dz",
+    "ʦ": "ts",
+    "ʪ": "ls",
+    "ʫ": "lz",
+    **{chr(0x363 + i): letter for i, letter in enumerate("aeioucdhmrtvx")},
     **{chr(0x9F4 + i): str(i + 1) for i in range(4)},  # Bengali currency numerators
     **{chr(0xF2A + i): str((i + 1) % 10) for i in range(10)},  # Tibetan half digits
     **dict.fromkeys("\u06de\uff9e\uff9f", ""),
     **dict.fromkeys(map(chr, [*range(0xFC5E, 0xFC64), *range(0xFCF2, 0xFCF5), *range(0xFE70, 0xFE80)]), ""),
-}  # fmt: skip
+}
 _IGNORED_CATEGORIES = {"Mn", "Mc", "Me", "Cc", "Cf"}
 
 

@@ -95,7 +95,8 @@ if winner ~= '' then redis.call('HSET', KEYS[1], 'state', 'ended', 'winner', win
 
 # Validation order of GAME.md §6: spectator, dead, cooldown, unknown attack, unknown target,
 # own team, target already dead. r (80..119) comes from the caller.
-_ATTACK = """
+_ATTACK = (
+    """
 if redis.call('HGET', KEYS[1], 'state') ~= 'fighting' then return {'not_fighting'} end
 local raw = redis.call('HGET', KEYS[2], ARGV[2])
 if not raw or redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then return {'spectator'} end
@@ -118,14 +119,18 @@ target.hp = math.max(0, target.hp - damage)
 me.damage = me.damage + damage
 me.ready_at = now + tonumber(ARGV[7])
 redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(me), ARGV[3], cjson.encode(target))
-""" + _WINNER_DECIDE + """return {'hit', damage, target.hp, target.max_hp, winner}
 """
+    + _WINNER_DECIDE
+    + """return {'hit', damage, target.hp, target.max_hp, winner}
+"""
+)
 
 
 # A fighter whose account is deleted: it falls (hp 0, gone: no longer told anything nor sent home)
 # and its team may lose by it; a match already over only forgets it. KEYS: room, players,
 # spectators, the character's `at` key; ARGV: its name.
-_FORFEIT = """
+_FORFEIT = (
+    """
 local raw = redis.call('HGET', KEYS[2], ARGV[1])
 if not raw then return {'none'} end
 local me = cjson.decode(raw)
@@ -135,8 +140,11 @@ redis.call('DEL', KEYS[4])
 local state = redis.call('HGET', KEYS[1], 'state')
 if state == 'ended' then return {'over', ''} end
 if state ~= 'fighting' then return {'fallen', ''} end
-""" + _WINNER_DECIDE + """return {'fallen', winner}
 """
+    + _WINNER_DECIDE
+    + """return {'fallen', winner}
+"""
+)
 
 
 @dataclass
@@ -150,17 +158,30 @@ class Joined:
 async def room_join(*, name: str, character_id: int, player: dict, create: bool) -> Joined:
     rid = room_id(name)
     reply = await get_async_redis().eval(
-        _JOIN, 5, *_keys(rid), at_key(character_id), ROOMS_KEY,
-        character_id, player["name"], json.dumps(player, ensure_ascii=False), int(time.time() * 1000),
-        int(create), name, rid, PLAYERS, SPECTATORS,
-    )  # fmt: skip
+        _JOIN,
+        5,
+        *_keys(rid),
+        at_key(character_id),
+        ROOMS_KEY,
+        character_id,
+        player["name"],
+        json.dumps(player, ensure_ascii=False),
+        int(time.time() * 1000),
+        int(create),
+        name,
+        rid,
+        PLAYERS,
+        SPECTATORS,
+    )
     if len(reply) == 1:
         return Joined(reply[0])
     return Joined(reply[0], int(reply[1]), reply[2] == "start", reply[2] if reply[0] == "spectator" else "")
 
 
 async def room_leave(*, rid: str, character_id: int, name: str) -> str:
-    reply = await get_async_redis().eval(_LEAVE, 5, *_keys(rid), at_key(character_id), ROOMS_KEY, character_id, name, rid)
+    reply = await get_async_redis().eval(
+        _LEAVE, 5, *_keys(rid), at_key(character_id), ROOMS_KEY, character_id, name, rid
+    )
     return reply[0] if reply[0] != "left" else ("emptied" if reply[1] == "empty" else "left")
 
 
@@ -202,9 +223,9 @@ async def room_get(rid: str) -> tuple[dict, list[dict], list[int]]:
     """(room, players, spectator ids)."""
     r = get_async_redis()
     room_key, players_key, spectators_key = _keys(rid)
-    room, players, spectators = await r.pipeline(transaction=False).hgetall(room_key).hvals(players_key).smembers(
-        spectators_key
-    ).execute()
+    room, players, spectators = (
+        await r.pipeline(transaction=False).hgetall(room_key).hvals(players_key).smembers(spectators_key).execute()
+    )
     return room, [json.loads(p) for p in players], [int(s) for s in spectators]
 
 

@@ -31,8 +31,11 @@ MAX_NAME = 20
 
 
 async def lobby_enter(ctx: Context) -> str:
-    lines = [rule(), yellow(_("Sir Shax: Welcome to the Trial Grounds, where three fight three!")),
-             yellow(_(" Players  Watching  State      Room"))]  # fmt: skip
+    lines = [
+        rule(),
+        yellow(_("Sir Shax: Welcome to the Trial Grounds, where three fight three!")),
+        yellow(_(" Players  Watching  State      Room")),
+    ]
     listed = await rooms.room_list()
     for room in listed:
         state = _("fighting") if room["state"] != "waiting" else _("waiting")
@@ -61,8 +64,15 @@ def _enter_room(create: bool):
             if muted is not None:
                 return Reply(red(muted))
             if name_reserved(name, commands=False):
-                return Reply(red(_("'%(name)s' can't be a room name: names of staff, of the game and its NPCs, and "
-                                   "names that look like them are reserved.") % {"name": escape(name)}))
+                return Reply(
+                    red(
+                        _(
+                            "'%(name)s' can't be a room name: names of staff, of the game and its NPCs, and "
+                            "names that look like them are reserved."
+                        )
+                        % {"name": escape(name)}
+                    )
+                )
         joined = await services.room_enter(character_id=ctx.character_id, name=ctx.name, room_name=name, create=create)
         match joined.outcome:
             case "exists":
@@ -76,8 +86,10 @@ def _enter_room(create: bool):
             case "spectator":
                 scene = "arena_room" if joined.state in ("waiting", "countdown") else "arena_match"
                 return Reply(yellow(_("You watch '%(name)s' as a spectator.") % {"name": escape(name)}), goto=scene)
-        return Reply(yellow(_("You enter '%(name)s' (%(count)d/6).") % {"name": escape(name), "count": joined.players}),
-                     goto="arena_room")  # fmt: skip
+        return Reply(
+            yellow(_("You enter '%(name)s' (%(count)d/6).") % {"name": escape(name), "count": joined.players}),
+            goto="arena_room",
+        )
 
     return enter
 
@@ -106,30 +118,36 @@ async def _top_ten() -> list[tuple[str, int, int, int]]:
 
 @database_sync_to_async
 def _top_ten_query() -> list[tuple[str, int, int, int]]:
-    rows = Character.objects.order_by("-arena_rating", "-pk").values_list("name", "arena_rating", "arena_wins", "arena_losses")
+    rows = Character.objects.order_by("-arena_rating", "-pk").values_list(
+        "name", "arena_rating", "arena_wins", "arena_losses"
+    )
     return list(rows[:10])
 
 
 async def lobby_rank(ctx: Context, args: str) -> Reply:
     lines = [yellow(_("Trial Grounds ranking"))]
     for place, (name, rating, wins, losses) in enumerate(await _top_ten(), start=1):
-        lines.append(_("%(place)2d. %(name)s  %(rating)d  (%(wins)d wins, %(losses)d losses)") % {
-            "place": place, "name": escape(name), "rating": rating, "wins": wins, "losses": losses})  # fmt: skip
+        lines.append(
+            _("%(place)2d. %(name)s  %(rating)d  (%(wins)d wins, %(losses)d losses)")
+            % {"place": place, "name": escape(name), "rating": rating, "wins": wins, "losses": losses}
+        )
     return Reply("\n".join(lines))
 
 
-register(Scene(
-    name="arena_lobby",
-    place="arena",
-    enter=lobby_enter,
-    commands=[
-        Command(("create", "c", "생성", "생"), _enter_room(True), gettext_lazy("create a room: create <name>")),
-        Command(("join", "j", "입장", "입"), _enter_room(False), gettext_lazy("join a room: join <name>")),
-        Command(("refresh", "re", "새로고침", "새"), lobby_refresh, gettext_lazy("list the rooms again")),
-        Command(("rank", "랭킹", "순위"), lobby_rank, gettext_lazy("the ten best ratings")),
-        Command(("return", "r", "돌아가기", "돌"), goto("village"), gettext_lazy("back to the village")),
-    ],
-))  # fmt: skip
+register(
+    Scene(
+        name="arena_lobby",
+        place="arena",
+        enter=lobby_enter,
+        commands=[
+            Command(("create", "c", "생성", "생"), _enter_room(True), gettext_lazy("create a room: create <name>")),
+            Command(("join", "j", "입장", "입"), _enter_room(False), gettext_lazy("join a room: join <name>")),
+            Command(("refresh", "re", "새로고침", "새"), lobby_refresh, gettext_lazy("list the rooms again")),
+            Command(("rank", "랭킹", "순위"), lobby_rank, gettext_lazy("the ten best ratings")),
+            Command(("return", "r", "돌아가기", "돌"), goto("village"), gettext_lazy("back to the village")),
+        ],
+    )
+)
 
 
 # --- a room waiting for its six
@@ -141,9 +159,15 @@ async def room_enter_text(ctx: Context) -> str:
         return yellow(_("You are not in a room."))
     room, players, spectators = await rooms.room_get(found[0])
     names = ", ".join(escape(p["name"]) for p in players)
-    return "\n".join([rule(), yellow(f"{escape(room.get('name', '?'))}  [{len(players)}/6]  [{len(spectators)}/4]"),
-                      _("Fighters: %(names)s") % {"names": names},
-                      _("The match starts when the sixth fighter joins. [S]tatus, [R]eturn to leave."), rule()])  # fmt: skip
+    return "\n".join(
+        [
+            rule(),
+            yellow(f"{escape(room.get('name', '?'))}  [{len(players)}/6]  [{len(spectators)}/4]"),
+            _("Fighters: %(names)s") % {"names": names},
+            _("The match starts when the sixth fighter joins. [S]tatus, [R]eturn to leave."),
+            rule(),
+        ]
+    )
 
 
 async def room_status(ctx: Context, args: str) -> Reply:
@@ -157,15 +181,17 @@ async def room_return(ctx: Context, args: str) -> Reply:
     return Reply(goto="arena_lobby")
 
 
-register(Scene(
-    name="arena_room",
-    place="arena",
-    enter=room_enter_text,
-    commands=[
-        Command(("status", "s", "현재인원", "현"), room_status, gettext_lazy("who is in the room")),
-        Command(("return", "r", "돌아가기", "돌"), room_return, gettext_lazy("leave the room")),
-    ],
-))  # fmt: skip
+register(
+    Scene(
+        name="arena_room",
+        place="arena",
+        enter=room_enter_text,
+        commands=[
+            Command(("status", "s", "현재인원", "현"), room_status, gettext_lazy("who is in the room")),
+            Command(("return", "r", "돌아가기", "돌"), room_return, gettext_lazy("leave the room")),
+        ],
+    )
+)
 
 
 # --- the match
@@ -175,8 +201,12 @@ async def match_enter(ctx: Context) -> str:
     found = await rooms.room_of(ctx.character_id)
     if found is None:
         return yellow(_("The match is over."))
-    return "\n".join([await services.room_status_text(found[0]),
-                      _("'<target> <attack>' attacks (attack: 'attack' or an equipped skill); [S]tatus.")])  # fmt: skip
+    return "\n".join(
+        [
+            await services.room_status_text(found[0]),
+            _("'<target> <attack>' attacks (attack: 'attack' or an equipped skill); [S]tatus."),
+        ]
+    )
 
 
 async def match_status_command(ctx: Context, args: str) -> Reply:
@@ -193,15 +223,19 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     if len(parts) != 2:
         return Reply(unknown_reply(line).text + "\n" + _("Attack with '<target> <attack>', e.g. 'hero attack'."))
     target, attack = (name_as_stored(part) for part in parts)
-    hit = await services.match_hit(rid=found[0], character_id=ctx.character_id, name=ctx.name, target=target, attack=attack)
+    hit = await services.match_hit(
+        rid=found[0], character_id=ctx.character_id, name=ctx.name, target=target, attack=attack
+    )
     messages = {
         "spectator": lambda: _("You are watching: spectators cannot attack."),
         "dead": lambda: _("You have fallen: you cannot attack any more."),
         "cooldown": lambda: _("You cannot attack yet: %(seconds).1f seconds left.") % {"seconds": hit.wait_ms / 1000},
-        "unknown_attack": lambda: (_("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)}
-                                   + help_hint()),
-        "unknown_target": lambda: (_("There is no fighter called '%(target)s' here.") % {"target": escape(target)}
-                                   + help_hint()),
+        "unknown_attack": lambda: (
+            _("'%(attack)s' is not an attack of yours.") % {"attack": escape(attack)} + help_hint()
+        ),
+        "unknown_target": lambda: (
+            _("There is no fighter called '%(target)s' here.") % {"target": escape(target)} + help_hint()
+        ),
         "own_team": lambda: _("You cannot attack yourself or your own team."),
         "target_dead": lambda: _("%(target)s has already fallen.") % {"target": escape(target)},
         "not_fighting": lambda: _("No match is running."),
@@ -211,13 +245,17 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     return Reply(services.hit_line(ctx.name, target, hit))
 
 
-register(Scene(
-    name="arena_match",
-    place="arena",
-    enter=match_enter,
-    commands=[Command(("status", "s", "상태창", "상"), match_status_command, gettext_lazy("the match's status table"))],
-    fallback=match_attack,
-))  # fmt: skip
+register(
+    Scene(
+        name="arena_match",
+        place="arena",
+        enter=match_enter,
+        commands=[
+            Command(("status", "s", "상태창", "상"), match_status_command, gettext_lazy("the match's status table"))
+        ],
+        fallback=match_attack,
+    )
+)
 
 
 @on_arrival

@@ -39,9 +39,19 @@ async def fighter_of(character_id: int, name: str) -> dict:
         skill = content.skills.get(state[slot])
         if skill is not None and skill.effect == "damage":
             attacks.append([skill.name_ko, skill.name_en.lower(), skill.multiple])
-    return {"cid": character_id, "name": name, "level": state["level"], "team": "", "hp": state["max_hp"],
-            "max_hp": state["max_hp"], "attack": state["attack"], "defense": state["defense"], "attacks": attacks,
-            "damage": 0, "ready_at": 0}  # fmt: skip
+    return {
+        "cid": character_id,
+        "name": name,
+        "level": state["level"],
+        "team": "",
+        "hp": state["max_hp"],
+        "max_hp": state["max_hp"],
+        "attack": state["attack"],
+        "defense": state["defense"],
+        "attacks": attacks,
+        "damage": 0,
+        "ready_at": 0,
+    }
 
 
 async def members(rid: str) -> list[int]:
@@ -49,8 +59,15 @@ async def members(rid: str) -> list[int]:
     return [p["cid"] for p in players if not p.get("gone")] + spectators
 
 
-async def broadcast(rid: str, make_text, *, scene: str | None = None, exclude: int | None = None,
-                    to: list[int] | None = None, then: dict[int, list[dict]] | None = None) -> None:
+async def broadcast(
+    rid: str,
+    make_text,
+    *,
+    scene: str | None = None,
+    exclude: int | None = None,
+    to: list[int] | None = None,
+    then: dict[int, list[dict]] | None = None,
+) -> None:
     """Tell the room (or `to`) something, each player in their own language; with `scene`, move
     them there too (their next command is read in that scene); `then` adds frames for some of them."""
     ids = [cid for cid in (to if to is not None else await members(rid)) if cid != exclude]
@@ -93,15 +110,21 @@ async def room_status_text(rid: str) -> str:
 
 
 async def room_enter(*, character_id: int, name: str, room_name: str, create: bool) -> rooms.Joined:
-    joined = await rooms.room_join(name=room_name, character_id=character_id, player=await fighter_of(character_id, name),
-                                   create=create)  # fmt: skip
+    joined = await rooms.room_join(
+        name=room_name, character_id=character_id, player=await fighter_of(character_id, name), create=create
+    )
     if joined.outcome not in ("player", "spectator"):
         return joined
     rid = rooms.room_id(room_name)
     await chat_move(character_id=character_id, room=rooms.chat_channel(rid))
     if joined.outcome == "player":
-        await broadcast(rid, lambda: yellow(_("%(name)s joins the room (%(count)d/6).") % {"name": escape(name), "count": joined.players}),
-                        exclude=character_id)  # fmt: skip
+        await broadcast(
+            rid,
+            lambda: yellow(
+                _("%(name)s joins the room (%(count)d/6).") % {"name": escape(name), "count": joined.players}
+            ),
+            exclude=character_id,
+        )
     if joined.start:
         await broadcast(rid, lambda: yellow(_("Six fighters! The match begins in 5 seconds...")))
         await _later("arena.tasks.arena_match_start", rid, seconds=5)
@@ -124,15 +147,22 @@ async def room_exit(*, character_id: int, name: str) -> str:
 
 async def match_start(rid: str) -> None:
     players = await rooms.teams_assign(rid)
-    await broadcast(rid, lambda: "\n".join([
-        red(_("The match begins! Attack with '<target> <attack>' (3 seconds between attacks).")),
-        status_table(players),
-    ]), scene="arena_match")  # fmt: skip
+    await broadcast(
+        rid,
+        lambda: "\n".join(
+            [
+                red(_("The match begins! Attack with '<target> <attack>' (3 seconds between attacks).")),
+                status_table(players),
+            ]
+        ),
+        scene="arena_match",
+    )
 
 
 async def match_hit(*, rid: str, character_id: int, name: str, target: str, attack: str) -> rooms.Hit:
-    hit = await rooms.match_attack(rid=rid, character_id=character_id, name=name, target=target, attack=attack,
-                                   roll=random.randint(80, 119))  # fmt: skip
+    hit = await rooms.match_attack(
+        rid=rid, character_id=character_id, name=name, target=target, attack=attack, roll=random.randint(80, 119)
+    )
     if hit.outcome == "hit":
         await broadcast(rid, lambda: hit_line(name, target, hit), exclude=character_id)
         if hit.winner:
@@ -141,8 +171,10 @@ async def match_hit(*, rid: str, character_id: int, name: str, target: str, atta
 
 
 def hit_line(name: str, target: str, hit: rooms.Hit) -> str:
-    return red(_("%(attacker)s hits %(target)s for %(damage)d damage! => %(target)s HP: %(hp)d/%(max)d") % {
-        "attacker": escape(name), "target": escape(target), "damage": hit.damage, "hp": hit.hp, "max": hit.max_hp})  # fmt: skip
+    return red(
+        _("%(attacker)s hits %(target)s for %(damage)d damage! => %(target)s HP: %(hp)d/%(max)d")
+        % {"attacker": escape(name), "target": escape(target), "damage": hit.damage, "hp": hit.hp, "max": hit.max_hp}
+    )
 
 
 async def match_end(rid: str) -> None:
@@ -154,8 +186,7 @@ async def match_end(rid: str) -> None:
     reward = match_reward([p["level"] for p in players if p["team"] != winner])
     # A deleted account's fighter has no state left: it counts at the starting rating and gets nothing.
     ratings = {p["cid"]: state["arena_rating"] for p in players if (state := await character_state_get(p["cid"]))}
-    team_ratings = {team: [ratings.get(p["cid"], START_RATING) for p in players if p["team"] == team]
-                    for team in "AB"}  # fmt: skip
+    team_ratings = {team: [ratings.get(p["cid"], START_RATING) for p in players if p["team"] == team] for team in "AB"}
     statuses = {}
     for p in [p for p in players if p["cid"] in ratings]:
         won = p["team"] == winner
@@ -163,9 +194,13 @@ async def match_end(rid: str) -> None:
 
         def settle(s, won=won, change=change):
             rating = rating_after(s["arena_rating"], change)
-            changes = {"hp": s["max_hp"], "mp": s["max_mp"], "arena_rating": rating,
-                       "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
-                       "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1}  # fmt: skip
+            changes = {
+                "hp": s["max_hp"],
+                "mp": s["max_mp"],
+                "arena_rating": rating,
+                "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
+                "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1,
+            }
             if won:
                 changes.update(exp_gain(s, reward))
             return changes, {**s, **changes}
@@ -174,11 +209,17 @@ async def match_end(rid: str) -> None:
         statuses[p["cid"]] = [{"type": "status", "character": character_status(p["name"], settled)}]
     await character_states_flush_now([p["cid"] for p in players])
     await get_async_redis().incr(RANK_VERSION_KEY)  # the lobbies' rankings (arena.scenes) read it again
-    await broadcast(rid, lambda: "\n".join([
-        green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
-        status_table(players, winner=winner),
-        yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
-    ]), then=statuses)  # fmt: skip
+    await broadcast(
+        rid,
+        lambda: "\n".join(
+            [
+                green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
+                status_table(players, winner=winner),
+                yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
+            ]
+        ),
+        then=statuses,
+    )
     await _later("arena.tasks.arena_room_close", rid, seconds=5)
 
 
@@ -192,8 +233,9 @@ async def match_forfeit(*, character_id: int, name: str) -> None:
     fallen, winner = await rooms.match_forfeit(rid=rid, character_id=character_id, name=name)
     if not fallen:
         return
-    await broadcast(rid, lambda: red(_("%(name)s has left the world and falls out of the match.") % {
-        "name": escape(name)}))  # fmt: skip
+    await broadcast(
+        rid, lambda: red(_("%(name)s has left the world and falls out of the match.") % {"name": escape(name)})
+    )
     if winner:
         await match_end(rid)
 
@@ -204,7 +246,9 @@ async def room_close(rid: str) -> None:
     await rooms.room_delete(rid, ids)
     for cid in ids:
         await chat_move(character_id=cid, room=None)
-    await broadcast(rid, lambda: yellow(_("You return to the village. [L]ist shows who is here.")), scene="village", to=ids)
+    await broadcast(
+        rid, lambda: yellow(_("You return to the village. [L]ist shows who is here.")), scene="village", to=ids
+    )
 
 
 async def _later(task: str, rid: str, *, seconds: int) -> None:

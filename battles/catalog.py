@@ -70,7 +70,9 @@ def _load(version: int) -> Catalog:
 
 def _read(version: int) -> Catalog:
     dungeons = {
-        d.number: DungeonInfo(d.number, d.name_ko, d.name_en, d.level_min, d.level_max, d.description_ko, d.description_en)
+        d.number: DungeonInfo(
+            d.number, d.name_ko, d.name_en, d.level_min, d.level_max, d.description_ko, d.description_en
+        )
         for d in Dungeon.objects.all()
     }
     monsters = [
@@ -85,12 +87,15 @@ def _read(version: int) -> Catalog:
 
 
 def _snapshot_dump(catalog: Catalog) -> str:
-    return json.dumps({
-        "version": catalog.version,
-        "dungeons": [asdict(d) for d in catalog.dungeons.values()],
-        "monsters": [asdict(m) for m in catalog.content.monsters.values()],
-        "skills": [asdict(s) for s in catalog.content.skills.values()],
-    }, ensure_ascii=False)  # fmt: skip
+    return json.dumps(
+        {
+            "version": catalog.version,
+            "dungeons": [asdict(d) for d in catalog.dungeons.values()],
+            "monsters": [asdict(m) for m in catalog.content.monsters.values()],
+            "skills": [asdict(s) for s in catalog.content.skills.values()],
+        },
+        ensure_ascii=False,
+    )
 
 
 def _snapshot_read(version: int) -> Catalog | None:

@@ -135,9 +135,12 @@ def fight_new(*, character: dict[str, int], dungeon: int, seed: int, mode: str, 
     fight = Fight(
         **{name: character[name] for name in CHARACTER_FIELDS},
         skills=(character["skill_1"], character["skill_2"], character["skill_3"]),
-        dungeon=dungeon, seed=seed, mode=mode, t=t,
+        dungeon=dungeon,
+        seed=seed,
+        mode=mode,
+        t=t,
         phase="fighting" if mode == "auto" else "encounter",
-    )  # fmt: skip
+    )
     fight.next_exchange = t + AUTO_EXCHANGE_MS
     fight.next_skill = t + AUTO_SKILL_MS
     _spawn(fight, t, content)
@@ -145,8 +148,20 @@ def fight_new(*, character: dict[str, int], dungeon: int, seed: int, mode: str, 
 
 
 # The character's part of a fight (its skills are the slots skill_1..3).
-CHARACTER_FIELDS = ("level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level",
-                    "kills", "deaths", "auto_retreat")  # fmt: skip
+CHARACTER_FIELDS = (
+    "level",
+    "exp",
+    "hp",
+    "max_hp",
+    "mp",
+    "max_mp",
+    "attack",
+    "defense",
+    "weapon_level",
+    "kills",
+    "deaths",
+    "auto_retreat",
+)
 
 
 def advance(fight: Fight, until: int, content: Content) -> list[Event]:

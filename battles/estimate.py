@@ -24,13 +24,29 @@ class AutoEstimate:
     runs: int
 
 
-def auto_estimate(*, level: int, weapon_level: int, auto_retreat: int, skills: tuple[int, int, int], dungeon: int,
-                  content: Content, seeds: tuple[int, ...] = SEEDS, span_ms: int = SPAN_MS) -> AutoEstimate:
+def auto_estimate(
+    *,
+    level: int,
+    weapon_level: int,
+    auto_retreat: int,
+    skills: tuple[int, int, int],
+    dungeon: int,
+    content: Content,
+    seeds: tuple[int, ...] = SEEDS,
+    span_ms: int = SPAN_MS,
+) -> AutoEstimate:
     """The average exp, kills and retreats per hour of battle time of a character starting at full
     hp and mp at the start of its level; a run that dies counts the time it fought."""
     character = {
-        "level": level, "exp": level_start_exp(level), "weapon_level": weapon_level, "kills": 0, "deaths": 0,
-        "auto_retreat": auto_retreat, "skill_1": skills[0], "skill_2": skills[1], "skill_3": skills[2],
+        "level": level,
+        "exp": level_start_exp(level),
+        "weapon_level": weapon_level,
+        "kills": 0,
+        "deaths": 0,
+        "auto_retreat": auto_retreat,
+        "skill_1": skills[0],
+        "skill_2": skills[1],
+        "skill_3": skills[2],
         **stats_for_level(level, weapon_level),
     }
     exp = kills = retreats = deaths = fought_ms = 0
@@ -44,6 +60,9 @@ def auto_estimate(*, level: int, weapon_level: int, auto_retreat: int, skills: t
         fought_ms += fight.t
     fought_ms = max(fought_ms, 1)
     return AutoEstimate(
-        exp_per_hour=exp * HOUR_MS // fought_ms, kills_per_hour=kills * HOUR_MS // fought_ms,
-        retreats_per_hour=retreats * HOUR_MS // fought_ms, deaths=deaths, runs=len(seeds),
+        exp_per_hour=exp * HOUR_MS // fought_ms,
+        kills_per_hour=kills * HOUR_MS // fought_ms,
+        retreats_per_hour=retreats * HOUR_MS // fought_ms,
+        deaths=deaths,
+        runs=len(seeds),
     )

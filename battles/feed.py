@@ -31,20 +31,30 @@ def event_line(event: Event, content: Content, lang: str) -> str:
         monster = monster_title(content, event.ref, lang)
     match event.kind:
         case "hit":
-            return blue(_("You land %(adj)s blow on the %(monster)s: %(damage)d damage.") % {
-                "adj": _strength_word(event.strength), "monster": monster, "damage": event.value})  # fmt: skip
+            return blue(
+                _("You land %(adj)s blow on the %(monster)s: %(damage)d damage.")
+                % {"adj": _strength_word(event.strength), "monster": monster, "damage": event.value}
+            )
         case "hurt":
-            return red(_("The %(monster)s lands %(adj)s blow on you: %(damage)d damage.") % {
-                "adj": _strength_word(event.strength), "monster": monster, "damage": event.value})  # fmt: skip
+            return red(
+                _("The %(monster)s lands %(adj)s blow on you: %(damage)d damage.")
+                % {"adj": _strength_word(event.strength), "monster": monster, "damage": event.value}
+            )
         case "skill":
-            return cyan(_("%(skill)s! %(damage)d damage.") % {
-                "skill": localized(content.skills[event.ref], lang), "damage": event.value})  # fmt: skip
+            return cyan(
+                _("%(skill)s! %(damage)d damage.")
+                % {"skill": localized(content.skills[event.ref], lang), "damage": event.value}
+            )
         case "armor":
-            return cyan(_("%(skill)s! Damage taken is halved for %(seconds)d seconds.") % {
-                "skill": localized(content.skills[event.ref], lang), "seconds": event.value // 1000})  # fmt: skip
+            return cyan(
+                _("%(skill)s! Damage taken is halved for %(seconds)d seconds.")
+                % {"skill": localized(content.skills[event.ref], lang), "seconds": event.value // 1000}
+            )
         case "no_mp":
-            return red(_("Not enough MP: %(skill)s needs %(cost)d.") % {
-                "skill": localized(content.skills[event.ref], lang), "cost": event.value})  # fmt: skip
+            return red(
+                _("Not enough MP: %(skill)s needs %(cost)d.")
+                % {"skill": localized(content.skills[event.ref], lang), "cost": event.value}
+            )
         case "kill":
             return yellow(_("The %(monster)s falls! => EXP +%(exp)d") % {"monster": monster, "exp": event.value})
         case "level":
@@ -54,8 +64,10 @@ def event_line(event: Event, content: Content, lang: str) -> str:
         case "death":
             return red(_("Knocked out! The %(monster)s's blow was one too many...") % {"monster": monster})
         case "retreat":
-            return yellow(_("Your HP is low! You flee from %(monster)s and rest for %(seconds)d seconds.") % {
-                "monster": monster, "seconds": event.value // 1000})  # fmt: skip
+            return yellow(
+                _("Your HP is low! You flee from %(monster)s and rest for %(seconds)d seconds.")
+                % {"monster": monster, "seconds": event.value // 1000}
+            )
     raise ValueError(event.kind)
 
 
@@ -69,14 +81,20 @@ def events_text(events: list[Event], content: Content, lang: str) -> str:
 
 def summary_text(summary: dict[str, int]) -> str:
     lines = [yellow(_("While you were away:"))]
-    lines.append(_("  Fights %(away_fights)d, kills %(away_kills)d, exp +%(away_exp)d, level-ups %(away_levels)d") % summary)
+    lines.append(
+        _("  Fights %(away_fights)d, kills %(away_kills)d, exp +%(away_exp)d, level-ups %(away_levels)d") % summary
+    )
     if summary["away_retreats"]:
         lines.append(_("  Retreats to recover: %(away_retreats)d") % summary)
     if summary["away_deaths"]:
         lines.append(red(_("  ...and you fell in battle.")))
     if summary["capped"]:
-        lines.append(yellow(_("  After %(hours)d hours away the auto-battle paused; it goes on now.") % {
-            "hours": offline_cap_ms() // 3_600_000}))  # fmt: skip
+        lines.append(
+            yellow(
+                _("  After %(hours)d hours away the auto-battle paused; it goes on now.")
+                % {"hours": offline_cap_ms() // 3_600_000}
+            )
+        )
     return "\n".join(lines)
 
 
@@ -101,7 +119,10 @@ def cycle_frames(advanced, content: Content) -> dict[int, list[dict]]:
                     text += "\n" + encounter_hint()
                 scene = change.scene or item.scene
                 player_frames.append({"type": "output", "scene": scene, "text": text, "input": "text"})
-        state = {**item.character, **{name: getattr(change.fight, name) for name in item.character if hasattr(change.fight, name)}}
+        state = {
+            **item.character,
+            **{name: getattr(change.fight, name) for name in item.character if hasattr(change.fight, name)},
+        }
         player_frames.append({"type": "status", "character": character_status(item.name, state)})
         frames[item.character_id] = player_frames
     return frames

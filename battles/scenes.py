@@ -63,7 +63,8 @@ def retreat_text(percent: int) -> str:
     if percent == 0:
         return _("The auto-battle fights to the death; 'auto retreat <0-90>' changes that.")
     return _("The auto-battle retreats below %(percent)d%% of max HP; 'auto retreat <0-90>' changes that.") % {
-        "percent": percent}  # fmt: skip
+        "percent": percent
+    }
 
 
 async def auto_settings(ctx: Context, args: str) -> Reply:
@@ -74,8 +75,15 @@ async def auto_settings(ctx: Context, args: str) -> Reply:
         return Reply(retreat_text((await character_state_get(ctx.character_id))["auto_retreat"]))
     threshold = typed_int(value)
     if threshold is None or threshold > AUTO_RETREAT_MAX:
-        return Reply(red(_("'%(value)s' is not a retreat threshold: type 'auto retreat' and a whole number from 0 to "
-                           "%(max)d (percent of max HP).") % {"value": escape(value), "max": AUTO_RETREAT_MAX}))
+        return Reply(
+            red(
+                _(
+                    "'%(value)s' is not a retreat threshold: type 'auto retreat' and a whole number from 0 to "
+                    "%(max)d (percent of max HP)."
+                )
+                % {"value": escape(value), "max": AUTO_RETREAT_MAX}
+            )
+        )
     await character_state_mutate(ctx.character_id, lambda _state: ({"auto_retreat": threshold}, None))
     return Reply(yellow(retreat_text(threshold)))
 
@@ -88,8 +96,10 @@ async def dungeon_enter(ctx: Context) -> str:
     lines = [rule(), cyan(_("%(name)s steps toward the dungeons.") % {"name": escape(ctx.name)})]
     for dungeon in catalog.dungeons.values():
         names = " / ".join(localized(m, ctx.lang) for m in catalog.content.spawn_tables.get(dungeon.number, ()))
-        lines.append(f"  {yellow(str(dungeon.number))}. {localized(dungeon, ctx.lang)} "
-                     f"(Lv.{dungeon.level_min}~{dungeon.level_max}) - {names}")  # fmt: skip
+        lines.append(
+            f"  {yellow(str(dungeon.number))}. {localized(dungeon, ctx.lang)} "
+            f"(Lv.{dungeon.level_min}~{dungeon.level_max}) - {names}"
+        )
     lines += [_("[E]nter <number> to go in, [L]ist, [B]ack to the main menu."), rule()]
     return "\n".join(lines)
 
@@ -107,17 +117,19 @@ async def dungeon_go(ctx: Context, args: str) -> Reply:
     return Reply(goto="dungeon_gate", carry={"dungeon": number})
 
 
-register(Scene(
-    name="dungeon",
-    place="dungeon",
-    enter=dungeon_enter,
-    commands=[
-        Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
-        Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
-        Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
-        Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
-    ],
-))  # fmt: skip
+register(
+    Scene(
+        name="dungeon",
+        place="dungeon",
+        enter=dungeon_enter,
+        commands=[
+            Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
+            Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
+            Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
+            Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
+        ],
+    )
+)
 
 
 # --- the gate of one dungeon
@@ -135,8 +147,12 @@ async def gate_enter(ctx: Context) -> str:
         _("Monsters such as %(names)s roam here.") % {"names": names},
     ]
     if state["level"] + FAR_BELOW < dungeon.level_min:
-        lines.append(red(_("Warning: this dungeon is far above your level (%(level)d). Enter at your own risk!") % {
-            "level": state["level"]}))  # fmt: skip
+        lines.append(
+            red(
+                _("Warning: this dungeon is far above your level (%(level)d). Enter at your own risk!")
+                % {"level": state["level"]}
+            )
+        )
     lines += [
         menu_line("[N]ormal", _("fight by hand"), 8),
         menu_line("[A]uto", _("auto-battle (keeps going while you are away)"), 8),
@@ -153,7 +169,10 @@ def _gate_start(mode: str):
             return await auto_settings(ctx, args)
         outcome = await battle_start(ctx.character_id, dungeon=ctx.data["dungeon"], mode=mode)
         if outcome.error == "dead":
-            return Reply(red(_("You are too wounded to fight. Visit Agnes the healer first.")) + "\n" + healer_hint(), goto="heal")
+            return Reply(
+                red(_("You are too wounded to fight. Visit Agnes the healer first.")) + "\n" + healer_hint(),
+                goto="heal",
+            )
         if outcome.error == "already":
             loaded = await battle_get(ctx.character_id)
             return Reply(yellow(_("You are already fighting.")), goto=scene_of_battle(loaded) if loaded else "dungeon")
@@ -162,17 +181,22 @@ def _gate_start(mode: str):
     return start
 
 
-register(Scene(
-    name="dungeon_gate",
-    place="dungeon",
-    enter=gate_enter,
-    commands=[
-        Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
-        Command((*AUTO_ALIASES, "2"), _gate_start("auto"),
-                gettext_lazy("start the auto-battle ('auto retreat <0-90>' sets when it retreats)")),
-        Command(("back", "b", "돌아가기", "3"), goto("dungeon"), gettext_lazy("back to the dungeon list")),
-    ],
-))  # fmt: skip
+register(
+    Scene(
+        name="dungeon_gate",
+        place="dungeon",
+        enter=gate_enter,
+        commands=[
+            Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
+            Command(
+                (*AUTO_ALIASES, "2"),
+                _gate_start("auto"),
+                gettext_lazy("start the auto-battle ('auto retreat <0-90>' sets when it retreats)"),
+            ),
+            Command(("back", "b", "돌아가기", "3"), goto("dungeon"), gettext_lazy("back to the dungeon list")),
+        ],
+    )
+)
 
 
 # --- manual battle: encounter, then the fight
@@ -190,8 +214,7 @@ async def encounter_enter(ctx: Context) -> str:
     monster = await _monster_in_sight(ctx)
     if not monster:
         return yellow(_("The fight is over."))
-    return "\n".join([rule(), _("Out of the mist steps the %(monster)s...") % {"monster": monster},
-                      encounter_hint()])  # fmt: skip
+    return "\n".join([rule(), _("Out of the mist steps the %(monster)s...") % {"monster": monster}, encounter_hint()])
 
 
 async def encounter_attack(ctx: Context, args: str) -> Reply:
@@ -207,7 +230,9 @@ async def battle_leave(ctx: Context, text: str) -> Reply:
     outcome = await battle_stop(ctx.character_id)
     if outcome.ok and outcome.fight.phase == "dead":
         catalog = await catalog_aget()
-        return Reply(events_text(outcome.events, catalog.content, ctx.lang) + "\n" + healer_hint(), goto="heal", status=True)
+        return Reply(
+            events_text(outcome.events, catalog.content, ctx.lang) + "\n" + healer_hint(), goto="heal", status=True
+        )
     return Reply(text, goto="dungeon", status=True)
 
 
@@ -219,16 +244,18 @@ async def stop_fight(ctx: Context, args: str) -> Reply:
     return await battle_leave(ctx, yellow(_("You stop fighting and return to the dungeon entrance.")))
 
 
-register(Scene(
-    name="encounter",
-    place="dungeon",
-    enter=encounter_enter,
-    commands=[
-        Command(("attack", "a", "공격"), encounter_attack, gettext_lazy("attack the monster")),
-        Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
-        Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop and go back to the entrance")),
-    ],
-))  # fmt: skip
+register(
+    Scene(
+        name="encounter",
+        place="dungeon",
+        enter=encounter_enter,
+        commands=[
+            Command(("attack", "a", "공격"), encounter_attack, gettext_lazy("attack the monster")),
+            Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
+            Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop and go back to the entrance")),
+        ],
+    )
+)
 
 
 async def _slots_text(ctx: Context) -> str:
@@ -238,7 +265,9 @@ async def _slots_text(ctx: Context) -> str:
     for slot in (1, 2, 3):
         skill = catalog.content.skills.get(state[f"skill_{slot}"])
         # "1:", not "[1]": in the skills scene a lone slot number is not a command.
-        parts.append(f"{yellow(f'{slot}:')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-"))
+        parts.append(
+            f"{yellow(f'{slot}:')} " + (f"{localized(skill, ctx.lang)} ({skill.mp_cost} MP)" if skill else "-")
+        )
     return "  ".join(parts)
 
 
@@ -246,12 +275,14 @@ async def manual_enter(ctx: Context) -> str:
     monster = await _monster_in_sight(ctx)
     if not monster:
         return yellow(_("The fight is over."))
-    return "\n".join([
-        rule(),
-        _("You fight the %(monster)s! Blows are exchanged every 1.5 seconds.") % {"monster": monster},
-        await _slots_text(ctx),
-        _("[1]-[3] use a skill, [S]top to end the fight, [R]un to flee."),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            rule(),
+            _("You fight the %(monster)s! Blows are exchanged every 1.5 seconds.") % {"monster": monster},
+            await _slots_text(ctx),
+            _("[1]-[3] use a skill, [S]top to end the fight, [R]un to flee."),
+        ]
+    )
 
 
 def _use_skill(slot: int):
@@ -260,9 +291,13 @@ def _use_skill(slot: int):
         catalog = await catalog_aget()
         match outcome.error:
             case "cooldown":
-                return Reply(red(_("The skill is not ready yet: %(seconds).1f s left.") % {"seconds": outcome.wait_ms / 1000}))
+                return Reply(
+                    red(_("The skill is not ready yet: %(seconds).1f s left.") % {"seconds": outcome.wait_ms / 1000})
+                )
             case "empty":
-                return Reply(red(_("Slot %(slot)d is empty. Equip skills with 'skill' in the village.") % {"slot": slot}))
+                return Reply(
+                    red(_("Slot %(slot)d is empty. Equip skills with 'skill' in the village.") % {"slot": slot})
+                )
             case "no_mp":
                 return Reply(events_text(outcome.events, catalog.content, ctx.lang))
             case "not_fighting":
@@ -288,18 +323,22 @@ async def fight_help(ctx: Context, line: str) -> Reply:
 # In sight of a monster, a skill slot answers that the fight has not started.
 SCENES["encounter"].commands += [Command((str(slot),), _use_skill(slot)) for slot in (1, 2, 3)]
 
-register(Scene(
-    name="manual_battle",
-    place="dungeon",
-    enter=manual_enter,
-    commands=[
-        *[Command((str(slot),), _use_skill(slot), gettext_lazy("use the skill in this slot") if slot == 1 else "")
-          for slot in (1, 2, 3)],
-        Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop the fight")),
-        Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
-    ],
-    fallback=fight_help,
-))  # fmt: skip
+register(
+    Scene(
+        name="manual_battle",
+        place="dungeon",
+        enter=manual_enter,
+        commands=[
+            *[
+                Command((str(slot),), _use_skill(slot), gettext_lazy("use the skill in this slot") if slot == 1 else "")
+                for slot in (1, 2, 3)
+            ],
+            Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop the fight")),
+            Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
+        ],
+        fallback=fight_help,
+    )
+)
 
 
 # --- the idle auto-battle
@@ -312,25 +351,32 @@ async def auto_enter(ctx: Context) -> str:
     catalog = await catalog_aget()
     dungeon = catalog.dungeons[int(loaded.battle["dungeon"])]
     monster = monster_title(catalog.content, int(loaded.battle["monster"]), ctx.lang)
-    return "\n".join([
-        rule(),
-        cyan(_("Auto-battle in %(dungeon)s. It goes on even while you are away.") % {"dungeon": localized(dungeon, ctx.lang)}),
-        _("Now fighting: %(monster)s") % {"monster": monster},
-        retreat_text(loaded.character["auto_retreat"]),
-        _("[S]top to end it. It keeps running if you leave: type 'g home', then 'village'."),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            rule(),
+            cyan(
+                _("Auto-battle in %(dungeon)s. It goes on even while you are away.")
+                % {"dungeon": localized(dungeon, ctx.lang)}
+            ),
+            _("Now fighting: %(monster)s") % {"monster": monster},
+            retreat_text(loaded.character["auto_retreat"]),
+            _("[S]top to end it. It keeps running if you leave: type 'g home', then 'village'."),
+        ]
+    )
 
 
-register(Scene(
-    name="auto_battle",
-    place="dungeon",
-    enter=auto_enter,
-    commands=[
-        Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle")),
-        Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
-    ],
-    fallback=fight_help,
-))  # fmt: skip
+register(
+    Scene(
+        name="auto_battle",
+        place="dungeon",
+        enter=auto_enter,
+        commands=[
+            Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle")),
+            Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
+        ],
+        fallback=fight_help,
+    )
+)
 
 
 # --- arrival and departure: the chain goes on while the player is away
@@ -363,7 +409,11 @@ async def skills_enter(ctx: Context) -> str:
     for skill in catalog.content.skills.values():
         known = state["level"] >= skill.unlock_level
         line = _("  #%(id)d %(name)s - %(cost)d MP, unlocked at level %(level)d") % {
-            "id": skill.id, "name": localized(skill, ctx.lang), "cost": skill.mp_cost, "level": skill.unlock_level}  # fmt: skip
+            "id": skill.id,
+            "name": localized(skill, ctx.lang),
+            "cost": skill.mp_cost,
+            "level": skill.unlock_level,
+        }
         lines.append(line if known else grey(line))
     lines += [_("'<slot> <skill #>' equips (e.g. '2 3'), '<slot> 0' empties a slot, [B]ack to the village."), rule()]
     return "\n".join(lines)
@@ -391,14 +441,21 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
         return slots, "ok"
 
     if await character_state_mutate(ctx.character_id, equip) == "locked":
-        return Reply(red(_("%(name)s unlocks at level %(level)d.") % {"name": localized(skill, ctx.lang), "level": skill.unlock_level}))
+        return Reply(
+            red(
+                _("%(name)s unlocks at level %(level)d.")
+                % {"name": localized(skill, ctx.lang), "level": skill.unlock_level}
+            )
+        )
     return Reply(yellow(_("Equipped: %(slots)s") % {"slots": await _slots_text(ctx)}))
 
 
-register(Scene(
-    name="skills",
-    place="village",
-    enter=skills_enter,
-    commands=[Command(("back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village"))],
-    fallback=skills_equip,
-))  # fmt: skip
+register(
+    Scene(
+        name="skills",
+        place="village",
+        enter=skills_enter,
+        commands=[Command(("back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village"))],
+        fallback=skills_equip,
+    )
+)

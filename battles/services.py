@@ -27,8 +27,19 @@ from mudserver.scene_store import player_key
 
 DUE_KEY = "mud:bt:due"
 SKILL_COOLDOWN_MS = 1500
-FIGHT_FIELDS = ("mode", "phase", "dungeon", "seed", "t", "next_exchange", "next_skill", "armor_until", "monster",
-                "monster_hp", "rest_until")  # fmt: skip
+FIGHT_FIELDS = (
+    "mode",
+    "phase",
+    "dungeon",
+    "seed",
+    "t",
+    "next_exchange",
+    "next_skill",
+    "armor_until",
+    "monster",
+    "monster_hp",
+    "rest_until",
+)
 AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths", "away_retreats")
 TEXT_FIELDS = ("mode", "phase")
 RETRIES = 8
@@ -152,8 +163,9 @@ class Loaded:
         # A field added since the battle started (rest_until) reads as 0.
         values = {name: self.battle[name] if name in TEXT_FIELDS else self.num(name) for name in FIGHT_FIELDS}
         c = self.character
-        return Fight(**values, **{name: c[name] for name in CHARACTER_FIELDS},
-                     skills=(c["skill_1"], c["skill_2"], c["skill_3"]))  # fmt: skip
+        return Fight(
+            **values, **{name: c[name] for name in CHARACTER_FIELDS}, skills=(c["skill_1"], c["skill_2"], c["skill_3"])
+        )
 
     def target(self, now: int) -> int:
         """The battle time to reach now: wall time since origin, capped 8 hours after going offline."""
@@ -195,8 +207,17 @@ def _load_many(character_ids: list[int]) -> list[Loaded]:
     for i, character_id in enumerate(character_ids):
         battle, character, (scene, lang, name, channel) = replies[3 * i : 3 * i + 3]
         if character:
-            loaded.append(Loaded(character_id, _pairs(battle), state_decode(_pairs(character)), scene or "", lang or "ko",
-                                 name or "", channel or ""))  # fmt: skip
+            loaded.append(
+                Loaded(
+                    character_id,
+                    _pairs(battle),
+                    state_decode(_pairs(character)),
+                    scene or "",
+                    lang or "ko",
+                    name or "",
+                    channel or "",
+                )
+            )
     return loaded
 
 
@@ -210,8 +231,17 @@ def _write_args(item: Loaded, change: Change) -> list:
                 character_pairs += [name, getattr(change.fight, name)]
     for name, value in change.battle.items():
         battle_pairs += [name, value]
-    return [item.character_id, item.battle.get("v", "0"), item.character["v"], change.due, change.scene,
-            len(battle_pairs) // 2, *battle_pairs, len(character_pairs) // 2, *character_pairs]  # fmt: skip
+    return [
+        item.character_id,
+        item.battle.get("v", "0"),
+        item.character["v"],
+        change.due,
+        change.scene,
+        len(battle_pairs) // 2,
+        *battle_pairs,
+        len(character_pairs) // 2,
+        *character_pairs,
+    ]
 
 
 def _apply(character_ids: list[int], step) -> dict[int, tuple[Loaded, Change]]:
@@ -268,7 +298,9 @@ def _tally(events: list[Event]) -> dict[str, int]:
     return counts
 
 
-def _schedule(fight: Fight, item_origin: int, now: int, *, capped: bool, watched: bool = True, due: int | None = None) -> str:
+def _schedule(
+    fight: Fight, item_origin: int, now: int, *, capped: bool, watched: bool = True, due: int | None = None
+) -> str:
     """When the battle is due next: auto every cycle, on a fixed cadence from its last due time (a
     battle running late is due at once), less often when nobody watches it; manual at its next
     exchange; never when it is over or paused."""
@@ -304,8 +336,9 @@ def battle_start(character_id: int, *, dungeon: int, mode: str, now: int | None 
             return Change(None, error="already")
         if item.character["hp"] <= 0:
             return Change(None, error="dead")
-        fight = fight_new(character=item.character, dungeon=dungeon, seed=random.getrandbits(62), mode=mode,
-                          content=content)  # fmt: skip
+        fight = fight_new(
+            character=item.character, dungeon=dungeon, seed=random.getrandbits(62), mode=mode, content=content
+        )
         extra = {"origin": now, "offline_at": -1, "skill_ready_at": 0, **dict.fromkeys(AWAY_FIELDS, 0)}
         return Change(fight, fight.events, extra, due=_schedule(fight, now, now, capped=False))
 
@@ -458,7 +491,9 @@ def battles_cycle(batch: list[tuple[int, int]], *, now: int | None = None) -> Cy
     done = _apply(list(due), step)
     if len(done) < len(due):
         _orphans_unschedule([character_id for character_id in due if character_id not in done])
-    lags = [max(0, now - due[character_id]) for character_id, (_item, change) in done.items() if change.fight is not None]
+    lags = [
+        max(0, now - due[character_id]) for character_id, (_item, change) in done.items() if change.fight is not None
+    ]
     return CycleReport([pair for pair in done.values() if pair[1].fight is not None], lags)
 
 
@@ -533,9 +568,18 @@ def battles_overview(*, limit: int) -> dict:
     rows = []
     for i, (character_id, score) in enumerate(due):
         (mode, phase, dungeon, t, offline_at), name = replies[2 * i], replies[2 * i + 1]
-        rows.append({"character_id": int(character_id), "name": name or "?", "mode": mode, "phase": phase,
-                     "dungeon": dungeon, "seconds": int(t or 0) // 1000, "online": offline_at == "-1",
-                     "due_in_ms": int(score) - now})  # fmt: skip
+        rows.append(
+            {
+                "character_id": int(character_id),
+                "name": name or "?",
+                "mode": mode,
+                "phase": phase,
+                "dungeon": dungeon,
+                "seconds": int(t or 0) // 1000,
+                "online": offline_at == "-1",
+                "due_in_ms": int(score) - now,
+            }
+        )
     lags = [int(x) for x in r.lrange(LAG_SAMPLES_KEY, 0, 9_999)]
     return {
         "scheduled": r.zcard(DUE_KEY),

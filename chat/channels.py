@@ -114,18 +114,27 @@ async def channel_send(channel: str, frame: dict) -> None:
 
 async def shard_join(character_id: int) -> Membership:
     channel, members, changed = await get_async_redis().eval(
-        _JOIN_SHARD, 3, SHARDS_KEY, at_key(character_id), ALL_KEY,
-        settings.GAME["CHAT_SHARD_CAPACITY"], character_id, MEMBERS_PREFIX,
-    )  # fmt: skip
+        _JOIN_SHARD,
+        3,
+        SHARDS_KEY,
+        at_key(character_id),
+        ALL_KEY,
+        settings.GAME["CHAT_SHARD_CAPACITY"],
+        character_id,
+        MEMBERS_PREFIX,
+    )
     return Membership(channel, int(members), bool(changed))
 
 
 async def channel_leave(character_id: int) -> Membership | None:
-    left = await get_async_redis().eval(_LEAVE, 3, SHARDS_KEY, at_key(character_id), ALL_KEY, character_id, MEMBERS_PREFIX)
+    left = await get_async_redis().eval(
+        _LEAVE, 3, SHARDS_KEY, at_key(character_id), ALL_KEY, character_id, MEMBERS_PREFIX
+    )
     return Membership(left[0], int(left[1]), True) if left else None
 
 
 async def room_enter(character_id: int, channel: str) -> Membership:
-    members = await get_async_redis().eval(_ENTER_ROOM, 2, at_key(character_id), ALL_KEY, character_id, MEMBERS_PREFIX, channel)
+    members = await get_async_redis().eval(
+        _ENTER_ROOM, 2, at_key(character_id), ALL_KEY, character_id, MEMBERS_PREFIX, channel
+    )
     return Membership(channel, int(members), True)
-

@@ -30,5 +30,7 @@ async def chat_departure(ctx: Context) -> None:
 async def chat_switch(ctx: Context, room: str | None) -> list[dict]:
     """Move to a room channel, or with None back to a global shard; return the frames to show."""
     await chat_departure(ctx)
-    membership = await (channels.shard_join(ctx.character_id) if room is None else channels.room_enter(ctx.character_id, room))
+    membership = await (
+        channels.shard_join(ctx.character_id) if room is None else channels.room_enter(ctx.character_id, room)
+    )
     return await _enter(ctx, membership)

@@ -40,8 +40,14 @@ def mute_key(character_id: int) -> str:
 
 
 def presence_frame(channel: str, members: int, *, joined: str | None = None, left: str | None = None) -> dict:
-    return {"type": "chat_presence", "channel": channel, "members": members, "capacity": channels.capacity_of(channel),
-            "joined": joined, "left": left}  # fmt: skip
+    return {
+        "type": "chat_presence",
+        "channel": channel,
+        "members": members,
+        "capacity": channels.capacity_of(channel),
+        "joined": joined,
+        "left": left,
+    }
 
 
 async def history_frames(channel: str) -> list[dict]:
@@ -75,8 +81,13 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     if len(text) > limit:
         return Refusal("too_long", _("A chat message may hold at most %(limit)d characters.") % {"limit": limit})
     # One round trip for both: chat is the busiest thing players do besides commands.
-    muted_until, channel = await get_async_redis().pipeline(transaction=False).get(mute_key(character_id)).get(
-        channels.at_key(character_id)).execute()  # fmt: skip
+    muted_until, channel = (
+        await get_async_redis()
+        .pipeline(transaction=False)
+        .get(mute_key(character_id))
+        .get(channels.at_key(character_id))
+        .execute()
+    )
     if muted_until:
         return Refusal(None, mute_text(muted_until))
     now = timezone.now().isoformat()
@@ -128,8 +139,14 @@ async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -
 
 def _record_queue(pipe, frame: dict, character_id: int, channel: str, *, history: bool) -> None:
     """Queue on `pipe` the message's place in the channel's history and in the log for the database."""
-    entry = {"channel": channel, "sender": character_id, "from": frame["from"], "to": frame.get("to", ""),
-             "text": frame["text"], "at": frame["at"]}  # fmt: skip
+    entry = {
+        "channel": channel,
+        "sender": character_id,
+        "from": frame["from"],
+        "to": frame.get("to", ""),
+        "text": frame["text"],
+        "at": frame["at"],
+    }
     if history:
         pipe.lpush(history_key(channel), json.dumps(frame, ensure_ascii=False))
         pipe.ltrim(history_key(channel), 0, settings.GAME["CHAT_HISTORY"] - 1)
@@ -160,11 +177,16 @@ def chat_log_flush(*, batch: int = 1000) -> int:
 def _log_write(entries: list[dict]) -> int:
     known = set(Character.objects.filter(pk__in={e["sender"] for e in entries}).values_list("pk", flat=True))
     rows = [
-        ChatMessage(channel=e["channel"], sender_id=e["sender"] if e["sender"] in known else None,
-                    sender_name=e["from"], recipient_name=e["to"], text=e["text"],
-                    created_at=datetime.fromisoformat(e["at"]))
+        ChatMessage(
+            channel=e["channel"],
+            sender_id=e["sender"] if e["sender"] in known else None,
+            sender_name=e["from"],
+            recipient_name=e["to"],
+            text=e["text"],
+            created_at=datetime.fromisoformat(e["at"]),
+        )
         for e in entries
-    ]  # fmt: skip
+    ]
     with transaction.atomic():
         ChatMessage.objects.bulk_create(rows)
     return len(rows)

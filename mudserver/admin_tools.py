@@ -29,7 +29,7 @@ def large_list_help(search):
 
 
 def _pk_order(object_list) -> str | None:
-    """"pk" or "-pk" when the list is ordered by the primary key alone, else None."""
+    """ "pk" or "-pk" when the list is ordered by the primary key alone, else None."""
     order = list(object_list.query.order_by)
     names = {"pk", object_list.model._meta.pk.name, object_list.model._meta.pk.attname}
     if len(order) == 1 and isinstance(order[0], str) and order[0].lstrip("-") in names:
@@ -176,15 +176,20 @@ class AuditedAdmin(admin.ModelAdmin):
         audit_form_save(actor=request.user, form=form, action=action, target=self.audit_target(row), exclude=exclude)
 
     def _audit_deletion(self, request, row) -> None:
-        audit_deletion(actor=request.user, row=row, action=f"delete_{row._meta.model_name}",
-                       target=self.audit_target(row))
+        audit_deletion(
+            actor=request.user, row=row, action=f"delete_{row._meta.model_name}", target=self.audit_target(row)
+        )
 
 
 @permission_required("accounts.view_character", raise_exception=True)
 def online_view(request):
     """Who is online now (from Redis presence): count, names and scenes."""
-    context = {**admin.site.each_context(request), "title": "Online now",
-               "players": async_to_sync(online_players)(limit=500), "count": async_to_sync(online_count)()}  # fmt: skip
+    context = {
+        **admin.site.each_context(request),
+        "title": "Online now",
+        "players": async_to_sync(online_players)(limit=500),
+        "count": async_to_sync(online_count)(),
+    }
     return TemplateResponse(request, "admin/mud_online.html", context)
 
 

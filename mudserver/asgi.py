@@ -6,31 +6,33 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mudserver.settings.dev")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.sessions import CookieMiddleware  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.urls import path  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.sessions import CookieMiddleware
+from django.conf import settings
+from django.urls import path
 
-from mudserver.client_address import TrustedProxies  # noqa: E402
-from mudserver.consumers import GameConsumer, frames_to_player, live_consumers  # noqa: E402
-from mudserver.drain import drain_on_sigterm  # noqa: E402
-from mudserver.gate import AddressGate  # noqa: E402
-from mudserver.http_threads import HttpThreads  # noqa: E402
-from mudserver.mailbox import mailbox_serve_when_running  # noqa: E402
-from mudserver.origin import BrowserOriginValidator  # noqa: E402
+from mudserver.client_address import TrustedProxies
+from mudserver.consumers import GameConsumer, frames_to_player, live_consumers
+from mudserver.drain import drain_on_sigterm
+from mudserver.gate import AddressGate
+from mudserver.http_threads import HttpThreads
+from mudserver.mailbox import mailbox_serve_when_running
+from mudserver.origin import BrowserOriginValidator
 
 # Every connection's address is settled first: the limits count it (mudserver.client_address).
-application = TrustedProxies(ProtocolTypeRouter(
-    {
-        "http": HttpThreads(django_asgi_app, settings.WEB_HTTP_THREADS),
-        # Sockets and handshakes per address first. The cookies only: the consumer finds its session
-        # by the page's signed cookie (mudserver.sessions) and looks the user up itself (see
-        # GameConsumer._resume).
-        "websocket": AddressGate(
-            BrowserOriginValidator(CookieMiddleware(URLRouter([path("ws/game/", GameConsumer.as_asgi())])))
-        ),
-    }
-))
+application = TrustedProxies(
+    ProtocolTypeRouter(
+        {
+            "http": HttpThreads(django_asgi_app, settings.WEB_HTTP_THREADS),
+            # Sockets and handshakes per address first. The cookies only: the consumer finds its session
+            # by the page's signed cookie (mudserver.sessions) and looks the user up itself (see
+            # GameConsumer._resume).
+            "websocket": AddressGate(
+                BrowserOriginValidator(CookieMiddleware(URLRouter([path("ws/game/", GameConsumer.as_asgi())])))
+            ),
+        }
+    )
+)
 
 drain_on_sigterm(live_consumers)
 mailbox_serve_when_running(frames_to_player)

@@ -68,7 +68,10 @@ def services_usage() -> dict[str, float]:
     from mudserver.redis_client import get_redis
 
     info = get_redis().info()
-    usage = {"redis_cpu_s": info["used_cpu_user"] + info["used_cpu_sys"], "redis_commands": info["total_commands_processed"]}
+    usage = {
+        "redis_cpu_s": info["used_cpu_user"] + info["used_cpu_sys"],
+        "redis_commands": info["total_commands_processed"],
+    }
     if connection.vendor == "mysql":
         with connection.cursor() as cursor:
             cursor.execute("SHOW GLOBAL STATUS LIKE 'Questions'")

@@ -42,16 +42,43 @@ def web_argv(host: str, port: int) -> list[str]:
 def worker_spec(name: str, *, concurrency: int, metrics_host: str, metrics_port: int, run_dir: Path) -> ProcessSpec:
     """A Celery worker on both queues; it sums its pool children's metrics through files in a
     directory of its own."""
-    argv = [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q", "celery,battles", "--concurrency",
-            str(concurrency), "-n", f"{name}@%h", "-l", "warning"]  # fmt: skip
-    env = {"METRICS_ADDR": metrics_host, "METRICS_PORT": str(metrics_port),
-           "PROMETHEUS_MULTIPROC_DIR": str(run_dir / f"metrics-{name}")}  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "celery_app",
+        "worker",
+        "-Q",
+        "celery,battles",
+        "--concurrency",
+        str(concurrency),
+        "-n",
+        f"{name}@%h",
+        "-l",
+        "warning",
+    ]
+    env = {
+        "METRICS_ADDR": metrics_host,
+        "METRICS_PORT": str(metrics_port),
+        "PROMETHEUS_MULTIPROC_DIR": str(run_dir / f"metrics-{name}"),
+    }
     return ProcessSpec(name, argv, env=env)
 
 
 def beat_spec(*, metrics_host: str, metrics_port: int, run_dir: Path) -> ProcessSpec:
-    argv = [sys.executable, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s",
-            str(run_dir / "celerybeat-schedule")]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "celery_app",
+        "beat",
+        "-l",
+        "warning",
+        "-s",
+        str(run_dir / "celerybeat-schedule"),
+    ]
     return ProcessSpec("beat", argv, env={"METRICS_ADDR": metrics_host, "METRICS_PORT": str(metrics_port)})
 
 
@@ -72,11 +99,29 @@ class Topology:
         for number, port in enumerate(self.web_ports, start=1):
             specs.append(ProcessSpec(f"web{number}", web_argv("127.0.0.1", port), port))
         for number in range(1, self.workers + 1):
-            specs.append(worker_spec(f"worker{number}", concurrency=self.concurrency, metrics_host="127.0.0.1",
-                                     metrics_port=self.metrics_port + number - 1, run_dir=self.run_dir))  # fmt: skip
-        specs.append(beat_spec(metrics_host="127.0.0.1", metrics_port=self.metrics_port + self.workers, run_dir=self.run_dir))
+            specs.append(
+                worker_spec(
+                    f"worker{number}",
+                    concurrency=self.concurrency,
+                    metrics_host="127.0.0.1",
+                    metrics_port=self.metrics_port + number - 1,
+                    run_dir=self.run_dir,
+                )
+            )
+        specs.append(
+            beat_spec(metrics_host="127.0.0.1", metrics_port=self.metrics_port + self.workers, run_dir=self.run_dir)
+        )
         if self.flower_port:
-            argv = [python, "-m", "celery", "-A", "celery_app", "flower", "--address=127.0.0.1", f"--port={self.flower_port}"]
+            argv = [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "celery_app",
+                "flower",
+                "--address=127.0.0.1",
+                f"--port={self.flower_port}",
+            ]
             specs.append(ProcessSpec("flower", argv, self.flower_port))
         return specs
 
@@ -89,12 +134,19 @@ class Topology:
         servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.web_ports)
         user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody
         gate = settings.GATE
-        path.write_text(NGINX_CONF.format(user=user, host=self.host, port=self.port, servers=servers,
-                                          real_ip=real_ip_conf(settings.BALANCER_NETWORKS),
-                                          admin_access=admin_access_conf(settings.ADMIN_NETWORKS),
-                                          sockets=gate["SOCKETS_PER_ADDRESS"],
-                                          handshakes=gate["HANDSHAKES_PER_SECOND"],
-                                          burst=gate["HANDSHAKE_BURST"] - 1))  # fmt: skip
+        path.write_text(
+            NGINX_CONF.format(
+                user=user,
+                host=self.host,
+                port=self.port,
+                servers=servers,
+                real_ip=real_ip_conf(settings.BALANCER_NETWORKS),
+                admin_access=admin_access_conf(settings.ADMIN_NETWORKS),
+                sockets=gate["SOCKETS_PER_ADDRESS"],
+                handshakes=gate["HANDSHAKES_PER_SECOND"],
+                burst=gate["HANDSHAKE_BURST"] - 1,
+            )
+        )
         subprocess.run([NGINX, "-t", "-q", "-p", str(self.run_dir), "-c", str(path)], check=True)
         return path
 
@@ -115,8 +167,16 @@ def admin_access_conf(networks: list[str]) -> str:
     return "".join(f"            allow {network};\n" for network in networks) + "            deny all;\n"
 
 
-def topology_for(*, host: str, port: int, web_ports: list[int], workers: int, concurrency: int, metrics_port: int,
-                 flower_port: int | None = None) -> Topology:  # fmt: skip
+def topology_for(
+    *,
+    host: str,
+    port: int,
+    web_ports: list[int],
+    workers: int,
+    concurrency: int,
+    metrics_port: int,
+    flower_port: int | None = None,
+) -> Topology:
     run_dir = settings.VAR_DIR / f"cluster-{port}"
     run_dir.mkdir(parents=True, exist_ok=True)
     return Topology(host, port, web_ports, workers, concurrency, metrics_port, run_dir, flower_port)

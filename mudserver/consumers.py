@@ -240,8 +240,9 @@ class GameConsumer(AsyncWebsocketConsumer):
             await scene_save(self.ctx.character_id, self.ctx.dump_scene())
         # The status bar is read before the reply is sent, so that both frames leave in one write.
         status = await character_status_frame(self.ctx.character_id, self.ctx.name) if output.status else None
-        await self._send({"type": "output", "scene": output.scene, "text": output.text, "input": output.input,
-                          "lang": self.ctx.lang})  # fmt: skip
+        await self._send(
+            {"type": "output", "scene": output.scene, "text": output.text, "input": output.input, "lang": self.ctx.lang}
+        )
         if status is not None:
             await self._send(status)
 
@@ -252,10 +253,14 @@ class GameConsumer(AsyncWebsocketConsumer):
         game = settings.GAME
         if self.chats.add() > game["CHAT_RATE"]:
             text = _("You are chatting too fast: at most %(count)d messages in %(seconds)d seconds.") % {
-                "count": game["CHAT_RATE"], "seconds": game["CHAT_RATE_WINDOW"]}  # fmt: skip
+                "count": game["CHAT_RATE"],
+                "seconds": game["CHAT_RATE_WINDOW"],
+            }
             await self._send_error("rate_limited", text)
             return
-        refusal = await chat_say(character_id=self.ctx.character_id, name=self.ctx.name, text=frame["text"], to=frame.get("to"))
+        refusal = await chat_say(
+            character_id=self.ctx.character_id, name=self.ctx.name, text=frame["text"], to=frame.get("to")
+        )
         if refusal is not None and refusal.code:
             await self._send_error(refusal.code, refusal.text)
         elif refusal is not None:
@@ -338,7 +343,11 @@ class GameConsumer(AsyncWebsocketConsumer):
         await chat_mute_restore(character.pk, character.user.chat_muted_until)
         session_key = self.session_key or ""
         previous = await presence_claim(
-            user_id=user_id, channel=self.channel_name, session=session_key, character_id=character.pk, name=character.name
+            user_id=user_id,
+            channel=self.channel_name,
+            session=session_key,
+            character_id=character.pk,
+            name=character.name,
         )
         if previous is not None:
             await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
@@ -464,8 +473,9 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _send_output(self, text: str) -> None:
         scene = SCENES[self.ctx.scene]
-        await self._send({"type": "output", "scene": scene.name, "text": text, "input": scene.input,
-                          "lang": self.ctx.lang})  # fmt: skip
+        await self._send(
+            {"type": "output", "scene": scene.name, "text": text, "input": scene.input, "lang": self.ctx.lang}
+        )
 
     async def _refuse(self, error: Exception, **fields) -> None:
         """Answer what could not be done with an error frame (mudserver.failures): a condition of

@@ -2,7 +2,8 @@
 that the balancer sends new connections to the other web processes; lets each socket finish the
 command it is handling (so every command that was answered stays done); tells its player; and
 closes it with 4012 (the application's "service restart": autobahn refuses the standard 1012), on
-which clients reconnect at once, through the balancer, to a process that resumes their scene. Then daphne stops as it would have."""
+which clients reconnect at once, through the balancer, to a process that resumes their scene. Then
+daphne stops as it would have."""
 
 import asyncio
 import logging

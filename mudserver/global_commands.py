@@ -22,17 +22,19 @@ G_OUT = ("out", "나가기", "로그아웃")
 
 
 def _global_help() -> str:
-    return "\n".join([
-        yellow(_("Global commands (work anywhere):")),
-        menu_line("g home", _("back to the title / main menu"), 10),
-        menu_line("g out", _("sign out"), 10),
-        menu_line("g help", _("this help"), 10),
-        menu_line("who [page]", _("who is online"), 10),
-        menu_line("look <name>", _("another player's level, weapon, record and whereabouts"), 10),
-        menu_line("password", _("change your password"), 10),
-        menu_line("status", _("your character"), 10),
-        menu_line("lang ko||en", _("language"), 10),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            yellow(_("Global commands (work anywhere):")),
+            menu_line("g home", _("back to the title / main menu"), 10),
+            menu_line("g out", _("sign out"), 10),
+            menu_line("g help", _("this help"), 10),
+            menu_line("who [page]", _("who is online"), 10),
+            menu_line("look <name>", _("another player's level, weapon, record and whereabouts"), 10),
+            menu_line("password", _("change your password"), 10),
+            menu_line("status", _("your character"), 10),
+            menu_line("lang ko||en", _("language"), 10),
+        ]
+    )
 
 
 async def global_g(ctx: Context, args: str) -> Reply:
@@ -51,11 +53,17 @@ async def global_who(ctx: Context, args: str) -> Reply:
     size = settings.GAME["WHO_PAGE_SIZE"]
     page = typed_int(args) if args else 1
     if not page:
-        return Reply(red(_("'%(page)s' is not a page number: type 'who' and a number from 1, e.g. 'who 2'.")
-                         % {"page": escape(args)}))
+        return Reply(
+            red(
+                _("'%(page)s' is not a page number: type 'who' and a number from 1, e.g. 'who 2'.")
+                % {"page": escape(args)}
+            )
+        )
     total, page, names = await online_page(page=page, size=size)
     pages = max(1, -(-total // size))
-    lines = [yellow(_("%(count)d online (page %(page)d of %(pages)d)") % {"count": total, "page": page, "pages": pages})]
+    lines = [
+        yellow(_("%(count)d online (page %(page)d of %(pages)d)") % {"count": total, "page": page, "pages": pages})
+    ]
     lines.append(", ".join(escape(name) for name in names) or _("(nobody)"))
     if page < pages:
         lines.append(_("'who %(next)d' shows the next page.") % {"next": page + 1})
@@ -85,14 +93,18 @@ async def global_look(ctx: Context, args: str) -> Reply:
         return Reply(red(_("There is no character named '%(name)s'.") % {"name": escape(typed)}))
     where = await _place_text(await place_get(card.character_id), ctx.lang) if card.online else _("offline")
     n = card.numbers
-    return Reply("\n".join([
-        rule(),
-        f"{yellow(escape(card.name))}  Lv. {n['level']}  " + _("Weapon +%(weapon_level)d") % n,
-        _("Kills %(kills)d   Deaths %(deaths)d") % n,
-        _("Arena: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d") % n,
-        _("Now: %(where)s") % {"where": where},
-        rule(),
-    ]))  # fmt: skip
+    return Reply(
+        "\n".join(
+            [
+                rule(),
+                f"{yellow(escape(card.name))}  Lv. {n['level']}  " + _("Weapon +%(weapon_level)d") % n,
+                _("Kills %(kills)d   Deaths %(deaths)d") % n,
+                _("Arena: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d") % n,
+                _("Now: %(where)s") % {"where": where},
+                rule(),
+            ]
+        )
+    )
 
 
 async def global_status(ctx: Context, args: str) -> Reply:
@@ -100,15 +112,20 @@ async def global_status(ctx: Context, args: str) -> Reply:
         return Reply(red(_("Sign in first: [IN] to sign in, [UP] to sign up.")))
     s = await character_state_get(ctx.character_id)
     nxt = exp_to_leave(s["level"])
-    return Reply("\n".join([
-        rule(),
-        f"{yellow(escape(ctx.name))}  Lv. {s['level']}",
-        _("HP %(hp)d/%(max_hp)d   MP %(mp)d/%(max_mp)d") % s,
-        _("EXP %(exp)d / %(next)s") % {"exp": s["exp"], "next": nxt if nxt is not None else "MAX"},
-        _("Attack %(attack)d   Defense %(defense)d   Weapon +%(weapon_level)d") % s,
-        _("Kills %(kills)d   Deaths %(deaths)d") % s,
-        rule(),
-    ]), status=True)  # fmt: skip
+    return Reply(
+        "\n".join(
+            [
+                rule(),
+                f"{yellow(escape(ctx.name))}  Lv. {s['level']}",
+                _("HP %(hp)d/%(max_hp)d   MP %(mp)d/%(max_mp)d") % s,
+                _("EXP %(exp)d / %(next)s") % {"exp": s["exp"], "next": nxt if nxt is not None else "MAX"},
+                _("Attack %(attack)d   Defense %(defense)d   Weapon +%(weapon_level)d") % s,
+                _("Kills %(kills)d   Deaths %(deaths)d") % s,
+                rule(),
+            ]
+        ),
+        status=True,
+    )
 
 
 async def global_lang(ctx: Context, args: str) -> Reply:
@@ -122,7 +139,12 @@ async def global_lang(ctx: Context, args: str) -> Reply:
 
 register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
 register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
-register_global(Command(("look", "보기", "살펴보기"), global_look,
-                        gettext_lazy("look <name>: another player's level, weapon, record and whereabouts")))
+register_global(
+    Command(
+        ("look", "보기", "살펴보기"),
+        global_look,
+        gettext_lazy("look <name>: another player's level, weapon, record and whereabouts"),
+    )
+)
 register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
 register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language: lang ko, lang en")))

@@ -36,8 +36,9 @@ async def player_leave(*, user_id: int, channel: str, character_id: int) -> None
     """The connection `channel` lets the player go: unless another has taken the account over,
     what they keep expires after the idle time."""
     seconds = settings.GAME["PLAYER_IDLE_SECONDS"]
-    await presence_release(user_id=user_id, channel=channel, character_id=character_id,
-                           expiring=_keys(character_id), seconds=seconds)  # fmt: skip
+    await presence_release(
+        user_id=user_id, channel=channel, character_id=character_id, expiring=_keys(character_id), seconds=seconds
+    )
 
 
 # Unless a connection has come back meanwhile (its heartbeat, KEYS[1]), KEYS[2...] expire after ARGV[1] s.

@@ -23,8 +23,10 @@ def player_group(character_id: int) -> str:
 
 def _texts(frames: dict[int, list[dict]]) -> dict[int, list[str]]:
     """Each player's frames encoded as JSON text, once."""
-    return {character_id: [json.dumps(frame, ensure_ascii=False) for frame in player_frames]
-            for character_id, player_frames in frames.items()}  # fmt: skip
+    return {
+        character_id: [json.dumps(frame, ensure_ascii=False) for frame in player_frames]
+        for character_id, player_frames in frames.items()
+    }
 
 
 async def players_frames_send(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:

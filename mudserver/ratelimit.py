@@ -203,8 +203,9 @@ class FrameBudget:
         game = settings.GAME
         buckets = []
         if self.address:  # unknown (a Unix socket): not one bucket for every such connection
-            buckets.append((f"mud:gate:address:{self.address}", game["ADDRESS_FRAME_RATE"],
-                            game["ADDRESS_FRAME_BURST"]))
+            buckets.append(
+                (f"mud:gate:address:{self.address}", game["ADDRESS_FRAME_RATE"], game["ADDRESS_FRAME_BURST"])
+            )
         if user_id is not None:
             buckets.append((f"mud:gate:account:{user_id}", game["ACCOUNT_FRAME_RATE"], game["ACCOUNT_FRAME_BURST"]))
         return buckets

@@ -67,7 +67,7 @@ def on_departure(hook: DepartureHook) -> DepartureHook:
     return hook
 
 
-async def arrival_run(ctx: "Context") -> Arrival:
+async def arrival_run(ctx: Context) -> Arrival:
     arrival = Arrival()
     for hook in ARRIVAL_HOOKS:
         found = await hook(ctx)
@@ -78,7 +78,7 @@ async def arrival_run(ctx: "Context") -> Arrival:
     return arrival
 
 
-async def departure_run(ctx: "Context") -> None:
+async def departure_run(ctx: Context) -> None:
     for hook in DEPARTURE_HOOKS:
         await hook(ctx)
 
@@ -258,7 +258,9 @@ def help_hint() -> str:
 
 
 def unknown_reply(line: str) -> Reply:
-    return Reply(red(_("Unknown command '%(line)s'. Type [H]elp to see what you can do here.") % {"line": escape(line)}))
+    return Reply(
+        red(_("Unknown command '%(line)s'. Type [H]elp to see what you can do here.") % {"line": escape(line)})
+    )
 
 
 async def enter_scene(ctx: Context, name: str, data: dict | None = None) -> str:

@@ -56,8 +56,14 @@ def session_user_store(session_key: str, user, lang: str) -> bool:
     names another user's session: that session stays its owner's."""
     session = session_store()(session_key)
     session.clear()  # written whole: nothing to load first
-    session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: BACKEND,
-                    HASH_SESSION_KEY: user.get_session_auth_hash(), "lang": lang})  # fmt: skip
+    session.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: BACKEND,
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            "lang": lang,
+        }
+    )
     try:
         session.save(must_create=True)  # one insert, atomic: of two sign-ins under one key, one creates
         return True

@@ -21,10 +21,22 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # which render as nothing: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the combining grapheme
 # joiner, Khmer inherent vowels and the variation selectors; and the blank braille pattern U+2800
 # and the musical null notehead U+1D159, blank too.
-_INVISIBLE = frozenset(chr(code) for low, high in (
-    (0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2800, 0x2800),
-    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0x1D159, 0x1D159), (0xE0100, 0xE01EF),
-) for code in range(low, high + 1))  # fmt: skip
+_INVISIBLE = frozenset(
+    chr(code)
+    for low, high in (
+        (0x034F, 0x034F),
+        (0x115F, 0x1160),
+        (0x17B4, 0x17B5),
+        (0x180B, 0x180F),
+        (0x2800, 0x2800),
+        (0x3164, 0x3164),
+        (0xFE00, 0xFE0F),
+        (0xFFA0, 0xFFA0),
+        (0x1D159, 0x1D159),
+        (0xE0100, 0xE01EF),
+    )
+    for code in range(low, high + 1)
+)
 # Combining marks one character may carry: enough for any language, too few to stack over the lines
 # above and below ("zalgo" text).
 MAX_MARKS = 2

@@ -4,8 +4,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 from django.utils.translation.trans_real import DjangoTranslation
+from django.views.decorators.cache import never_cache
 from django.views.i18n import JavaScriptCatalog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
@@ -20,9 +20,13 @@ def index(request):
     response = render(request, "mudserver/index.html", {"catalogues": client_catalogues()})
     name = settings.GAME_SESSION_COOKIE_NAME
     response.set_cookie(
-        name, session_cookie_value(request.COOKIES.get(name)), max_age=settings.SESSION_COOKIE_AGE,
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite=settings.SESSION_COOKIE_SAMESITE,
-    )  # fmt: skip
+        name,
+        session_cookie_value(request.COOKIES.get(name)),
+        max_age=settings.SESSION_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite=settings.SESSION_COOKIE_SAMESITE,
+    )
     return response
 
 

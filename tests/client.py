@@ -43,8 +43,14 @@ class Client:
 
     @classmethod
     async def connect(
-        cls, base_url: str, *, cookie: str | None = None, lang: str = "en", origin: bool = True,
-        address: str | None = None, headers: dict[str, str] | None = None,
+        cls,
+        base_url: str,
+        *,
+        cookie: str | None = None,
+        lang: str = "en",
+        origin: bool = True,
+        address: str | None = None,
+        headers: dict[str, str] | None = None,
     ):
         headers = dict(headers or {}, **({"Cookie": cookie} if cookie else {}))
         ws = await websockets.connect(

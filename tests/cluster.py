@@ -49,8 +49,21 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        command = [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-                   "--dir", str(self.run_dir), "--loglevel", "warning"]  # fmt: skip
+        command = [
+            self.binary,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.run_dir),
+            "--loglevel",
+            "warning",
+        ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
         wait_for_port(self.port, self.process)
 
@@ -135,8 +148,15 @@ class Cluster:
         self.database = DatabaseRelay(database_host, database_port)
         relayed = database_url.replace(f"{database_host}:{database_port}", f"127.0.0.1:{self.database.port}")
         self.env = dict(env, REDIS_URL=self.redis.url, DATABASE_URL=relayed)
-        self.topology = Topology(host="127.0.0.1", port=free_port(), web_ports=[free_port(), free_port()], workers=1,
-                                 concurrency=2, metrics_port=free_port(), run_dir=run_dir)  # fmt: skip
+        self.topology = Topology(
+            host="127.0.0.1",
+            port=free_port(),
+            web_ports=[free_port(), free_port()],
+            workers=1,
+            concurrency=2,
+            metrics_port=free_port(),
+            run_dir=run_dir,
+        )
         self.specs = {spec.name: spec for spec in self.topology.specs()}
         # Beat's would be the port after the worker's, which no one checked was free (an outgoing
         # connection's local port may hold it): a free one of its own.
@@ -159,11 +179,15 @@ class Cluster:
 
     def start_process(self, name: str) -> None:
         spec = self.specs[name]
-        log = open(self.run_dir / f"{name}.log", "a")  # noqa: SIM115 (closed with the process)
+        log = open(self.run_dir / f"{name}.log", "a")
         self.processes[name] = process = subprocess.Popen(
-            spec.argv, cwd=ROOT, env=dict(self.env, **spec.env), stdout=log, stderr=subprocess.STDOUT,
+            spec.argv,
+            cwd=ROOT,
+            env=dict(self.env, **spec.env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         # Web processes and nginx listen on theirs; a worker serves its metrics once it is up.
         wait_for_port(spec.port or int(spec.env["METRICS_PORT"]), process)
 

@@ -67,10 +67,14 @@ def log_dir(tmp_path_factory) -> Path:
 
 def daphne_start(env: dict, log_dir: Path, name: str = "web") -> tuple[subprocess.Popen, int]:
     port = free_port()
-    log = open(log_dir / f"{name}.log", "w")  # noqa: SIM115 (closed with the process)
+    log = open(log_dir / f"{name}.log", "w")
     process = subprocess.Popen(
-        web_argv("127.0.0.1", port), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        web_argv("127.0.0.1", port),
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     wait_for_port(port, process)
     return process, port
 
@@ -103,14 +107,36 @@ class Worker:
         self.log_path = log_path = self.log_dir / f"worker-{self.starts}.log"
         # Its metrics on a port of its own, summed over the pool children through files (mudserver.metrics).
         self.metrics_port = free_port()
-        env = dict(self.env, METRICS_ADDR="127.0.0.1", METRICS_PORT=str(self.metrics_port),
-                   PROMETHEUS_MULTIPROC_DIR=str(self.log_dir / "worker-metrics"))  # fmt: skip
+        env = dict(
+            self.env,
+            METRICS_ADDR="127.0.0.1",
+            METRICS_PORT=str(self.metrics_port),
+            PROMETHEUS_MULTIPROC_DIR=str(self.log_dir / "worker-metrics"),
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-B", "-Q", "celery,battles",
-             "--concurrency", "2", "-l", "info", "-s", str(self.log_dir / "beat-schedule")],
-            cwd=ROOT, env=env, stdout=open(log_path, "w"), stderr=subprocess.STDOUT,  # noqa: SIM115
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "celery_app",
+                "worker",
+                "-B",
+                "-Q",
+                "celery,battles",
+                "--concurrency",
+                "2",
+                "-l",
+                "info",
+                "-s",
+                str(self.log_dir / "beat-schedule"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=open(log_path, "w"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         deadline = time.monotonic() + 60
         while "ready." not in log_path.read_text():
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -152,8 +178,13 @@ def cluster(process_env, tmp_path_factory):
     own Redis and a relay in front of the test database; fault tests stop and kill its parts."""
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", int(db["PORT"] or 3306)
-    running = Cluster(process_env, tmp_path_factory.mktemp("cluster"), database_host=host, database_port=port,
-                      database_url=process_env["DATABASE_URL"])  # fmt: skip
+    running = Cluster(
+        process_env,
+        tmp_path_factory.mktemp("cluster"),
+        database_host=host,
+        database_port=port,
+        database_url=process_env["DATABASE_URL"],
+    )
     try:
         running.start()
         yield running

@@ -76,8 +76,10 @@ def worker_killed_mid_cycle(kill: Callable[[], None], character_ids: list[int], 
         for character_id in character_ids:
             pipe.hmget(battle_key(character_id), "v", "t")
         scores, *battles = pipe.execute()
-        return {character_id: {"due": score, "v": v, "t": int(t)}
-                for character_id, score, (v, t) in zip(character_ids, scores, battles, strict=True)}  # fmt: skip
+        return {
+            character_id: {"due": score, "v": v, "t": int(t)}
+            for character_id, score, (v, t) in zip(character_ids, scores, battles, strict=True)
+        }
 
     deadline = time.monotonic() + timeout
     while True:

@@ -4,7 +4,10 @@ its 받침 form (은, 이, 을, 과, 이라는, 으로) takes the form that fits
 
 NPC_LINES = {
     "story": [
-        ("어서 오세요, {name}님! 모험의 서에 새 이야기를 적을 준비가 됐어요.", "Welcome, {name}! The Book of Adventure is ready for a new story."),
+        (
+            "어서 오세요, {name}님! 모험의 서에 새 이야기를 적을 준비가 됐어요.",
+            "Welcome, {name}! The Book of Adventure is ready for a new story.",
+        ),
         ("모험의 서에는 아직 빈 페이지가 많답니다.", "The Book of Adventure still has many blank pages."),
         ("용사님의 이야기는 제가 빠짐없이 적어 둘게요.", "I will write down every page of your story, brave one."),
         ("마왕 폴리베어의 이야기를 들어본 적 있나요?", "Have you ever heard the tale of the demon king Polibear?"),
@@ -28,7 +31,10 @@ NPC_LINES = {
         ("주사위는 거짓말을 하지 않아.", "Dice never lie."),
         ("한 판 어때? 재미로 해도 좋고.", "Fancy a game? Just for fun is fine too."),
         ("운이 좋은 날인지 한번 시험해 봐, {name}.", "See whether today is your lucky day, {name}."),
-        ("오늘은 {name}이 이길까, 내가 이길까? 주사위만 알지~", "Will you win today, {name}, or will I? Only the dice know~"),
+        (
+            "오늘은 {name}이 이길까, 내가 이길까? 주사위만 알지~",
+            "Will you win today, {name}, or will I? Only the dice know~",
+        ),
     ],
     "arena_npc": [
         ("칼을 뽑았으면 물러서지 말게! 으하하하!", "Once your blade is drawn, never step back! Hahaha!"),

@@ -4,8 +4,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
-from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
 from mudserver.korean import name_fill
+from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from village.models import Npc
@@ -38,20 +38,24 @@ async def village_list(ctx: Context, args: str) -> Reply:
     return Reply(await village_enter(ctx))
 
 
-register(Scene(
-    name="village",
-    place="village",
-    enter=village_enter,
-    commands=[
-        *[
-            Command((str(n),), goto(npc.value), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else "")
-            for n, npc in enumerate(NPC_ORDER, start=1)
+register(
+    Scene(
+        name="village",
+        place="village",
+        enter=village_enter,
+        commands=[
+            *[
+                Command((str(n),), goto(npc.value), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else "")
+                for n, npc in enumerate(NPC_ORDER, start=1)
+            ],
+            Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
+            Command(
+                ("skill", "skills", "k", "스킬"), goto("skills"), gettext_lazy("choose the skills in your three slots")
+            ),
+            Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
         ],
-        Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
-        Command(("skill", "skills", "k", "스킬"), goto("skills"), gettext_lazy("choose the skills in your three slots")),
-        Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
-    ],
-))  # fmt: skip
+    )
+)
 
 
 # --- the NPC scenes share one shape
@@ -80,15 +84,17 @@ def _npc_action_names() -> dict[str, str]:
 
 def _npc_enter(npc: Npc):
     async def enter(ctx: Context) -> str:
-        return "\n".join([
-            rule(),
-            f"{yellow(npc.label)} - {_npc_titles()[npc]}",
-            _npc_intro()[npc],
-            menu_line("1.", _("talk")),
-            menu_line("2.", _npc_action_names()[npc]),
-            menu_line("3.", _("back to the village")),
-            rule(),
-        ])  # fmt: skip
+        return "\n".join(
+            [
+                rule(),
+                f"{yellow(npc.label)} - {_npc_titles()[npc]}",
+                _npc_intro()[npc],
+                menu_line("1.", _("talk")),
+                menu_line("2.", _npc_action_names()[npc]),
+                menu_line("3.", _("back to the village")),
+                rule(),
+            ]
+        )
 
     return enter
 
@@ -102,16 +108,18 @@ def _npc_talk(npc: Npc):
 
 
 def register_npc(npc: Npc, action_aliases: tuple[str, ...], action) -> None:
-    register(Scene(
-        name=npc.value,
-        enter=_npc_enter(npc),
-        place="village",
-        commands=[
-            Command(("1", "talk", "t", "대화", "대화하기"), _npc_talk(npc), gettext_lazy("talk")),
-            Command(("2", *action_aliases), action, gettext_lazy("the NPC's service")),
-            Command(("3", "back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village")),
-        ],
-    ))  # fmt: skip
+    register(
+        Scene(
+            name=npc.value,
+            enter=_npc_enter(npc),
+            place="village",
+            commands=[
+                Command(("1", "talk", "t", "대화", "대화하기"), _npc_talk(npc), gettext_lazy("talk")),
+                Command(("2", *action_aliases), action, gettext_lazy("the NPC's service")),
+                Command(("3", "back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village")),
+            ],
+        )
+    )
 
 
 # --- 프라데이리: the adventure log
@@ -139,8 +147,13 @@ async def story_read(ctx: Context, args: str) -> Reply:
             lines.append(f"  {cyan(f'Lv.{level}')} {texts[level] % {'name': name}}")
     lines.append(yellow(_("Records")))
     lines.append(_("  Monsters defeated: %(kills)d   Fallen: %(deaths)d") % s)
-    lines.append(_("  Trial Grounds: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d "
-                   "(best %(arena_best_rating)d)") % s)
+    lines.append(
+        _(
+            "  Trial Grounds: %(arena_wins)d wins, %(arena_losses)d losses, rating %(arena_rating)d "
+            "(best %(arena_best_rating)d)"
+        )
+        % s
+    )
     return Reply("\n".join(lines))
 
 
@@ -155,7 +168,8 @@ async def healer_heal(ctx: Context, args: str) -> Reply:
         return Reply(_("Agnes: You look perfectly well to me. If something weighs on your heart, I'm happy to listen."))
     return Reply(
         green(_("Agnes lays her hands on your wounds and a warm light closes them. HP and MP are full."))
-        + "\n" + _("Agnes: Look after yourself out there, %(name)s.") % {"name": escape(ctx.name)},
+        + "\n"
+        + _("Agnes: Look after yourself out there, %(name)s.") % {"name": escape(ctx.name)},
         status=True,
     )
 
@@ -169,19 +183,33 @@ register_npc(Npc.HEALER, ("heal", "치료", "치료받기"), healer_heal)
 async def blacksmith_enhance(ctx: Context, args: str) -> Reply:
     result = await weapon_enhance(ctx.character_id)
     if result.outcome == "maxed":
-        return Reply(yellow(_("Fergus: Weapon level %(level)d! No hammer of mine can take it any further.") % {
-            "level": result.weapon_level}))  # fmt: skip
+        return Reply(
+            yellow(
+                _("Fergus: Weapon level %(level)d! No hammer of mine can take it any further.")
+                % {"level": result.weapon_level}
+            )
+        )
     if result.outcome == "too_poor":
-        return Reply(red(_("Fergus: Bring me %(cost)d exp for the next enhancement. Off you go and earn it!") % {"cost": result.cost}))
+        return Reply(
+            red(
+                _("Fergus: Bring me %(cost)d exp for the next enhancement. Off you go and earn it!")
+                % {"cost": result.cost}
+            )
+        )
     if result.outcome == "success":
         return Reply(
-            green(_("Enhancement succeeded! Weapon level %(level)d (-%(cost)d exp).") % {"level": result.weapon_level, "cost": result.cost})
-            + "\n" + _("Fergus: Hah! These old arms haven't lost their touch!"),
+            green(
+                _("Enhancement succeeded! Weapon level %(level)d (-%(cost)d exp).")
+                % {"level": result.weapon_level, "cost": result.cost}
+            )
+            + "\n"
+            + _("Fergus: Hah! These old arms haven't lost their touch!"),
             status=True,
         )
     return Reply(
         red(_("Enhancement failed... (-%(cost)d exp; the weapon is unharmed.)") % {"cost": result.cost})
-        + "\n" + _("Fergus: Blast, the hammer slipped. Another go?"),
+        + "\n"
+        + _("Fergus: Blast, the hammer slipped. Another go?"),
         status=True,
     )
 
@@ -205,8 +233,10 @@ async def dice_game(ctx: Context, args: str) -> Reply:
     lines = []
     for number, (dealer, player) in enumerate(game.rounds, start=1):
         verdict = green(_("won!")) if player > dealer else red(_("lost..."))
-        lines.append(_("Round %(n)d: Etna %(dealer)d vs you %(player)d - %(verdict)s") % {
-            "n": number, "dealer": dealer, "player": player, "verdict": verdict})  # fmt: skip
+        lines.append(
+            _("Round %(n)d: Etna %(dealer)d vs you %(player)d - %(verdict)s")
+            % {"n": number, "dealer": dealer, "player": player, "verdict": verdict}
+        )
     lines.append(_("Score: %(score)+d") % {"score": game.score})
     won = game.score > 0
     if won:

@@ -145,10 +145,14 @@ CHANNEL_LAYERS = {
         # redis-py 8 reads with a 5 s socket timeout by default, the same as channels-redis's
         # blocking pop: the pop would time out at the edge, so reads get more room.
         "CONFIG": {
-            "hosts": [{
-                "address": REDIS_URL, "socket_timeout": 15, "max_connections": REDIS_MAX_CONNECTIONS,
-                **REDIS_ASYNC_OPTIONS,
-            }],  # fmt: skip
+            "hosts": [
+                {
+                    "address": REDIS_URL,
+                    "socket_timeout": 15,
+                    "max_connections": REDIS_MAX_CONNECTIONS,
+                    **REDIS_ASYNC_OPTIONS,
+                }
+            ],
             "prefix": "asgi",
             "capacity": 1000,
             "expiry": 30,
@@ -161,7 +165,8 @@ CHANNEL_LAYERS = {
 
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"
-# argon2id at OWASP's minimum (19 MiB, t=2, p=1): ~10 ms a hash here (bin/argon2-native); hashing runs off the event loop.
+# argon2id at OWASP's minimum (19 MiB, t=2, p=1): ~10 ms a hash here (bin/argon2-native); hashing runs off
+# the event loop.
 PASSWORD_HASHERS = [
     "accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -1,6 +1,6 @@
 """Production: MySQL, a Redis server, several daphne behind nginx (compose/)."""
 
-from .base import *  # noqa: F401,F403
+from .base import *
 from .base import env
 
 DEBUG = False

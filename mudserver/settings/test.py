@@ -5,11 +5,11 @@ import os
 os.environ.setdefault("DATABASE_URL", "mysql://root@127.0.0.1:3306/test")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/9")
 
-from .base import *  # noqa: E402,F401,F403
-from .base import GAME  # noqa: E402
+from .base import *
+from .base import GAME
 
 GAME["FLUSH_INTERVAL"] = 1.0
-CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]  # noqa: F405
+CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]
 # The tests type far faster than people (a walk through every scene and alias sends ~400 commands
 # back to back); the flood tests send twice a bucket at once, which still overruns these.
 GAME["COMMAND_RATE"] = 150.0

@@ -12,8 +12,14 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed"),
 ]
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -77,7 +83,12 @@ def test_chat_pane_shows_channel_members_messages_and_whispers(page, game_server
 
     page.wait_for_function("() => window.mud.state().scene === 'front'")
     name = unique("webchat")
-    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"), (name, "front")):
+    for line, scene in (
+        ("up", "signup_username"),
+        (name, "signup_password"),
+        ("abc123", "character_name"),
+        (name, "front"),
+    ):
         _type(page, line, scene)
     page.wait_for_function("() => document.querySelector('#chat-channel').textContent.startsWith('global-')")
     assert "/10" in page.locator("#chat-count").inner_text()
@@ -130,10 +141,22 @@ def test_the_page_strings_follow_lang(page, game_server):
             name: document.querySelector('#status-name').textContent,
         })""")
 
-    english = {"command": "Type a command", "chat": "Chat (whisper: /w name text)", "send": "Send",
-               "conn": "connected", "label": "Chat", "name": "Please sign in"}  # fmt: skip
-    korean = {"command": "명령어를 입력하세요", "chat": "채팅 (귓속말: /w 이름 내용)", "send": "보내기",
-              "conn": "연결됨", "label": "채팅", "name": "로그인해주세요"}  # fmt: skip
+    english = {
+        "command": "Type a command",
+        "chat": "Chat (whisper: /w name text)",
+        "send": "Send",
+        "conn": "connected",
+        "label": "Chat",
+        "name": "Please sign in",
+    }
+    korean = {
+        "command": "명령어를 입력하세요",
+        "chat": "채팅 (귓속말: /w 이름 내용)",
+        "send": "보내기",
+        "conn": "연결됨",
+        "label": "채팅",
+        "name": "로그인해주세요",
+    }
     assert shown() == english
     _type(page, "lang ko", "front")
     page.wait_for_function("() => window.mud.state().lang === 'ko'")
@@ -141,13 +164,19 @@ def test_the_page_strings_follow_lang(page, game_server):
     assert page.evaluate("document.documentElement.lang") == "ko"
 
     name = unique("weblang")
-    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"),
-                        (name, "front")):  # fmt: skip
+    for line, scene in (
+        ("up", "signup_username"),
+        (name, "signup_password"),
+        ("abc123", "character_name"),
+        (name, "front"),
+    ):
         _type(page, line, scene)
     page.wait_for_function("() => document.querySelector('#chat-channel').textContent.startsWith('global-')")
     assert page.locator("#status-stats").inner_text() == "공격력 10 · 방어력 10 · 무기 Lv. 1"
     other = _visit_and_leave(game_server)
-    page.wait_for_function("n => document.querySelector('#chat-log').innerText.includes(n + '님이 나갔습니다.')", arg=other)
+    page.wait_for_function(
+        "n => document.querySelector('#chat-log').innerText.includes(n + '님이 나갔습니다.')", arg=other
+    )
     assert f"{other}님이 들어왔습니다." in page.locator("#chat-log").inner_text()
 
     _type(page, "lang en", "front")
@@ -191,8 +220,12 @@ def test_a_player_can_back_out_at_every_prompt(page):
     _type(page, "abc123", "character_name")
     _type(page, "g home", "front")
     # Nothing was kept: the same username signs up from the start.
-    for line, scene in (("up", "signup_username"), (name, "signup_password"), ("abc123", "character_name"),
-                        (name, "front")):  # fmt: skip
+    for line, scene in (
+        ("up", "signup_username"),
+        (name, "signup_password"),
+        ("abc123", "character_name"),
+        (name, "front"),
+    ):
         _type(page, line, scene)
     _type(page, "delete", "delete_confirm")
     cancel_with_empty_line("front", "Nothing was deleted.")

@@ -5,7 +5,6 @@ handshakes per address are capped in the app and at nginx, a connection's clean-
 ended it, and numbers typed in other scripts get a clear error."""
 
 import asyncio
-import json
 import time
 
 import pytest
@@ -100,8 +99,9 @@ async def test_a_burst_of_pings_past_the_budget_is_rate_limited(game_server):
     await client.close()
 
 
-async def _pings_after_a_reconnect(client: Client, count: int, *, pongs_before: int, since: float, rate: float,
-                                   burst: int) -> None:
+async def _pings_after_a_reconnect(
+    client: Client, count: int, *, pongs_before: int, since: float, rate: float, burst: int
+) -> None:
     """`count` pings (no more than a fresh connection's bucket holds) on a new connection get fewer
     pongs: together with the `pongs_before` answered on the shared bucket since `since`, when it was
     full, no more than it held then and refilled since."""
@@ -123,8 +123,14 @@ async def test_an_accounts_budget_survives_a_reconnect(game_server):
     await first.close()
     again = await Client.connect(game_server, cookie=cookie)  # from another address: only the account is shared
     assert "Welcome back" in (await again.welcome())["plain"]
-    await _pings_after_a_reconnect(again, game["COMMAND_BURST"], pongs_before=pongs, since=since,
-                                   rate=game["ACCOUNT_FRAME_RATE"], burst=game["ACCOUNT_FRAME_BURST"])  # fmt: skip
+    await _pings_after_a_reconnect(
+        again,
+        game["COMMAND_BURST"],
+        pongs_before=pongs,
+        since=since,
+        rate=game["ACCOUNT_FRAME_RATE"],
+        burst=game["ACCOUNT_FRAME_BURST"],
+    )
     await again.close()
 
 
@@ -138,8 +144,14 @@ async def test_an_addresss_budget_survives_a_reconnect(game_server):
         pongs += (await _pings(flooding, 2 * game["COMMAND_BURST"])).get("pong", 0)
         await flooding.close()
     again = await connected(game_server, address=address)
-    await _pings_after_a_reconnect(again, game["COMMAND_BURST"], pongs_before=pongs, since=since,
-                                   rate=game["ADDRESS_FRAME_RATE"], burst=game["ADDRESS_FRAME_BURST"])  # fmt: skip
+    await _pings_after_a_reconnect(
+        again,
+        game["COMMAND_BURST"],
+        pongs_before=pongs,
+        since=since,
+        rate=game["ADDRESS_FRAME_RATE"],
+        burst=game["ADDRESS_FRAME_BURST"],
+    )
     await again.close()
 
 

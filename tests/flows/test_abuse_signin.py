@@ -100,13 +100,14 @@ def test_the_fold_is_the_username_columns_collation():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
-            " AND TABLE_NAME = %s AND COLUMN_NAME = 'username'", [User._meta.db_table],
-        )  # fmt: skip
+            " AND TABLE_NAME = %s AND COLUMN_NAME = 'username'",
+            [User._meta.db_table],
+        )
         (collation,) = cursor.fetchone()
         cursor.execute(
             "SELECT seq, HEX(WEIGHT_STRING(CONVERT(CHAR(seq USING utf32) USING utf8mb4) COLLATE " + collation + "))"
             " FROM seq_0_to_65535 WHERE seq NOT BETWEEN 55296 AND 57343"  # no surrogates
-        )  # fmt: skip
+        )
         weights = {chr(point): weight for point, weight in cursor.fetchall()}
         ascii_of = {weights[char]: char for char in "abcdefghijklmnopqrstuvwxyz0123456789"}
         width = len(weights["a"])

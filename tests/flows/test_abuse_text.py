@@ -74,9 +74,20 @@ async def test_a_message_of_fillers_only_is_refused_and_nothing_is_sent(game_ser
 
 
 # `help` and `도움말` never reach the name check: at these prompts, as everywhere, they show the help.
-@pytest.mark.parametrize("reserved", [
-    "운영자", "ADMIN", "Admín", "\u0430dmin", "gm", "dungeon", "던전", "아그네스", "Fergus",
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "reserved",
+    [
+        "운영자",
+        "ADMIN",
+        "Admín",
+        "\u0430dmin",
+        "gm",
+        "dungeon",
+        "던전",
+        "아그네스",
+        "Fergus",
+    ],
+)
 async def test_staff_npc_and_command_names_are_refused_at_sign_up(game_server, reserved):
     client = await connected(game_server)
     await client.command("up")

@@ -45,9 +45,18 @@ async def test_sign_up_creates_a_fresh_character(game_server):
     assert out["scene"] == "front" and "[V]illage" in out["plain"]
     status = await client.status()
     assert status == {
-        "name": name, "level": 1, "hp": 100, "max_hp": 100, "mp": 100, "max_mp": 100, "exp": 0,
-        "exp_next": 50, "attack": 10, "defense": 10, "weapon_level": 1,
-    }  # fmt: skip
+        "name": name,
+        "level": 1,
+        "hp": 100,
+        "max_hp": 100,
+        "mp": 100,
+        "max_mp": 100,
+        "exp": 0,
+        "exp_next": 50,
+        "attack": 10,
+        "defense": 10,
+        "weapon_level": 1,
+    }
     character = await Character.objects.select_related("user").aget(name=name)
     assert character.user.username == name.lower() and character.user.password.startswith("argon2$argon2id$")
     await client.close()
@@ -286,18 +295,39 @@ async def test_reload_after_sign_out_shows_the_title(game_server):
 
 @pytest.mark.parametrize(
     ("alias", "scene"),
-    [("in", "signin_username"), ("I", "signin_username"), ("로그인", "signin_username"),
-     ("UP", "signup_username"), ("u", "signup_username"), ("가입", "signup_username"), ("회원가입", "signup_username"),
-     ("h", "front"), ("HELP", "front"), ("도움말", "front"), ("g help", "front"), ("who", "front")],
-)  # fmt: skip
+    [
+        ("in", "signin_username"),
+        ("I", "signin_username"),
+        ("로그인", "signin_username"),
+        ("UP", "signup_username"),
+        ("u", "signup_username"),
+        ("가입", "signup_username"),
+        ("회원가입", "signup_username"),
+        ("h", "front"),
+        ("HELP", "front"),
+        ("도움말", "front"),
+        ("g help", "front"),
+        ("who", "front"),
+    ],
+)
 async def test_title_aliases(game_server, alias, scene):
     client = await connected(game_server)
     assert (await client.command(alias))["scene"] == scene
     await client.close()
 
 
-@pytest.mark.parametrize(("alias", "scene"), [("O", "front"), ("로그아웃", "front"), ("delete", "delete_confirm"),
-                                              ("V", "village"), ("마을", "village"), ("D", "dungeon"), ("던전", "dungeon")])
+@pytest.mark.parametrize(
+    ("alias", "scene"),
+    [
+        ("O", "front"),
+        ("로그아웃", "front"),
+        ("delete", "delete_confirm"),
+        ("V", "village"),
+        ("마을", "village"),
+        ("D", "dungeon"),
+        ("던전", "dungeon"),
+    ],
+)
 async def test_main_menu_aliases(game_server, alias, scene):
     client = await connected(game_server)
     await client.sign_up()

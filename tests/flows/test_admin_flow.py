@@ -112,10 +112,17 @@ def _change_form_post(browser: Client, model, pk, **changes) -> None:
 def _action_post(browser: Client, action: str, value: str, *characters: Character) -> list[str]:
     """Choose an action from the Characters list, type in the value box, tick the rows and press Go;
     returns the messages the admin shows."""
-    response = browser.post("/admin/accounts/character/", {
-        "action": action, "value": value, "_selected_action": [str(c.pk) for c in characters],
-        "select_across": "0", "index": "0",
-    }, follow=True)  # fmt: skip
+    response = browser.post(
+        "/admin/accounts/character/",
+        {
+            "action": action,
+            "value": value,
+            "_selected_action": [str(c.pk) for c in characters],
+            "select_across": "0",
+            "index": "0",
+        },
+        follow=True,
+    )
     assert response.redirect_chain == [("/admin/accounts/character/", 302)], response.content[:500]
     return [str(message) for message in response.context["messages"]]  # shown on the list, so shown once
 
@@ -244,8 +251,11 @@ async def _closed_code(client) -> int:
         return closed.rcvd.code
 
 
-BOX_RANGES = {"grant_exp": ("amount", "1", "2,000,000,000"), "set_weapon": ("level", "1", "1,000"),
-              "mute": ("minutes", "1", "527,040")}  # GAME.md §3's ranges; a mute lasts at most 366 days
+BOX_RANGES = {
+    "grant_exp": ("amount", "1", "2,000,000,000"),
+    "set_weapon": ("level", "1", "1,000"),
+    "mute": ("minutes", "1", "527,040"),
+}  # GAME.md §3's ranges; a mute lasts at most 366 days
 
 
 @pytest.mark.parametrize("value", ["", "abc", "-5", "0", "1.5", "2000000001", "99999999999"])
@@ -294,15 +304,22 @@ async def test_live_pages_show_who_is_online_and_their_battle(game_server, celer
 async def test_chat_muted_until_on_the_user_form_mutes_and_clearing_unmutes(game_server, admin_browser):
     client, character = await _player(game_server)
     until = timezone.localtime(timezone.now() + timedelta(minutes=45)).replace(microsecond=0)
-    await asyncio.to_thread(_change_form_post, admin_browser, User, character.user_id,
-                            chat_muted_until_0=f"{until:%Y-%m-%d}", chat_muted_until_1=f"{until:%H:%M:%S}")  # fmt: skip
+    await asyncio.to_thread(
+        _change_form_post,
+        admin_browser,
+        User,
+        character.user_id,
+        chat_muted_until_0=f"{until:%Y-%m-%d}",
+        chat_muted_until_1=f"{until:%H:%M:%S}",
+    )
     await client.until(lambda f: "muted your chat until" in f["plain"])
     await client.send({"type": "chat", "text": "anyone?"})
     refusal = await client.next("output")
     assert f"muted you until {until:%Y-%m-%d %H:%M}" in refusal["text"]
 
-    await asyncio.to_thread(_change_form_post, admin_browser, User, character.user_id,
-                            chat_muted_until_0="", chat_muted_until_1="")  # fmt: skip
+    await asyncio.to_thread(
+        _change_form_post, admin_browser, User, character.user_id, chat_muted_until_0="", chat_muted_until_1=""
+    )
     await client.until(lambda f: "lifted your chat mute" in f["plain"])
     await client.send({"type": "chat", "text": "free again"})
     said = await client.until(lambda f: f["from"] == character.name, "chat")  # others may share the shard
@@ -313,7 +330,8 @@ async def test_chat_muted_until_on_the_user_form_mutes_and_clearing_unmutes(game
 
     entries = await asyncio.to_thread(_audits, character)
     assert [(e.action, moment(e.before["chat_muted_until"]), moment(e.after["chat_muted_until"])) for e in entries] == [
-        ("mute", None, until), ("mute", until, None),
+        ("mute", None, until),
+        ("mute", until, None),
     ]
     await client.close()
 
@@ -335,12 +353,17 @@ async def test_unticking_active_on_the_user_form_signs_the_player_out_as_a_ban(g
 # --- the chat message search
 
 
-async def test_chat_messages_are_found_by_a_players_exact_name_sent_or_received(game_server, celery_worker,
-                                                                                 admin_browser):
+async def test_chat_messages_are_found_by_a_players_exact_name_sent_or_received(
+    game_server, celery_worker, admin_browser
+):
     (ann, ann_character), (bob, bob_character) = await _player(game_server, "ann"), await _player(game_server, "bob")
     word = unique("w")
-    said = [(ann, f"{word} from ann"), (ann, "nothing to see"), (bob, f"bob says {word.upper()}"),
-            (bob, f"/w {ann_character.name} psst {word}")]  # the last a whisper to ann
+    said = [
+        (ann, f"{word} from ann"),
+        (ann, "nothing to see"),
+        (bob, f"bob says {word.upper()}"),
+        (bob, f"/w {ann_character.name} psst {word}"),
+    ]  # the last a whisper to ann
     for client, text in said:
         await client.send({"type": "chat", "text": text})
         shown = text.split(" ", 2)[2] if text.startswith("/w ") else text
@@ -356,11 +379,16 @@ async def test_chat_messages_are_found_by_a_players_exact_name_sent_or_received(
         assert response.status_code == 200
         return {(m.sender_name, m.text) for m in response.context["cl"].result_list}
 
-    anns = {(ann_character.name, f"{word} from ann"), (ann_character.name, "nothing to see"),
-            (bob_character.name, f"psst {word}")}  # what she said, and the whisper she received
+    anns = {
+        (ann_character.name, f"{word} from ann"),
+        (ann_character.name, "nothing to see"),
+        (bob_character.name, f"psst {word}"),
+    }  # what she said, and the whisper she received
     assert await asyncio.to_thread(search, ann_character.name) == anns
-    assert await asyncio.to_thread(search, bob_character.name) == {(bob_character.name, f"bob says {word.upper()}"),
-                                                                   (bob_character.name, f"psst {word}")}
+    assert await asyncio.to_thread(search, bob_character.name) == {
+        (bob_character.name, f"bob says {word.upper()}"),
+        (bob_character.name, f"psst {word}"),
+    }
     # By the exact name only (an index finds it), as the search box says: not a prefix, not the text.
     assert await asyncio.to_thread(search, ann_character.name[:-1]) == set()
     assert await asyncio.to_thread(search, word) == set()
@@ -382,8 +410,9 @@ async def test_dungeon_and_monster_edits_reach_the_running_game(game_server, adm
     new_dungeon, new_monster = unique("Deep"), unique("Hog")
     try:
         inline = "monsters"
-        await asyncio.to_thread(_change_form_post, admin_browser, Dungeon, 1, name_en=new_dungeon,
-                                **{f"{inline}-0-name_en": new_monster})  # fmt: skip
+        await asyncio.to_thread(
+            _change_form_post, admin_browser, Dungeon, 1, name_en=new_dungeon, **{f"{inline}-0-name_en": new_monster}
+        )
         deadline = time.monotonic() + 5
         while True:
             listing = (await client.command("l"))["plain"]
@@ -442,9 +471,11 @@ def relayed_daphne(process_env, log_dir):
     broker = DatabaseRelay("127.0.0.1", redis_port)  # a TCP relay serves Redis as well
     database.start()
     broker.start()
-    env = dict(process_env,
-               DATABASE_URL=process_env["DATABASE_URL"].replace(f":{database.target[1]}/", f":{database.port}/"),
-               CELERY_BROKER_URL=broker_url.replace(f":{redis_port}/", f":{broker.port}/"))  # fmt: skip
+    env = dict(
+        process_env,
+        DATABASE_URL=process_env["DATABASE_URL"].replace(f":{database.target[1]}/", f":{database.port}/"),
+        CELERY_BROKER_URL=broker_url.replace(f":{redis_port}/", f":{broker.port}/"),
+    )
     process, port = daphne_start(env, log_dir, name="web-relayed")
     yield f"http://127.0.0.1:{port}", database, broker
     _stop(process)

@@ -173,7 +173,12 @@ def cluster_nginx(game_server, settings, tmp_path):
     port = free_port()
     web_port = int(game_server.rsplit(":", 1)[1])
     topology = Topology(
-        host="127.0.0.1", port=port, web_ports=[web_port], workers=0, concurrency=1, metrics_port=free_port(),
+        host="127.0.0.1",
+        port=port,
+        web_ports=[web_port],
+        workers=0,
+        concurrency=1,
+        metrics_port=free_port(),
         run_dir=tmp_path,
     )
     nginx = next(spec for spec in topology.specs() if spec.name == "nginx")

@@ -164,10 +164,18 @@ async def test_a_match_with_skills_spectators_status_and_its_settlement(game_ser
     fighters = {}  # level -> (client, name, cid)
     for i, level in enumerate((6, 5, 4, 3, 2, 1)):
         fighters[level] = await _to_lobby(
-            game_server if i % 2 else game_server_2, attack=attack[level], level=level, exp=exp[level], hp=1, mp=0,
-            max_hp=100 * level, max_mp=100 * level, defense=10 + level, arena_rating=ratings[level],
+            game_server if i % 2 else game_server_2,
+            attack=attack[level],
+            level=level,
+            exp=exp[level],
+            hp=1,
+            mp=0,
+            max_hp=100 * level,
+            max_mp=100 * level,
+            defense=10 + level,
+            arena_rating=ratings[level],
             arena_best_rating=best[level],
-        )  # fmt: skip
+        )
     watchers = [await _to_lobby(game_server) for _ in range(5)]
     name = {level: fighter[1] for level, fighter in fighters.items()}
 
@@ -224,9 +232,16 @@ async def test_a_match_with_skills_spectators_status_and_its_settlement(game_ser
         status = await client.next("status", timeout=5)
         new_exp = exp[level] + (reward if won else 0)
         new_level = _level_for(new_exp, level)
-        expected = {"name": char_name, "level": new_level, "exp": new_exp, "hp": 100 * new_level,
-                    "max_hp": 100 * new_level, "mp": 100 * new_level, "max_mp": 100 * new_level,
-                    "attack": 10 + new_level + 1 if new_level != level else attack[level]}  # fmt: skip
+        expected = {
+            "name": char_name,
+            "level": new_level,
+            "exp": new_exp,
+            "hp": 100 * new_level,
+            "max_hp": 100 * new_level,
+            "mp": 100 * new_level,
+            "max_mp": 100 * new_level,
+            "attack": 10 + new_level + 1 if new_level != level else attack[level],
+        }
         assert {field: status["character"][field] for field in expected} == expected, level
         rating = ratings[level] + _elo(team_a if won else team_b, team_b if won else team_a, won)
         row = await Character.objects.aget(pk=cid)

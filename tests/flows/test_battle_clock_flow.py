@@ -190,8 +190,12 @@ async def test_unknown_input_in_every_battle_scene_names_help_and_stays(game_ser
     client, cid = await _player(game_server)
     await _set(cid, hp=100_000, max_hp=100_000)  # outlives any monster for the whole test
     assert (await client.command("d"))["scene"] == "dungeon"
-    lines = {"dungeon": ["zzz"], "dungeon_gate": ["zzz", "9"], "encounter": ["4", "zzz"],
-             "manual_battle": ["4", "9", "0", "zzz"]}  # fmt: skip
+    lines = {
+        "dungeon": ["zzz"],
+        "dungeon_gate": ["zzz", "9"],
+        "encounter": ["4", "zzz"],
+        "manual_battle": ["4", "9", "0", "zzz"],
+    }
     for line in lines["dungeon"]:
         out = await client.command(line)
         assert out["scene"] == "dungeon" and f"'{line}'" in out["plain"] and _names_help(out["plain"]), out

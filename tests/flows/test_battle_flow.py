@@ -207,8 +207,18 @@ async def test_enhancing_during_an_auto_battle_keeps_both_changes(game_server):
     # Level 100 levels up no more, so the fight does not depend on exp; a success's attack changes
     # its course from the moment it took effect. Weapon level 15: a 58 % chance, so both outcomes come.
     weapon = 15
-    await _set(cid, level=100, exp=_exp_to_reach(100) + 100_000, hp=10_000, max_hp=10_000, mp=10_000,
-               max_mp=10_000, defense=110, weapon_level=weapon, attack=10 + 100 + weapon)  # fmt: skip
+    await _set(
+        cid,
+        level=100,
+        exp=_exp_to_reach(100) + 100_000,
+        hp=10_000,
+        max_hp=10_000,
+        mp=10_000,
+        max_mp=10_000,
+        defense=110,
+        weapon_level=weapon,
+        attack=10 + 100 + weapon,
+    )
     await _to_gate(client)
     await client.command("a")
     await client.ask("g home", "where to?")  # the chain goes on
@@ -228,8 +238,13 @@ async def test_enhancing_during_an_auto_battle_keeps_both_changes(game_server):
         assert (after.character["weapon_level"], after.character["attack"]) == (weapon, 10 + 100 + weapon)
         cycles = int(after.battle["v"]) - int(before.battle["v"])
         if cycles == 0:  # it took effect between two cycles, and changed only what it should
-            expected = dict(before.character, exp=before.character["exp"] - cost, weapon_level=weapon,
-                            attack=10 + 100 + weapon, v=before.character["v"] + 1)  # fmt: skip
+            expected = dict(
+                before.character,
+                exp=before.character["exp"] - cost,
+                weapon_level=weapon,
+                attack=10 + 100 + weapon,
+                v=before.character["v"] + 1,
+            )
             assert after.character == expected
         assert cycles <= 1, "the machine is too slow: more than a cycle ran during one enhancement"
         times = {int(before.battle["t"]), int(after.battle["t"])}

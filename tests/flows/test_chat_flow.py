@@ -97,7 +97,9 @@ async def test_messages_history_and_escaping(game_server):
     deadline = time.monotonic() + 10
     while True:
         await asyncio.to_thread(chat_log_flush)
-        stored = await sync_to_async(lambda: list(ChatMessage.objects.filter(sender_name=a_name).values_list("text", flat=True)))()
+        stored = await sync_to_async(
+            lambda: list(ChatMessage.objects.filter(sender_name=a_name).values_list("text", flat=True))
+        )()
         if typed in stored or time.monotonic() > deadline:
             break
         await asyncio.sleep(0.2)

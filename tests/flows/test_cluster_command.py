@@ -36,9 +36,22 @@ def _children_alive(parent: int) -> list[int]:
 
 async def test_the_cluster_command_plays_through_nginx_and_stops_together(process_env, tmp_path):
     port, flower_port = free_port(), free_port()
-    command = [sys.executable, "manage.py", "cluster", "--web", "2", "--workers", "1", "--port", str(port),
-               "--metrics-port", str(free_port()), "--flower-port", str(flower_port)]  # fmt: skip
-    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115 (closed with the process)
+    command = [
+        sys.executable,
+        "manage.py",
+        "cluster",
+        "--web",
+        "2",
+        "--workers",
+        "1",
+        "--port",
+        str(port),
+        "--metrics-port",
+        str(free_port()),
+        "--flower-port",
+        str(flower_port),
+    ]
+    log = open(tmp_path / "cluster.log", "w")
     # A Redis database of its own: the session's worker and beat on the tests' one would share its battles.
     redis_url = settings.REDIS_URL.rsplit("/", 1)[0] + "/8"
     redis.Redis.from_url(redis_url).flushdb()

@@ -187,8 +187,10 @@ async def test_http_traffic_leaves_the_database_connections_within_the_bound(
             await client.close()
         held = {name: await asyncio.to_thread(_held, pids) for name, pids in groups.items()}
         requests = PAGE_LOADS + ADMIN_ROUNDS * (2 + len(admin_pages)) + HEALTH_CHECKS
-        print(f"{requests} requests and {SIGN_UPS} sign-ups in {elapsed:.1f} s; connections at peak {sampler.peak}, "
-              f"after {held}")
+        print(
+            f"{requests} requests and {SIGN_UPS} sign-ups in {elapsed:.1f} s; connections at peak {sampler.peak}, "
+            f"after {held}"
+        )
         for name in groups:
             assert sampler.peak[name] <= bounds[name] and held[name] <= bounds[name], (name, sampler.peak, held)
     finally:

@@ -39,18 +39,33 @@ class DefaultRun:
         self.var_dir, self.port, self.starts = var_dir, free_port(), 0
         self.redis_port, self.metrics_port = free_port(), _free_port_pair()
         # What bin/play runs in: no test settings, no MariaDB, no Redis of the test suite.
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-        self.env.update(MUD_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1")  # fmt: skip
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
+        }
+        self.env.update(MUD_VAR_DIR=str(var_dir), PYTHONUNBUFFERED="1")
 
     def start(self) -> None:
         self.starts += 1
         self.log_path = self.var_dir.parent / f"rungame-{self.starts}.log"
-        command = [sys.executable, "manage.py", "rungame", "--port", str(self.port), "--redis-port",
-                   str(self.redis_port), "--metrics-port", str(self.metrics_port), "--concurrency", "1"]  # fmt: skip
-        log = open(self.log_path, "w")  # noqa: SIM115 (closed with the process)
-        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)  # fmt: skip
+        command = [
+            sys.executable,
+            "manage.py",
+            "rungame",
+            "--port",
+            str(self.port),
+            "--redis-port",
+            str(self.redis_port),
+            "--metrics-port",
+            str(self.metrics_port),
+            "--concurrency",
+            "1",
+        ]
+        log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         wait_for_port(self.port, self.process, timeout=60)
 
     def interrupt(self) -> int:

@@ -60,16 +60,69 @@ FIGHT_FIELDS = {"hp", "mp", "v"}
 # tests cover them), or switch the language this test reads.
 LEAVING_WORDS = {"out", "o", "로그아웃", "delete", "탈퇴", "g", "ㅎ", "lang", "언어"}
 # The line that leaves a scene where `g home` is not the way out.
-EXIT_LINES = {"delete_confirm": "", "arena_room": "return", **dict.fromkeys(FIGHTS, "stop"),
-              **dict.fromkeys(("password_current", "password_new", "password_again"), "")}
+EXIT_LINES = {
+    "delete_confirm": "",
+    "arena_room": "return",
+    **dict.fromkeys(FIGHTS, "stop"),
+    **dict.fromkeys(("password_current", "password_new", "password_again"), ""),
+}
 
 WEIRD = [
-    "²", "①", "٣", "５", "Ⅻ", "௰", "0", "9", "-1", "99999999999999999999", "1e9", "NaN",
-    "\x00", "\x07", "\x1b[31m", "\x7f", "\n", "\r\n", "\t", "\x0b", "\u0085", "\u2028", "\u2029",
-    "\u202e", "\u202d", "\u2066", "\u2069", "\u200b", "\u200d", "\ufeff", "\u3164", "\u115f", "\u00ad",
-    "\ud800", "\udfff", "\U0001f600", "\ufffd", "|r", "||", "|", "%s", "%(name)s", "{}", "\\", '"', "<b>",
-    "운영자", "ＧＭ", "ﬁ", "İ", "ß", "\u0301", " ", "\u3000",
-]  # fmt: skip
+    "²",
+    "①",
+    "٣",
+    "５",
+    "Ⅻ",
+    "௰",
+    "0",
+    "9",
+    "-1",
+    "99999999999999999999",
+    "1e9",
+    "NaN",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\x7f",
+    "\n",
+    "\r\n",
+    "\t",
+    "\x0b",
+    "\u0085",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u202d",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\u200d",
+    "\ufeff",
+    "\u3164",
+    "\u115f",
+    "\u00ad",
+    "\ud800",
+    "\udfff",
+    "\U0001f600",
+    "\ufffd",
+    "|r",
+    "||",
+    "|",
+    "%s",
+    "%(name)s",
+    "{}",
+    "\\",
+    '"',
+    "<b>",
+    "운영자",
+    "ＧＭ",
+    "ﬁ",
+    "İ",
+    "ß",
+    "\u0301",
+    " ",
+    "\u3000",
+]
 
 
 def _words(scene: str) -> list[str]:
@@ -87,9 +140,10 @@ def _leaves(frame) -> bool:
 
 json_leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
 json_values = st.recursive(
-    json_leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    json_leaves,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
     max_leaves=8,
-)  # fmt: skip
+)
 extra_fields = st.dictionaries(st.text(max_size=5), json_values, max_size=3)
 fuzz_text = st.lists(st.sampled_from(WEIRD) | st.characters(), max_size=12).map("".join)
 
@@ -125,16 +179,20 @@ def frames(scene: str):
     padded = st.builds(
         lambda text, size: {"type": "command", "line": text, "pad": "x" * size}, line, st.integers(0, 3 * RAW_CAP)
     )
-    return st.one_of(
-        objects.map(json.dumps),
-        objects.map(lambda frame: json.dumps(frame, ensure_ascii=False)),
-        padded.map(json.dumps),
-        json_values.map(json.dumps),  # not an object
-        fuzz_text,  # not JSON
-        depths.map(lambda depth: "[" * depth + "]" * depth),  # nested, under the raw cap
-        depths.map(lambda depth: '{"a":' * (depth // 3) + "1" + "}" * (depth // 3)),
-        st.binary(max_size=64),
-    ).map(_sendable).filter(lambda raw: not _leaves(_parsed(raw)))
+    return (
+        st.one_of(
+            objects.map(json.dumps),
+            objects.map(lambda frame: json.dumps(frame, ensure_ascii=False)),
+            padded.map(json.dumps),
+            json_values.map(json.dumps),  # not an object
+            fuzz_text,  # not JSON
+            depths.map(lambda depth: "[" * depth + "]" * depth),  # nested, under the raw cap
+            depths.map(lambda depth: '{"a":' * (depth // 3) + "1" + "}" * (depth // 3)),
+            st.binary(max_size=64),
+        )
+        .map(_sendable)
+        .filter(lambda raw: not _leaves(_parsed(raw)))
+    )
 
 
 def _sendable(raw: str | bytes) -> str | bytes:
@@ -211,8 +269,12 @@ class Player:
             name = await other.sign_up(password="Fz9" + secrets.token_hex(12))
             character = await Character.objects.aget(name=name)
             await character_state_mutate(character.pk, lambda _state: (DURABLE, None))
-            for line, expected in (("v", "village"), ("5", "Sir Shax"), ("2", "Trial Grounds"),
-                                   (f"join {self.room}", "You enter")):  # fmt: skip
+            for line, expected in (
+                ("v", "village"),
+                ("5", "Sir Shax"),
+                ("2", "Trial Grounds"),
+                (f"join {self.room}", "You enter"),
+            ):
                 await other.ask(line, expected)
             self.others.append(other)
         async with asyncio.timeout(30):
@@ -302,8 +364,11 @@ class Player:
         channel = await r.get(at_key(self.character_id))
         log = await r.lrange(history_key(channel), 0, -1) if channel else []
         row = await Character.objects.filter(pk=self.character_id).values().aget()
-        account = await User.objects.filter(pk=self.user_id).values(
-            "username", "password", "is_active", "chat_muted_until").aget()  # fmt: skip
+        account = (
+            await User.objects.filter(pk=self.user_id)
+            .values("username", "password", "is_active", "chat_muted_until")
+            .aget()
+        )
         moved = FIGHT_FIELDS if self.scene in FIGHTS else set()
         return {
             "state": {k: v for k, v in state.items() if k not in moved},
@@ -398,10 +463,14 @@ def test_fuzz(game_server, runner, account, scene):
     runner.run(player.start())
 
     @hypothesis_settings(
-        max_examples=EXAMPLES_PER_SCENE, derandomize=True, deadline=None, database=None,
+        max_examples=EXAMPLES_PER_SCENE,
+        derandomize=True,
+        deadline=None,
+        database=None,
         phases=(Phase.explicit, Phase.generate),  # shrinking replays a live game: report the example as found
-        suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-    )  # fmt: skip
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
     @seed(zlib.crc32(scene.encode()))  # a sequence of its own for each scene, the same on every run
     @given(burst=st.lists(frames(scene.removesuffix("_signed_out")), min_size=1, max_size=3))
     def fuzz(burst):

@@ -89,8 +89,12 @@ async def test_without_the_permission_the_commands_do_not_exist(game_server):
     listener, _l = await _player(game_server)
     plain, plain_name = await _player(game_server)
     moderator, moderator_name = await _staff(game_server, "kick_player", "mute_player")
-    lines = [(plain, "notice hi"), (plain, f"kick {moderator_name}"), (plain, f"mute {moderator_name} 5"),
-             (moderator, "notice hi")]
+    lines = [
+        (plain, "notice hi"),
+        (plain, f"kick {moderator_name}"),
+        (plain, f"mute {moderator_name} 5"),
+        (moderator, "notice hi"),
+    ]
     for client, line in lines:
         expected = await _unknown_reply(client, line)
         assert expected.startswith("Unknown command") and (await client.command(line))["plain"] == expected
@@ -144,8 +148,13 @@ async def test_kick_closes_the_players_socket_and_is_audited(game_server, game_s
 async def test_mute_stops_the_players_chat_until_lifted_and_bad_input_changes_nothing(game_server):
     moderator, moderator_name = await _staff(game_server, "mute_player")
     target, target_name = await _player(game_server)
-    bad = [f"mute {target_name}", f"mute {target_name} ten", f"mute {target_name} -5",
-           f"mute {target_name} {LONGEST_MUTE_MINUTES + 1}", "mute"]
+    bad = [
+        f"mute {target_name}",
+        f"mute {target_name} ten",
+        f"mute {target_name} -5",
+        f"mute {target_name} {LONGEST_MUTE_MINUTES + 1}",
+        "mute",
+    ]
     for line in bad:
         assert "Usage: mute" in (await moderator.command(line))["plain"], line
     assert "no character named" in (await moderator.command(f"mute nobody{unique()} 5"))["plain"]

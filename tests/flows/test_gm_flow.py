@@ -41,7 +41,12 @@ async def test_heal_exp_weapon_reset_and_mute_reach_the_player(game_server, game
     await client.until(lambda f: "restored your HP and MP" in f["plain"])
     status = await client.until(lambda f: f["character"]["hp"] != 3, kind="status")
     assert (status["character"]["hp"], status["character"]["mp"]) == (100, 100)
-    assert (entry.action, entry.before["hp"], entry.after["hp"], entry.actor_name) == ("heal", 3, 100, game_master.username)
+    assert (entry.action, entry.before["hp"], entry.after["hp"], entry.actor_name) == (
+        "heal",
+        3,
+        100,
+        game_master.username,
+    )
 
     entry = await _act(gm.gm_exp_grant, actor=game_master, character=character, amount=500)
     await client.until(lambda f: "granted you 500 exp" in f["plain"])
@@ -94,5 +99,8 @@ async def test_ban_signs_out_at_once_and_keeps_out(game_server, game_master):
     await again.command("g home")
     out = await again.sign_in(character.name)
     assert out["scene"] == "front" and "Welcome back" in out["plain"]
-    assert [e.action async for e in AuditEntry.objects.filter(target_id=character.pk).order_by("created_at")] == ["ban", "unban"]
+    assert [e.action async for e in AuditEntry.objects.filter(target_id=character.pk).order_by("created_at")] == [
+        "ban",
+        "unban",
+    ]
     await again.close()

@@ -49,7 +49,9 @@ async def test_help_auto_in_a_dungeon_gives_an_average_exp_per_hour_there(game_s
     client, _cid = await _player(game_server, lang)
     for step in SCENE_PATHS["auto_battle"]:
         await client.command(step)
-    dungeon, per_hour = ("Alby Dungeon", r"about (\d+) exp per hour") if lang == "en" else ("알비 던전", r"시간당 약 (\d+)")
+    dungeon, per_hour = (
+        ("Alby Dungeon", r"about (\d+) exp per hour") if lang == "en" else ("알비 던전", r"시간당 약 (\d+)")
+    )
     out = await client.ask("HELP AUTO" if lang == "en" else "help 자동", dungeon)
     assert dungeon in out["plain"], out["plain"]
     assert int(re.search(per_hour, out["plain"]).group(1)) > 0

@@ -11,8 +11,15 @@ from tests.client import connected, unique
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
-CARD = {"level": 7, "weapon_level": 4, "kills": 123, "deaths": 9, "arena_wins": 11, "arena_losses": 6,
-        "arena_rating": 1087}  # fmt: skip
+CARD = {
+    "level": 7,
+    "weapon_level": 4,
+    "kills": 123,
+    "deaths": 9,
+    "arena_wins": 11,
+    "arena_losses": 6,
+    "arena_rating": 1087,
+}
 PRIVATE = {"exp": 4321, "hp": 77, "mp": 55}
 
 

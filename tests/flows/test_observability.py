@@ -225,4 +225,3 @@ async def test_every_line_logged_during_a_command_carries_its_id(monkeypatch, js
     assert "secret-password" not in json.dumps(list(lines.values()))
     assert "command_id" not in lines["after the command"]
     assert all({"timestamp", "level", "logger", "event"} <= line.keys() for line in lines.values())
-

@@ -86,8 +86,17 @@ async def test_a_player_who_signed_out_leaves_nothing_after_the_idle_time(idle_s
     username = await client.sign_up()
     character = await Character.objects.aget(name=username)
     await client.next("chat_presence")
-    walk = [("v", "village"), ("2", "heal"), ("3", "village"), ("g home", "front"), ("d", "dungeon"),
-            ("enter 1", "dungeon_gate"), ("b", "dungeon"), ("b", "front"), ("lang ko", "front")]
+    walk = [
+        ("v", "village"),
+        ("2", "heal"),
+        ("3", "village"),
+        ("g home", "front"),
+        ("d", "dungeon"),
+        ("enter 1", "dungeon_gate"),
+        ("b", "dungeon"),
+        ("b", "front"),
+        ("lang ko", "front"),
+    ]
     for line, scene in walk:
         assert (await client.command(line))["scene"] == scene, line
     await client.send({"type": "chat", "text": "hello"})

@@ -28,30 +28,65 @@ async def _walk(client, scene: str) -> None:
         await client.command(step)
 
 
-PATHS = {scene: SCENE_PATHS[scene]
-         for scene in ("front", "village", "story", "heal", "enhance", "gamble", "arena_npc", "arena_lobby")}
+PATHS = {
+    scene: SCENE_PATHS[scene]
+    for scene in ("front", "village", "story", "heal", "enhance", "gamble", "arena_npc", "arena_lobby")
+}
 
 ALIASES = [
-    ("front", "V", "village"), ("front", "village", "village"), ("front", "마을", "village"),
-    ("village", "1", "story"), ("village", "2", "heal"), ("village", "3", "enhance"),
-    ("village", "4", "gamble"), ("village", "5", "arena_npc"),
-    ("village", "L", "village"), ("village", "list", "village"), ("village", "목록", "village"),
-    ("village", "B", "front"), ("village", "BACK", "front"), ("village", "돌아가기", "front"),
-    *[(npc, alias, npc) for npc in ("story", "heal", "enhance", "gamble", "arena_npc")
-      for alias in ("1", "T", "talk", "대화", "H", "help", "도움말")],
-    *[(npc, alias, "village") for npc in ("story", "heal", "enhance", "gamble", "arena_npc")
-      for alias in ("3", "B", "Back", "돌아가기")],
-    ("story", "2", "story"), ("story", "read", "story"), ("story", "모험의서", "story"),
-    ("heal", "2", "heal"), ("heal", "HEAL", "heal"), ("heal", "치료", "heal"),
-    ("enhance", "2", "enhance"), ("enhance", "enhance", "enhance"), ("enhance", "강화", "enhance"),
-    ("gamble", "2", "gamble"), ("gamble", "dice", "gamble"), ("gamble", "주사위", "gamble"),
-    ("arena_npc", "2", "arena_lobby"), ("arena_npc", "P", "arena_lobby"), ("arena_npc", "시련의장", "arena_lobby"),
-    ("arena_lobby", "R", "village"), ("arena_lobby", "돌아가기", "village"), ("arena_lobby", "re", "arena_lobby"),
-    ("arena_lobby", "새로고침", "arena_lobby"), ("arena_lobby", "rank", "arena_lobby"),
-    ("heal", "g home", "front"), ("gamble", "G HOME", "front"), ("story", "ㅎ home", "front"),
-    ("enhance", "g help", "enhance"), ("village", "who", "village"), ("heal", "status", "heal"),
-    ("heal", "상태", "heal"), ("village", "접속자", "village"),
-]  # fmt: skip
+    ("front", "V", "village"),
+    ("front", "village", "village"),
+    ("front", "마을", "village"),
+    ("village", "1", "story"),
+    ("village", "2", "heal"),
+    ("village", "3", "enhance"),
+    ("village", "4", "gamble"),
+    ("village", "5", "arena_npc"),
+    ("village", "L", "village"),
+    ("village", "list", "village"),
+    ("village", "목록", "village"),
+    ("village", "B", "front"),
+    ("village", "BACK", "front"),
+    ("village", "돌아가기", "front"),
+    *[
+        (npc, alias, npc)
+        for npc in ("story", "heal", "enhance", "gamble", "arena_npc")
+        for alias in ("1", "T", "talk", "대화", "H", "help", "도움말")
+    ],
+    *[
+        (npc, alias, "village")
+        for npc in ("story", "heal", "enhance", "gamble", "arena_npc")
+        for alias in ("3", "B", "Back", "돌아가기")
+    ],
+    ("story", "2", "story"),
+    ("story", "read", "story"),
+    ("story", "모험의서", "story"),
+    ("heal", "2", "heal"),
+    ("heal", "HEAL", "heal"),
+    ("heal", "치료", "heal"),
+    ("enhance", "2", "enhance"),
+    ("enhance", "enhance", "enhance"),
+    ("enhance", "강화", "enhance"),
+    ("gamble", "2", "gamble"),
+    ("gamble", "dice", "gamble"),
+    ("gamble", "주사위", "gamble"),
+    ("arena_npc", "2", "arena_lobby"),
+    ("arena_npc", "P", "arena_lobby"),
+    ("arena_npc", "시련의장", "arena_lobby"),
+    ("arena_lobby", "R", "village"),
+    ("arena_lobby", "돌아가기", "village"),
+    ("arena_lobby", "re", "arena_lobby"),
+    ("arena_lobby", "새로고침", "arena_lobby"),
+    ("arena_lobby", "rank", "arena_lobby"),
+    ("heal", "g home", "front"),
+    ("gamble", "G HOME", "front"),
+    ("story", "ㅎ home", "front"),
+    ("enhance", "g help", "enhance"),
+    ("village", "who", "village"),
+    ("heal", "status", "heal"),
+    ("heal", "상태", "heal"),
+    ("village", "접속자", "village"),
+]
 
 
 async def test_every_scene_and_alias(game_server):

@@ -25,8 +25,11 @@ ADMIN_PAGES = [
     ("/admin/accounts/auditentry/", 6),  # with the staff members to filter by
     ("/admin/accounts/setasidewrite/", 4),
     ("/admin/chat/chatmessage/", 5),
-    ("/admin/chat/chatmessage/?created_at__gte=2026-01-01+00%3A00%3A00%2B09%3A00"
-     "&created_at__lt=2026-02-01+00%3A00%3A00%2B09%3A00", 4),  # the date filter's "this month"
+    (
+        "/admin/chat/chatmessage/?created_at__gte=2026-01-01+00%3A00%3A00%2B09%3A00"
+        "&created_at__lt=2026-02-01+00%3A00%3A00%2B09%3A00",
+        4,
+    ),  # the date filter's "this month"
     ("/admin/live/online/", 1),
     ("/admin/live/battles/", 1),
     ("/admin/battles/monstertemplate/", 5),
@@ -53,10 +56,17 @@ def a_row_of_every_kind(characters):
     """At least one row in every table the admin lists (the game content comes from load_game_data)."""
     user = User.objects.get(username="user1x")
     ChatMessage.objects.create(channel="global", sender=user.character, sender_name=user.username, text="hello")
-    ChatMessage.objects.create(channel="whisper", sender=user.character, sender_name=user.username,
-                               recipient_name="user2x", text="psst")  # fmt: skip
-    AuditEntry.objects.create(actor_name="gm", action="heal", target_id=user.character.pk, target_name=user.username,
-                              before={"hp": 1}, after={"hp": 100})  # fmt: skip
+    ChatMessage.objects.create(
+        channel="whisper", sender=user.character, sender_name=user.username, recipient_name="user2x", text="psst"
+    )
+    AuditEntry.objects.create(
+        actor_name="gm",
+        action="heal",
+        target_id=user.character.pk,
+        target_name=user.username,
+        before={"hp": 1},
+        after={"hp": 100},
+    )
     Group.objects.create(name="game masters")
     SetAsideWrite.objects.create(
         character_id=user.character.pk,
@@ -66,8 +76,9 @@ def a_row_of_every_kind(characters):
     )
 
 
-def test_every_admin_page_renders_with_rows_and_needs_no_time_zone_tables(admin_client, admin_user, rf,
-                                                                           a_row_of_every_kind):
+def test_every_admin_page_renders_with_rows_and_needs_no_time_zone_tables(
+    admin_client, admin_user, rf, a_row_of_every_kind
+):
     """Every registered model's changelist (with rows), the change form of one of its rows and its
     add form, and the live pages. No query may convert time zones in the database (CONVERT_TZ, as
     the date hierarchy's truncation does): that needs zone tables, which a fresh MariaDB lacks, and
@@ -110,9 +121,17 @@ def test_bench_admin_times_every_admin_list(admin_client, admin_user, a_row_of_e
     characters = "/admin/accounts/character/"
     # list_display: the action checkbox, name (1), level (2), …; only name and level are sortable.
     shorter = newest[: len(newest) * 3 // 4]
-    expected = [f"{characters}?q={newest}", f"{characters}?q={shorter}", f"{characters}?band=0",
-                f"{characters}?band=90", f"{characters}?o=1", f"{characters}?o=-1", f"{characters}?o=2",
-                f"{characters}?o=-2", f"{characters}?p=1"]
+    expected = [
+        f"{characters}?q={newest}",
+        f"{characters}?q={shorter}",
+        f"{characters}?band=0",
+        f"{characters}?band=90",
+        f"{characters}?o=1",
+        f"{characters}?o=-1",
+        f"{characters}?o=2",
+        f"{characters}?o=-2",
+        f"{characters}?p=1",
+    ]
     assert set(expected) <= set(pages)
     assert f"{characters}?o=3" not in pages  # exp has no index: not offered, not timed
     for url in pages:

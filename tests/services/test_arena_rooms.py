@@ -10,8 +10,20 @@ pytestmark = pytest.mark.usefixtures("live_db")
 
 
 def _fighter(i: int, **extra) -> dict:
-    return {"cid": 9_000_000 + i, "name": f"fighter{i}", "level": 1 + i, "team": "", "hp": 1000, "max_hp": 1000,
-            "attack": 100, "defense": 10, "attacks": [["기본공격", "attack", 100]], "damage": 0, "ready_at": 0, **extra}  # fmt: skip
+    return {
+        "cid": 9_000_000 + i,
+        "name": f"fighter{i}",
+        "level": 1 + i,
+        "team": "",
+        "hp": 1000,
+        "max_hp": 1000,
+        "attack": 100,
+        "defense": 10,
+        "attacks": [["기본공격", "attack", 100]],
+        "damage": 0,
+        "ready_at": 0,
+        **extra,
+    }
 
 
 async def _room(name: str, count: int = 6):
@@ -27,9 +39,12 @@ async def _cleanup(rid: str) -> None:
 async def test_many_joins_at_once_never_overfill():
     name = "Crowded"
     await rooms.room_join(name=name, character_id=9_000_000, player=_fighter(0), create=True)
-    joined = await asyncio.gather(*[
-        rooms.room_join(name=name, character_id=9_000_000 + i, player=_fighter(i), create=False) for i in range(1, 15)
-    ])  # fmt: skip
+    joined = await asyncio.gather(
+        *[
+            rooms.room_join(name=name, character_id=9_000_000 + i, player=_fighter(i), create=False)
+            for i in range(1, 15)
+        ]
+    )
     outcomes = [j.outcome for j in joined]
     assert outcomes.count("player") == 5 and outcomes.count("spectator") == 4 and outcomes.count("full") == 5
     assert sum(j.start for j in joined) == 1
@@ -44,10 +59,14 @@ async def test_simultaneous_hits_on_one_target_all_land():
     players = await rooms.teams_assign(rid)
     team_a = [p for p in players if p["team"] == "A"]
     target = next(p for p in players if p["team"] == "B")
-    hits = await asyncio.gather(*[
-        rooms.match_attack(rid=rid, character_id=p["cid"], name=p["name"], target=target["name"], attack="attack", roll=100)
-        for p in team_a
-    ])  # fmt: skip
+    hits = await asyncio.gather(
+        *[
+            rooms.match_attack(
+                rid=rid, character_id=p["cid"], name=p["name"], target=target["name"], attack="attack", roll=100
+            )
+            for p in team_a
+        ]
+    )
     assert [h.outcome for h in hits] == ["hit"] * 3 and all(h.damage == 90 for h in hits)
     _room_hash, after, _spectators = await rooms.room_get(rid)
     assert next(p for p in after if p["name"] == target["name"])["hp"] == 1000 - 3 * 90

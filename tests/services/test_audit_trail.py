@@ -65,8 +65,15 @@ def test_a_user_form_edit_is_in_the_trail_but_never_a_password(admin_client, pla
 
 
 def test_adding_a_user_is_in_the_trail_without_the_password(admin_client):
-    added = admin_client.post("/admin/accounts/user/add/", {"username": "trailnewbie", "password1": "Fresh-secret-42",
-                                                            "password2": "Fresh-secret-42", "usable_password": "true"})
+    added = admin_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "trailnewbie",
+            "password1": "Fresh-secret-42",
+            "password2": "Fresh-secret-42",
+            "usable_password": "true",
+        },
+    )
     assert added.status_code == 302, added.context["adminform"].form.errors if added.status_code == 200 else ""
     entry = _only_entry(action="add_user")
     assert (entry.target_id, entry.target_name) == (None, "trailnewbie")  # a staff-to-be: no character
@@ -77,8 +84,11 @@ def test_content_edits_are_in_the_trail(admin_client):
     line = NpcLine.objects.order_by("pk").first()
     _save(admin_client, f"/admin/village/npcline/{line.pk}/change/", "npcline_form", text_en="Hello there {name}")
     entry = _only_entry(action="change_npcline")
-    assert (entry.target_id, entry.before, entry.after) == (line.pk, {"text_en": line.text_en},
-                                                            {"text_en": "Hello there {name}"})
+    assert (entry.target_id, entry.before, entry.after) == (
+        line.pk,
+        {"text_en": line.text_en},
+        {"text_en": "Hello there {name}"},
+    )
 
     monster = Dungeon.objects.get(number=1).monsters.order_by("kind").first()
     _save(admin_client, "/admin/battles/dungeon/1/change/", "dungeon_form", **{"monsters-0-hp": str(monster.hp + 1)})
@@ -93,30 +103,49 @@ def test_content_edits_are_in_the_trail(admin_client):
     posted = {**fields.data, f"form-{row}-mp_cost": str(skill.mp_cost + 5), "_save": "Save"}
     assert admin_client.post("/admin/battles/skill/", posted).status_code == 302
     entry = _only_entry(action="change_skill")
-    assert (entry.target_id, entry.before, entry.after) == (skill.pk, {"mp_cost": skill.mp_cost},
-                                                            {"mp_cost": skill.mp_cost + 5})
+    assert (entry.target_id, entry.before, entry.after) == (
+        skill.pk,
+        {"mp_cost": skill.mp_cost},
+        {"mp_cost": skill.mp_cost + 5},
+    )
 
 
 def test_nobody_changes_or_deletes_an_entry_or_a_chat_message(admin_client, player):
-    entry = AuditEntry.objects.create(actor_name="gm", action="heal", target_id=player.pk, target_name=player.name,
-                                      before={"hp": 1}, after={"hp": 100})
+    entry = AuditEntry.objects.create(
+        actor_name="gm",
+        action="heal",
+        target_id=player.pk,
+        target_name=player.name,
+        before={"hp": 1},
+        after={"hp": 100},
+    )
     message = ChatMessage.objects.create(channel="global", sender=player, sender_name=player.name, text="hi")
-    for prefix, row, field in (("/admin/accounts/auditentry", entry, "action"),
-                               ("/admin/chat/chatmessage", message, "text")):
+    for prefix, row, field in (
+        ("/admin/accounts/auditentry", entry, "action"),
+        ("/admin/chat/chatmessage", message, "text"),
+    ):
         assert admin_client.post(f"{prefix}/{row.pk}/change/", {field: "rewritten"}).status_code == 403
         assert admin_client.post(f"{prefix}/{row.pk}/delete/", {"post": "yes"}).status_code == 403
         changelist = admin_client.get(f"{prefix}/")
         assert changelist.status_code == 200 and "delete_selected" not in changelist.content.decode()
-        deleting = admin_client.post(f"{prefix}/", {"action": "delete_selected", "_selected_action": [str(row.pk)],
-                                                    "index": "0", "post": "yes"})
+        deleting = admin_client.post(
+            f"{prefix}/", {"action": "delete_selected", "_selected_action": [str(row.pk)], "index": "0", "post": "yes"}
+        )
         assert deleting.status_code in (200, 302)
     assert AuditEntry.objects.get(pk=entry.pk).action == "heal"
     assert ChatMessage.objects.get(pk=message.pk).text == "hi"
 
 
 def test_deleting_an_account_keeps_its_entries(admin_client, admin_user, player):
-    heal = AuditEntry.objects.create(actor_id=admin_user.pk, actor_name=admin_user.username, action="heal",
-                                     target_id=player.pk, target_name=player.name, before={"hp": 1}, after={"hp": 9})
+    heal = AuditEntry.objects.create(
+        actor_id=admin_user.pk,
+        actor_name=admin_user.username,
+        action="heal",
+        target_id=player.pk,
+        target_name=player.name,
+        before={"hp": 1},
+        after={"hp": 9},
+    )
     response = admin_client.post(f"/admin/accounts/user/{player.user_id}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not User.objects.filter(pk=player.user_id).exists() and not Character.objects.filter(pk=player.pk).exists()
@@ -133,11 +162,21 @@ def trail(db) -> list[AuditEntry]:
     User.objects.create_user("gm_ann", "x", is_staff=True)
     User.objects.create_user("gm_bob", "x", is_staff=True)
     now = timezone.now()
-    made = [(0, "gm_ann", "heal", 1), (1, "gm_bob", "mute", 2), (3, "gm_ann", "mute", 2), (40, "gm_bob", "heal", 1),
-            (45, "gm_ann", "kick", 1)]
+    made = [
+        (0, "gm_ann", "heal", 1),
+        (1, "gm_bob", "mute", 2),
+        (3, "gm_ann", "mute", 2),
+        (40, "gm_bob", "heal", 1),
+        (45, "gm_ann", "kick", 1),
+    ]
     AuditEntry.objects.bulk_create(
-        AuditEntry(actor_name=actor, action=action, target_id=target_id, target_name=f"player{target_id}",
-                   created_at=now - timedelta(days=days))
+        AuditEntry(
+            actor_name=actor,
+            action=action,
+            target_id=target_id,
+            target_name=f"player{target_id}",
+            created_at=now - timedelta(days=days),
+        )
         for days, actor, action, target_id in reversed(made)  # oldest first, as an append-only trail grows
     )
     return sorted(AuditEntry.objects.all(), key=lambda e: e.created_at, reverse=True)

@@ -43,7 +43,8 @@ def test_content_reset_restores_the_shipped_content(capsys):
     assert MonsterTemplate.objects.count() == 15
     # The same ids: characters' skill slots and running battles refer to them.
     assert [(m.pk, m.dungeon_id, m.kind) for m in MonsterTemplate.objects.order_by("pk")] == [
-        (m.pk, m.dungeon_id, m.kind) for m in monsters]  # fmt: skip
+        (m.pk, m.dungeon_id, m.kind) for m in monsters
+    ]
     assert [(s.pk, s.name_en) for s in Skill.objects.order_by("pk")] == [(s.pk, s.name_en) for s in skills]
     assert Skill.objects.get(pk=Character._meta.get_field("skill_1").default).name_ko == "강타"
 

@@ -3,7 +3,6 @@
 import asyncio
 
 import pytest
-
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -60,8 +59,10 @@ async def test_concurrent_mutations_lose_no_update():
         return ({"exp": s["exp"] - 10, "weapon_level": s["weapon_level"] + 1}, None) if s["exp"] >= 10 else ({}, None)
 
     await character_state_mutate(character.pk, lambda s: ({"exp": 1000}, None))
-    await asyncio.gather(*[character_state_mutate(character.pk, gain) for _ in range(100)],
-                         *[character_state_mutate(character.pk, spend) for _ in range(20)])  # fmt: skip
+    await asyncio.gather(
+        *[character_state_mutate(character.pk, gain) for _ in range(100)],
+        *[character_state_mutate(character.pk, spend) for _ in range(20)],
+    )
     state = await character_state_get(character.pk)
     assert state["kills"] == 100 and state["weapon_level"] == 21 and state["exp"] == 1000 + 300 - 200
 

@@ -10,18 +10,48 @@ from accounts.models import AuditEntry, Character, User
 from tests.flows.test_admin_flow import _action_post, _FormFields
 
 # Every character action, with a value for its box.
-ACTIONS = {"heal": "", "grant_exp": "500", "set_weapon": "5", "reset": "", "mute": "30", "unmute": "", "kick": "",
-           "ban": "", "unban": ""}
-GM_PERMISSIONS = {
-    *(f"accounts.{codename}" for codename in ("heal_character", "grant_exp", "set_weapon_level", "reset_character",
-                                              "mute_player", "kick_player", "ban_player", "send_notice")),
-    "accounts.view_character", "accounts.change_character", "accounts.view_user", "chat.view_chatmessage",
-    "accounts.view_auditentry", "accounts.view_setasidewrite",
-    *(f"battles.{verb}_{model}" for verb in ("view", "change") for model in ("dungeon", "monstertemplate", "skill")),
-    "village.view_npcline", "village.change_npcline",
+ACTIONS = {
+    "heal": "",
+    "grant_exp": "500",
+    "set_weapon": "5",
+    "reset": "",
+    "mute": "30",
+    "unmute": "",
+    "kick": "",
+    "ban": "",
+    "unban": "",
 }
-MODERATOR_PERMISSIONS = {"accounts.mute_player", "accounts.kick_player", "accounts.view_character",
-                         "accounts.view_user", "chat.view_chatmessage"}
+GM_PERMISSIONS = {
+    *(
+        f"accounts.{codename}"
+        for codename in (
+            "heal_character",
+            "grant_exp",
+            "set_weapon_level",
+            "reset_character",
+            "mute_player",
+            "kick_player",
+            "ban_player",
+            "send_notice",
+        )
+    ),
+    "accounts.view_character",
+    "accounts.change_character",
+    "accounts.view_user",
+    "chat.view_chatmessage",
+    "accounts.view_auditentry",
+    "accounts.view_setasidewrite",
+    *(f"battles.{verb}_{model}" for verb in ("view", "change") for model in ("dungeon", "monstertemplate", "skill")),
+    "village.view_npcline",
+    "village.change_npcline",
+}
+MODERATOR_PERMISSIONS = {
+    "accounts.mute_player",
+    "accounts.kick_player",
+    "accounts.view_character",
+    "accounts.view_user",
+    "chat.view_chatmessage",
+}
 
 
 @pytest.fixture
@@ -61,8 +91,11 @@ def test_a_view_only_staff_member_can_run_no_action(player):
     browser = _staff("viewer", "accounts.view_character")
     before = _state(player)
     for action, value in ACTIONS.items():
-        response = browser.post("/admin/accounts/character/", {
-            "action": action, "value": value, "_selected_action": [str(player.pk)], "index": "0"}, follow=True)
+        response = browser.post(
+            "/admin/accounts/character/",
+            {"action": action, "value": value, "_selected_action": [str(player.pk)], "index": "0"},
+            follow=True,
+        )
         assert response.status_code == 200, action
         assert not [m for m in response.context["messages"] if "Done" in str(m)], action
     assert _state(player) == before

@@ -88,8 +88,12 @@ def _texts(scene_name: str, ctx: Context) -> list[str]:
     show on the way in."""
     scene = SCENES[scene_name]
     staff_commands = [command for command in GLOBAL_COMMANDS if command.allowed is not None]
-    texts = [async_to_sync(scene.enter)(ctx), scene.help_text(), scene.help_text(staff_commands),
-             unknown_reply("zzz").text]
+    texts = [
+        async_to_sync(scene.enter)(ctx),
+        scene.help_text(),
+        scene.help_text(staff_commands),
+        unknown_reply("zzz").text,
+    ]
     if scene_name == "heal":
         texts.append(healer_hint())
     if scene_name == "village":
@@ -103,8 +107,17 @@ def test_every_command_a_scene_names_is_accepted(players, lang):
     refused = []
     for scene_name in SCENES:
         character = auto if scene_name == "auto_battle" else manual
-        contexts = [Context(connection=None, lang=lang, scene=scene_name, data={"dungeon": 1},
-                            user_id=character.user_id, character_id=character.pk, name=character.name)]  # fmt: skip
+        contexts = [
+            Context(
+                connection=None,
+                lang=lang,
+                scene=scene_name,
+                data={"dungeon": 1},
+                user_id=character.user_id,
+                character_id=character.pk,
+                name=character.name,
+            )
+        ]
         if not SCENES[scene_name].signed_in:
             contexts.append(Context(connection=None, lang=lang, scene=scene_name))
         for ctx in contexts:

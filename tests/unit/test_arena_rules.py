@@ -14,11 +14,19 @@ def _reward(levels) -> int:
     return (2 * 50 * sum(levels) + len(levels)) // (2 * len(levels))
 
 
-@pytest.mark.parametrize(("levels", "reward"), [
-    ((1, 1, 2), 67),  # GAME.md's own example; banker's rounding of the mean gave 50
-    ((1, 1, 1), 50), ((1, 2, 2), 83), ((5, 4, 1), 167), ((6, 3, 2), 183), ((100, 100, 99), 4983),
-    ((1, 2), 75), ((3,), 150),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("levels", "reward"),
+    [
+        ((1, 1, 2), 67),  # GAME.md's own example; banker's rounding of the mean gave 50
+        ((1, 1, 1), 50),
+        ((1, 2, 2), 83),
+        ((5, 4, 1), 167),
+        ((6, 3, 2), 183),
+        ((100, 100, 99), 4983),
+        ((1, 2), 75),
+        ((3,), 150),
+    ],
+)
 def test_reward_table(levels, reward):
     assert match_reward(list(levels)) == reward
 
@@ -34,15 +42,18 @@ def _elo(own, other, won) -> int:
     return math.floor(32 * ((1 if won else 0) - expected) + 0.5)
 
 
-@pytest.mark.parametrize(("own", "other", "won", "change"), [
-    ((1000, 1000, 1000), (1000, 1000, 1000), True, 16),
-    ((1000, 1000, 1000), (1000, 1000, 1000), False, -16),
-    ((1000, 1000, 1000), (1200, 1200, 1200), True, 24),  # E = 1/(1+10^0.5) = 0.2403: 24.31
-    ((1000, 1000, 1000), (1200, 1200, 1200), False, -8),  # -7.69
-    ((1200, 1200, 1200), (1000, 1000, 1000), True, 8),  # 7.69
-    ((1000, 1100, 1300), (900, 1000, 1200), True, 12),  # means 1133.3 / 1033.3: E = 0.6401, 11.52
-    ((900, 1000, 1200), (1000, 1100, 1300), False, -12),  # -11.52
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("own", "other", "won", "change"),
+    [
+        ((1000, 1000, 1000), (1000, 1000, 1000), True, 16),
+        ((1000, 1000, 1000), (1000, 1000, 1000), False, -16),
+        ((1000, 1000, 1000), (1200, 1200, 1200), True, 24),  # E = 1/(1+10^0.5) = 0.2403: 24.31
+        ((1000, 1000, 1000), (1200, 1200, 1200), False, -8),  # -7.69
+        ((1200, 1200, 1200), (1000, 1000, 1000), True, 8),  # 7.69
+        ((1000, 1100, 1300), (900, 1000, 1200), True, 12),  # means 1133.3 / 1033.3: E = 0.6401, 11.52
+        ((900, 1000, 1200), (1000, 1100, 1300), False, -12),  # -11.52
+    ],
+)
 def test_rating_table(own, other, won, change):
     assert rating_change(list(own), list(other), won=won) == change
     assert _elo(own, other, won) == change

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gett
 
 
 def _statistics(po: Path) -> str:
-    result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
-                            capture_output=True, text=True, check=True)  # fmt: skip
+    result = subprocess.run(
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)], capture_output=True, text=True, check=True
+    )
     return result.stderr.strip().splitlines()[-1]
 
 

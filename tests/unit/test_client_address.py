@@ -16,8 +16,12 @@ async def _seen(peer: str, headers: dict[str, str], settings) -> tuple[str, str]
     async def app(scope, receive, send):
         seen.update(address=client_address(scope), scheme=scope["scheme"])
 
-    scope = {"type": "websocket", "client": [peer, 40000], "scheme": "ws",
-             "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()]}  # fmt: skip
+    scope = {
+        "type": "websocket",
+        "client": [peer, 40000],
+        "scheme": "ws",
+        "headers": [(name.lower().encode(), value.encode()) for name, value in headers.items()],
+    }
     await TrustedProxies(app)(scope, None, None)
     return seen["address"], seen["scheme"]
 
@@ -43,8 +47,9 @@ async def test_only_a_trusted_proxy_names_the_client(peer, headers, address, sch
 @pytest.mark.parametrize("balancers", [[], ["10.0.0.0/8", "192.0.2.0/24"]])
 def test_the_cluster_nginx_takes_a_balancers_address_only_when_told(balancers, settings, tmp_path):
     settings.BALANCER_NETWORKS = balancers
-    topology = Topology(host="127.0.0.1", port=8000, web_ports=[8001], workers=1, concurrency=1, metrics_port=9100,
-                        run_dir=tmp_path)  # fmt: skip
+    topology = Topology(
+        host="127.0.0.1", port=8000, web_ports=[8001], workers=1, concurrency=1, metrics_port=9100, run_dir=tmp_path
+    )
     conf = topology.nginx_conf().read_text()  # written only once `nginx -t` accepts it
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf and "$proxy_add_x_forwarded_for" not in conf
     assert [f"set_real_ip_from {network};" for network in balancers] == [

@@ -18,8 +18,9 @@ def _started(environ: dict) -> dict:
 
 
 def _loaded(env: dict) -> str:
-    return subprocess.run([sys.executable, "-c", SHOW_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True,
-                          check=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-c", SHOW_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_the_processes_run_without_debug_on_a_secret_kept_under_var(settings, tmp_path):

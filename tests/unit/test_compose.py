@@ -315,8 +315,9 @@ def test_nginx_limits_sockets_and_handshakes_per_address_as_the_settings_say():
     gate = settings.GATE
     websocket = nginx_block(r"location /ws/")
     sockets = re.search(r"limit_conn_zone \$binary_remote_addr zone=(\w+):", NGINX_CONF).group(1)
-    handshakes, rate = re.search(r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=(\d+)r/s;",
-                                 NGINX_CONF).groups()  # fmt: skip
+    handshakes, rate = re.search(
+        r"limit_req_zone \$binary_remote_addr zone=(\w+):\w+ rate=(\d+)r/s;", NGINX_CONF
+    ).groups()
     assert int(rate) == gate["HANDSHAKES_PER_SECOND"]
     assert f"limit_conn {sockets} {gate['SOCKETS_PER_ADDRESS']};" in websocket
     # nginx lets its burst and one more through at once

@@ -27,9 +27,13 @@ def _shipped_content():
         for kind, (name_ko, name_en) in enumerate(names):
             number += 1
             stats = {k: shipped.monster_stat(v, dungeon, kind) for k, v in shipped.MONSTER_BASE.items()}
-            monsters.append(MonsterInfo(number, dungeon, kind, name_ko, name_en, weight=shipped.SPAWN_WEIGHTS[kind], **stats))
-    skills = [SkillInfo(i, ko, en, effect, cost, mult, level, duration)
-              for i, (ko, en, effect, cost, mult, level, duration) in enumerate(shipped.SKILLS, start=1)]  # fmt: skip
+            monsters.append(
+                MonsterInfo(number, dungeon, kind, name_ko, name_en, weight=shipped.SPAWN_WEIGHTS[kind], **stats)
+            )
+    skills = [
+        SkillInfo(i, ko, en, effect, cost, mult, level, duration)
+        for i, (ko, en, effect, cost, mult, level, duration) in enumerate(shipped.SKILLS, start=1)
+    ]
     return content_build(monsters, skills)
 
 
@@ -43,17 +47,26 @@ def fights(draw, mode="auto"):
     weapon = draw(st.integers(min_value=1, max_value=30))
     stats = stats_for_level(level, weapon)
     character = {
-        **stats, "level": level, "exp": exp, "weapon_level": weapon, "kills": 0, "deaths": 0,
+        **stats,
+        "level": level,
+        "exp": exp,
+        "weapon_level": weapon,
+        "kills": 0,
+        "deaths": 0,
         "auto_retreat": draw(st.integers(min_value=0, max_value=90)),
         "hp": draw(st.integers(min_value=1, max_value=stats["max_hp"])),
         "mp": draw(st.integers(min_value=0, max_value=stats["max_mp"])),
-        "skill_1": draw(st.sampled_from([0, 1, 2])), "skill_2": draw(st.sampled_from([0, 3, 4])),
+        "skill_1": draw(st.sampled_from([0, 1, 2])),
+        "skill_2": draw(st.sampled_from([0, 3, 4])),
         "skill_3": draw(st.sampled_from([0, 5])),
-    }  # fmt: skip
+    }
     return fight_new(
-        character=character, dungeon=draw(st.integers(min_value=1, max_value=5)),
-        seed=draw(st.integers(min_value=0, max_value=2**63)), mode=mode, content=CONTENT,
-    )  # fmt: skip
+        character=character,
+        dungeon=draw(st.integers(min_value=1, max_value=5)),
+        seed=draw(st.integers(min_value=0, max_value=2**63)),
+        mode=mode,
+        content=CONTENT,
+    )
 
 
 def _copy(fight: Fight) -> Fight:
@@ -95,8 +108,18 @@ def test_hit_range():
 
 
 def test_a_big_kill_gives_several_levels_and_keeps_the_weapon():
-    character = {**stats_for_level(1, 7), "level": 1, "exp": 0, "weapon_level": 7, "kills": 0, "deaths": 0,
-                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
+    character = {
+        **stats_for_level(1, 7),
+        "level": 1,
+        "exp": 0,
+        "weapon_level": 7,
+        "kills": 0,
+        "deaths": 0,
+        "auto_retreat": 30,
+        "skill_1": 1,
+        "skill_2": 0,
+        "skill_3": 0,
+    }
     fight = fight_new(character=character, dungeon=5, seed=1, mode="auto", content=CONTENT)
     fight.attack = 100_000  # one blow kills anything in dungeon 5 (exp >= 90)
     fight.exp = 400
@@ -109,8 +132,19 @@ def test_a_big_kill_gives_several_levels_and_keeps_the_weapon():
 
 
 def test_death_is_stored_and_ends_the_fight():
-    character = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0, "hp": 1}  # fmt: skip
+    character = {
+        **stats_for_level(1, 1),
+        "level": 1,
+        "exp": 0,
+        "weapon_level": 1,
+        "kills": 0,
+        "deaths": 0,
+        "auto_retreat": 30,
+        "skill_1": 1,
+        "skill_2": 0,
+        "skill_3": 0,
+        "hp": 1,
+    }
     fight = fight_new(character=character, dungeon=5, seed=3, mode="auto", content=CONTENT)
     advance(fight, 10_000, CONTENT)
     assert fight.phase == "dead" and fight.hp == 0 and fight.deaths == 1
@@ -119,8 +153,18 @@ def test_death_is_stored_and_ends_the_fight():
 
 
 def test_manual_fight_waits_for_attack_and_stops_at_each_kill():
-    character = {**stats_for_level(10, 1), "level": 10, "exp": 2070, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
+    character = {
+        **stats_for_level(10, 1),
+        "level": 10,
+        "exp": 2070,
+        "weapon_level": 1,
+        "kills": 0,
+        "deaths": 0,
+        "auto_retreat": 30,
+        "skill_1": 1,
+        "skill_2": 0,
+        "skill_3": 0,
+    }
     fight = fight_new(character=character, dungeon=1, seed=5, mode="manual", content=CONTENT)
     assert fight.phase == "encounter" and advance(fight, 60_000, CONTENT) == []
     attack_start(fight, 60_000)
@@ -130,8 +174,18 @@ def test_manual_fight_waits_for_attack_and_stops_at_each_kill():
 
 
 def test_manual_skill_costs_mp_and_is_refused_without_it():
-    character = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "auto_retreat": 30, "skill_1": 1, "skill_2": 0, "skill_3": 0}  # fmt: skip
+    character = {
+        **stats_for_level(1, 1),
+        "level": 1,
+        "exp": 0,
+        "weapon_level": 1,
+        "kills": 0,
+        "deaths": 0,
+        "auto_retreat": 30,
+        "skill_1": 1,
+        "skill_2": 0,
+        "skill_3": 0,
+    }
     fight = fight_new(character=character, dungeon=1, seed=9, mode="manual", content=CONTENT)
     attack_start(fight, 0)
     events = skill_use(fight, 1, 100, CONTENT)

@@ -59,8 +59,9 @@ def _content(*, hp: int, attack: int, exp: int) -> Content:
 
 
 def _estimate(content: Content, *, level: int = 1, retreat: int = 30):
-    return auto_estimate(level=level, weapon_level=1, auto_retreat=retreat, skills=(0, 0, 0), dungeon=1,
-                         content=content, span_ms=300_000)
+    return auto_estimate(
+        level=level, weapon_level=1, auto_retreat=retreat, skills=(0, 0, 0), dungeon=1, content=content, span_ms=300_000
+    )
 
 
 def test_a_monster_that_dies_at_every_blow_gives_its_exp_every_half_second():

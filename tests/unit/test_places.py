@@ -12,7 +12,10 @@ def _expected(scene: str, path: list[str]) -> str:
 
 
 def test_every_scene_says_where_its_player_is():
-    wrong = {scene: SCENES[scene].place for scene, path in SCENE_PATHS.items()
-             if SCENES[scene].place != _expected(scene, path)}  # fmt: skip
+    wrong = {
+        scene: SCENES[scene].place
+        for scene, path in SCENE_PATHS.items()
+        if SCENES[scene].place != _expected(scene, path)
+    }
     assert wrong == {}
     assert {SCENES[name].place for name in ("password_current", "password_new", "password_again")} == {""}

@@ -11,9 +11,15 @@ def test_good_frames():
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [(None, "bad_frame"), ("{", "bad_frame"), ("1", "bad_frame"), ('{"type":"x"}', "bad_frame"),
-     ('{"type":"command","line":1}', "bad_frame"), ('{"type":"command","line":"' + "a" * 1001 + '"}', "too_long")],
-)  # fmt: skip
+    [
+        (None, "bad_frame"),
+        ("{", "bad_frame"),
+        ("1", "bad_frame"),
+        ('{"type":"x"}', "bad_frame"),
+        ('{"type":"command","line":1}', "bad_frame"),
+        ('{"type":"command","line":"' + "a" * 1001 + '"}', "too_long"),
+    ],
+)
 def test_bad_frames(text, code):
     with pytest.raises(BadFrame) as bad:
         frame_parse(text, b"x" if text is None else None)
@@ -27,8 +33,17 @@ def test_nesting_too_deep_for_the_parser_is_a_bad_frame(depth):
     assert bad.value.code == "bad_frame"
 
 
-@pytest.mark.parametrize(("text", "refused"), [("a" * 8153, False), ("a" * 8154, True), ("가" * 2717, False),
-                                               ("가" * 2718, True), ("😀" * 2038, False), ("😀" * 2039, True)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("a" * 8153, False),
+        ("a" * 8154, True),
+        ("가" * 2717, False),
+        ("가" * 2718, True),
+        ("😀" * 2038, False),
+        ("😀" * 2039, True),
+    ],
+)
 def test_a_frame_is_measured_in_utf8_bytes_before_it_is_parsed(text, refused):
     frame = '{"type":"command","line":"help","x":"' + text + '"}'  # 37 + 2 bytes around the text
     if refused:

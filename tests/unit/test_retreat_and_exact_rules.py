@@ -86,8 +86,19 @@ def test_the_feed_events_carry_the_adjective_of_their_damage():
 
 def _newcomer(seed: int, **changes):
     """A character as sign-up makes it (GAME.md §2), with the default retreat threshold, in dungeon 1."""
-    character = {**stats_for_level(1, 1), "level": 1, "exp": 0, "weapon_level": 1, "kills": 0, "deaths": 0,
-                 "skill_1": 1, "skill_2": 0, "skill_3": 0, "auto_retreat": 30, **changes}  # fmt: skip
+    character = {
+        **stats_for_level(1, 1),
+        "level": 1,
+        "exp": 0,
+        "weapon_level": 1,
+        "kills": 0,
+        "deaths": 0,
+        "skill_1": 1,
+        "skill_2": 0,
+        "skill_3": 0,
+        "auto_retreat": 30,
+        **changes,
+    }
     return fight_new(character=character, dungeon=1, seed=seed, mode="auto", content=CONTENT)
 
 
@@ -122,8 +133,9 @@ def test_a_newcomer_left_ten_minutes_in_dungeon_1_lives_gains_exp_and_the_summar
 
 
 def test_without_the_retreat_newcomers_die():
-    dead = sum(advance(f := _newcomer(seed, auto_retreat=0), TEN_MINUTES, CONTENT) and f.phase == "dead"
-               for seed in SEEDS)  # fmt: skip
+    dead = sum(
+        advance(f := _newcomer(seed, auto_retreat=0), TEN_MINUTES, CONTENT) and f.phase == "dead" for seed in SEEDS
+    )
     assert dead > len(SEEDS) // 4
 
 
@@ -148,8 +160,9 @@ def test_a_retreat_follows_a_hit_below_the_threshold_and_rests_30_seconds_at_ful
             step = -(-top // 60)  # 1/60 of the maximum, rounded up, at each 0.5 s tick
             advance(replay, event.t + REST_MS - 1, CONTENT)
             assert (replay.hp, replay.mp) == (min(top, hp + 59 * step), min(top, mp + 59 * step))
-            used = sum(CONTENT.skills[e.ref].mp_cost for e in advance(replay, event.t + REST_MS, CONTENT)
-                       if e.kind == "skill")  # fmt: skip
+            used = sum(
+                CONTENT.skills[e.ref].mp_cost for e in advance(replay, event.t + REST_MS, CONTENT) if e.kind == "skill"
+            )
             assert replay.hp == replay.max_hp and replay.mp + used == replay.max_mp  # full when it ends
     assert seen > 0
 

@@ -25,8 +25,13 @@ def test_level_for_exp_is_consistent_with_the_table(exp):
 
 def test_level_up_keeps_the_weapon_bonus():
     assert stats_for_level(3, weapon_level=5) == {
-        "max_hp": 300, "max_mp": 300, "hp": 300, "mp": 300, "defense": 13, "attack": 18,
-    }  # fmt: skip
+        "max_hp": 300,
+        "max_mp": 300,
+        "hp": 300,
+        "mp": 300,
+        "defense": 13,
+        "attack": 18,
+    }
 
 
 def test_exp_stays_within_the_range_the_database_holds():

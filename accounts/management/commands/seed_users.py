@@ -17,8 +17,8 @@ INSERTs. Levels and stats are spread so the admin has variety.
 """
 
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -43,8 +43,23 @@ GAME_MASTERS = ["gm", "gm2", "gm3", "gm4", "gm5"]  # the audit entries' authors 
 AUDIT_ACTIONS = ["heal", "grant_exp", "set_weapon", "reset", "mute", "kick", "ban", "unban"]
 CHAT_TEXTS = ["안녕하세요", "같이 사냥하실 분?", "ㅋㅋㅋ", "hello", "gg", "3던전 어디예요?", "무기 강화 성공!", "brb"]
 
-CHARACTER_COLUMNS = ["level", "exp", "hp", "max_hp", "mp", "max_mp", "attack", "defense", "weapon_level", "kills",
-                     "deaths", "arena_wins", "arena_losses", "arena_rating", "arena_best_rating"]
+CHARACTER_COLUMNS = [
+    "level",
+    "exp",
+    "hp",
+    "max_hp",
+    "mp",
+    "max_mp",
+    "attack",
+    "defense",
+    "weapon_level",
+    "kills",
+    "deaths",
+    "arena_wins",
+    "arena_losses",
+    "arena_rating",
+    "arena_best_rating",
+]
 
 
 def seeded_name(index: int) -> str:
@@ -62,8 +77,23 @@ def _variety(slot: int) -> tuple[int, ...]:
     stats = stats_for_level(level, weapon)
     exp = (exp_to_leave(level - 1) if level > 1 else 0) + slot % 37
     rating = 1000 + slot % 400 - 200
-    return (level, exp, stats["hp"], stats["max_hp"], stats["mp"], stats["max_mp"], stats["attack"], stats["defense"],
-            weapon, slot * 13 % 5000, slot % 17, slot % 23, slot % 19, rating, max(1000, rating))
+    return (
+        level,
+        exp,
+        stats["hp"],
+        stats["max_hp"],
+        stats["mp"],
+        stats["max_mp"],
+        stats["attack"],
+        stats["defense"],
+        weapon,
+        slot * 13 % 5000,
+        slot % 17,
+        slot % 23,
+        slot % 19,
+        rating,
+        max(1000, rating),
+    )
 
 
 @lru_cache(maxsize=VARIETY)
@@ -73,7 +103,7 @@ def character_tail(slot: int) -> str:
 
 
 def character_row(index: int) -> dict:
-    return dict(zip(CHARACTER_COLUMNS, _variety(index % VARIETY)))
+    return dict(zip(CHARACTER_COLUMNS, _variety(index % VARIETY), strict=True))
 
 
 def chat_values(k: int, count: int) -> tuple[int, str, str, str]:
@@ -112,10 +142,12 @@ class Command(BaseCommand):
         chat_have = ChatMessage.objects.count() if chat else 0
         audit_have = AuditEntry.objects.count() if audit else 0
         chat_missing, audit_missing = max(0, chat - chat_have), max(0, audit - audit_have)
-        with tqdm(total=count * 2 + chat_missing + audit_missing, desc="seeding", unit="row",
-                  unit_scale=True) as progress:
-            users, characters = seeder.seed(count, range(chat_have, max(chat, chat_have)),
-                                            range(audit_have, max(audit, audit_have)), progress)
+        with tqdm(
+            total=count * 2 + chat_missing + audit_missing, desc="seeding", unit="row", unit_scale=True
+        ) as progress:
+            users, characters = seeder.seed(
+                count, range(chat_have, max(chat, chat_have)), range(audit_have, max(audit, audit_have)), progress
+            )
         elapsed = time.perf_counter() - started
         added = users + characters + chat_missing + audit_missing
         self.stdout.write(
@@ -127,21 +159,24 @@ class Command(BaseCommand):
 def _seeded_rows(count: int) -> tuple[dict[int, int], dict[int, int], set[int]]:
     """What exists: seeded user ids and character ids by index, and the users that own a character."""
     users = {}
-    for username, user_id in User.objects.filter(username__startswith=PREFIX).values_list("username", "pk").iterator(
-            chunk_size=50_000):
+    for username, user_id in (
+        User.objects.filter(username__startswith=PREFIX).values_list("username", "pk").iterator(chunk_size=50_000)
+    ):
         if (index := _seeded_index(username, count)) is not None:
             users[index] = user_id
     characters = {}
-    for name, character_id in Character.objects.filter(name__startswith=PREFIX).values_list("name", "pk").iterator(
-            chunk_size=50_000):
+    for name, character_id in (
+        Character.objects.filter(name__startswith=PREFIX).values_list("name", "pk").iterator(chunk_size=50_000)
+    ):
         if (index := _seeded_index(name, count)) is not None:
             characters[index] = character_id
     # A seeded user whose character has another name keeps it (a user has one character).
     without = [user_id for index, user_id in users.items() if index not in characters]
     owners = set()
     for start in range(0, len(without), 10_000):
-        owners |= set(Character.objects.filter(user_id__in=without[start : start + 10_000])
-                      .values_list("user_id", flat=True))
+        owners |= set(
+            Character.objects.filter(user_id__in=without[start : start + 10_000]).values_list("user_id", flat=True)
+        )
     return users, characters, owners
 
 
@@ -169,36 +204,55 @@ class MysqlSeeder:
         # names, the characters' users) then grows at its end instead of taking rows all over its pages.
         name_order = sorted(range(1, count + 1), key=seeded_name)
         new_users = [index for index in name_order if index not in users]
-        users.update(zip(new_users, range(next_user, next_user + len(new_users))))
+        users.update(zip(new_users, range(next_user, next_user + len(new_users)), strict=True))
         new_characters = [i for i in name_order if i not in characters and users[i] not in owners]
-        characters.update(zip(new_characters, range(next_character, next_character + len(new_characters))))
+        characters.update(zip(new_characters, range(next_character, next_character + len(new_characters)), strict=True))
         progress.update(2 * count - len(new_users) - len(new_characters))
-        empty = [model._meta.db_table for model in (User, Character, ChatMessage, AuditEntry)
-                 if not model.objects.exists()]
+        empty = [
+            model._meta.db_table for model in (User, Character, ChatMessage, AuditEntry) if not model.objects.exists()
+        ]
         with statistics_held(empty), ThreadPoolExecutor(max_workers=2) as pool:
             users_loaded = pool.submit(
-                self._load, User._meta.db_table, "(id, username)",
+                self._load,
+                User._meta.db_table,
+                "(id, username)",
                 f"SET password = '{make_password(PASSWORD)}', is_superuser = 0, is_active = 1, is_staff = 0, "
                 f"date_joined = '{now}'",
-                (f"{users[i]}\t{seeded_name(i)}\n" for i in new_users), len(new_users), progress,
+                (f"{users[i]}\t{seeded_name(i)}\n" for i in new_users),
+                len(new_users),
+                progress,
             )
             columns = ", ".join(["id", "user_id", "name", *CHARACTER_COLUMNS])
             characters_loaded = pool.submit(
-                self._load, Character._meta.db_table, f"({columns})", f"SET created_at = '{now}'",
-                (f"{characters[i]}\t{users[i]}\t{seeded_name(i)}\t{character_tail(i % VARIETY)}\n"
-                 for i in new_characters),
-                len(new_characters), progress, after=users_loaded,
+                self._load,
+                Character._meta.db_table,
+                f"({columns})",
+                f"SET created_at = '{now}'",
+                (
+                    f"{characters[i]}\t{users[i]}\t{seeded_name(i)}\t{character_tail(i % VARIETY)}\n"
+                    for i in new_characters
+                ),
+                len(new_characters),
+                progress,
+                after=users_loaded,
             )
             chat_loaded = pool.submit(
-                self._load, ChatMessage._meta.db_table,
-                "(id, channel, sender_id, sender_name, recipient_name, text, @k)", self._spread_sql(chat.stop),
-                (self._chat_line(k, next_chat + k - chat.start, count, characters) for k in chat), len(chat), progress,
+                self._load,
+                ChatMessage._meta.db_table,
+                "(id, channel, sender_id, sender_name, recipient_name, text, @k)",
+                self._spread_sql(chat.stop),
+                (self._chat_line(k, next_chat + k - chat.start, count, characters) for k in chat),
+                len(chat),
+                progress,
                 after=characters_loaded,
             )
             audit_loaded = pool.submit(
-                self._load, AuditEntry._meta.db_table, "(id, actor_name, action, target_id, target_name, @k)",
+                self._load,
+                AuditEntry._meta.db_table,
+                "(id, actor_name, action, target_id, target_name, @k)",
                 self._spread_sql(audit.stop) + ", `before` = '{}', `after` = '{}'",
-                (self._audit_line(k, next_audit + k - audit.start, count, characters) for k in audit), len(audit),
+                (self._audit_line(k, next_audit + k - audit.start, count, characters) for k in audit),
+                len(audit),
                 progress,
             )
             for loaded in (users_loaded, characters_loaded, chat_loaded, audit_loaded):
@@ -270,8 +324,9 @@ class OrmSeeder:
         new_characters = [i for i in range(1, count + 1) if i not in characters and users[i] not in owners]
         for start in range(0, len(new_characters), INSERT_BATCH):
             chunk = new_characters[start : start + INSERT_BATCH]
-            Character.objects.bulk_create([Character(user_id=users[i], name=seeded_name(i), created_at=now,
-                                                     **character_row(i)) for i in chunk])
+            Character.objects.bulk_create(
+                [Character(user_id=users[i], name=seeded_name(i), created_at=now, **character_row(i)) for i in chunk]
+            )
             progress.update(len(chunk))
         progress.update(2 * count - len(new_users) - len(new_characters))
         character_ids = _seeded_rows(count)[1]
@@ -286,9 +341,16 @@ class OrmSeeder:
             messages = []
             for k in range(first, min(first + INSERT_BATCH, numbers.stop)):
                 sender, channel, recipient, text = chat_values(k, count)
-                messages.append(ChatMessage(channel=channel, sender_id=character_ids.get(sender),
-                                            sender_name=seeded_name(sender), recipient_name=recipient, text=text,
-                                            created_at=_spread(k, numbers.stop, now)))
+                messages.append(
+                    ChatMessage(
+                        channel=channel,
+                        sender_id=character_ids.get(sender),
+                        sender_name=seeded_name(sender),
+                        recipient_name=recipient,
+                        text=text,
+                        created_at=_spread(k, numbers.stop, now),
+                    )
+                )
             ChatMessage.objects.bulk_create(messages)
             progress.update(len(messages))
 
@@ -299,9 +361,15 @@ class OrmSeeder:
             entries = []
             for k in range(first, min(first + INSERT_BATCH, numbers.stop)):
                 actor, action, target = audit_values(k, count)
-                entries.append(AuditEntry(actor_name=actor, action=action, target_id=character_ids.get(target),
-                                          target_name=seeded_name(target),
-                                          created_at=_spread(k, numbers.stop, now)))
+                entries.append(
+                    AuditEntry(
+                        actor_name=actor,
+                        action=action,
+                        target_id=character_ids.get(target),
+                        target_name=seeded_name(target),
+                        created_at=_spread(k, numbers.stop, now),
+                    )
+                )
             AuditEntry.objects.bulk_create(entries)
             progress.update(len(entries))
 
@@ -335,8 +403,13 @@ class _local_infile_connection:
 
         db = connection.settings_dict
         self.db = MySQLdb.connect(
-            host=db["HOST"] or "127.0.0.1", port=int(db["PORT"] or 3306), user=db["USER"], password=db["PASSWORD"],
-            database=db["NAME"], charset="utf8mb4", local_infile=True,
+            host=db["HOST"] or "127.0.0.1",
+            port=int(db["PORT"] or 3306),
+            user=db["USER"],
+            password=db["PASSWORD"],
+            database=db["NAME"],
+            charset="utf8mb4",
+            local_infile=True,
         )
         return self.db
 

@@ -56,11 +56,17 @@ class Command(BaseCommand):
                 process.wait(timeout=30)
             self._stop_battles(ids)
             self._purge()
-        result.update(battles=battles, seconds=seconds, workers=workers, concurrency=concurrency,
-                      cycle_seconds=settings.GAME["BATTLE_CYCLE_SECONDS"], batch=settings.GAME["BATTLE_BATCH"],
-                      idle_cycle_seconds=settings.GAME["BATTLE_IDLE_CYCLE_SECONDS"],
-                      flush_seconds=settings.GAME["FLUSH_INTERVAL"],
-                      database=settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1])  # fmt: skip
+        result.update(
+            battles=battles,
+            seconds=seconds,
+            workers=workers,
+            concurrency=concurrency,
+            cycle_seconds=settings.GAME["BATTLE_CYCLE_SECONDS"],
+            batch=settings.GAME["BATTLE_BATCH"],
+            idle_cycle_seconds=settings.GAME["BATTLE_IDLE_CYCLE_SECONDS"],
+            flush_seconds=settings.GAME["FLUSH_INTERVAL"],
+            database=settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
+        )
         self._report(result, as_json=json)
 
     def _purge(self) -> None:
@@ -88,8 +94,25 @@ class Command(BaseCommand):
         schedule = settings.VAR_DIR / "bench-beat-schedule"
         settings.VAR_DIR.mkdir(exist_ok=True)
         commands = [[python, "-m", "celery", "-A", "celery_app", "beat", "-l", "warning", "-s", str(schedule)]]
-        commands += [[python, "-m", "celery", "-A", "celery_app", "worker", "-Q", "battles,celery", "-c", str(concurrency),
-                      "-l", "warning", "-n", f"bench{i}@%h"] for i in range(workers)]  # fmt: skip
+        commands += [
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "celery_app",
+                "worker",
+                "-Q",
+                "battles,celery",
+                "-c",
+                str(concurrency),
+                "-l",
+                "warning",
+                "-n",
+                f"bench{i}@%h",
+            ]
+            for i in range(workers)
+        ]
         return [subprocess.Popen(command, env=env, start_new_session=True) for command in commands]
 
     def _measure(self, r, processes, seconds: int) -> dict:
@@ -132,7 +155,8 @@ class Command(BaseCommand):
     def _report(self, result: dict, *, as_json: bool) -> None:
         lag = result["lag_ms"]
         self.stdout.write(
-            f"battles {result['battles']}  seconds {result['seconds']}  workers {result['workers']}x{result['concurrency']}"
+            f"battles {result['battles']}  seconds {result['seconds']}  "
+            f"workers {result['workers']}x{result['concurrency']}"
             f"  db {result['database']}  cycle {result['cycle_seconds']} s (unwatched {result['idle_cycle_seconds']} s)"
             f"  flush {result['flush_seconds']} s  batch {result['batch']}\n"
             f"cycles/s {result['cycles_per_second']}  lag p50 {lag[50]} ms  p95 {lag[95]} ms  p99 {lag[99]} ms"

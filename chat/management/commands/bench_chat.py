@@ -48,10 +48,14 @@ class Command(BaseCommand):
             cookies.append(f"{settings.GAME_SESSION_COOKIE_NAME}={cookie}")
         port = free_port()
         settings.VAR_DIR.mkdir(exist_ok=True)
-        log = open(settings.VAR_DIR / "bench-chat-daphne.log", "w")  # noqa: SIM115 (closed below)
+        log = open(settings.VAR_DIR / "bench-chat-daphne.log", "w")
         server = subprocess.Popen(
-            web_argv("127.0.0.1", port), env=dict(os.environ), start_new_session=True, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            web_argv("127.0.0.1", port),
+            env=dict(os.environ),
+            start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_for_port(port)
             result = asyncio.run(Bench(port, cookies, chance, every).run(seconds, server.pid))
@@ -59,8 +63,13 @@ class Command(BaseCommand):
             server.terminate()
             server.wait(timeout=30)
             log.close()
-        result.update(players=players, seconds=seconds, chance=chance, every=every,
-                      shard_capacity=settings.GAME["CHAT_SHARD_CAPACITY"])  # fmt: skip
+        result.update(
+            players=players,
+            seconds=seconds,
+            chance=chance,
+            every=every,
+            shard_capacity=settings.GAME["CHAT_SHARD_CAPACITY"],
+        )
         self._report(result, as_json=json)
 
     def _report(self, r: dict, *, as_json: bool) -> None:
@@ -72,7 +81,8 @@ class Command(BaseCommand):
             f"messages sent {r['sent']} ({r['sent_per_second']}/s)  deliveries expected {r['expected']}"
             f"  delivered {r['delivered']}  rate {r['delivery_rate']:.3%}  lost {r['lost']}\n"
             f"latency p50 {lat[50]:.1f} ms  p95 {lat[95]:.1f} ms  p99 {lat[99]:.1f} ms  max {lat['max']:.1f} ms\n"
-            f"daphne CPU {r['server_cpu_percent']} %  RSS {r['server_rss_mb']:.0f} MB  bench client CPU {r['client_cpu_percent']} %"
+            f"daphne CPU {r['server_cpu_percent']} %  RSS {r['server_rss_mb']:.0f} MB  "
+            f"bench client CPU {r['client_cpu_percent']} %"
         )
         if as_json:
             self.stdout.write(json.dumps(r))
@@ -117,19 +127,27 @@ class Bench:
         expected = sum(self.expected.values())
         delivered = sum(min(self.received.get(key, 0), count) for key, count in self.expected.items())
         return {
-            "connected": len(sockets), "connect_failures": self.connect_failures, "closed_by_server": self.closed,
-            "sent": len(self.expected), "sent_per_second": round(len(self.expected) / wall, 1),
-            "expected": expected, "delivered": delivered, "lost": expected - delivered,
+            "connected": len(sockets),
+            "connect_failures": self.connect_failures,
+            "closed_by_server": self.closed,
+            "sent": len(self.expected),
+            "sent_per_second": round(len(self.expected) / wall, 1),
+            "expected": expected,
+            "delivered": delivered,
+            "lost": expected - delivered,
             "delivery_rate": delivered / expected if expected else 1.0,
-            "latency_ms": {q: percentile(self.latencies, q) for q in (50, 95, 99)} | {"max": max(self.latencies, default=0)},
-            "server_cpu_percent": round(100 * server_cpu / wall, 1), "server_rss_mb": rss,
+            "latency_ms": {q: percentile(self.latencies, q) for q in (50, 95, 99)}
+            | {"max": max(self.latencies, default=0)},
+            "server_cpu_percent": round(100 * server_cpu / wall, 1),
+            "server_rss_mb": rss,
             "client_cpu_percent": round(100 * client_cpu / wall, 1),
-        }  # fmt: skip
+        }
 
     async def _connect(self, i: int):
         try:
-            ws = await websockets.connect(self.url, additional_headers={"Cookie": self.cookies[i]},
-                                          max_queue=None, max_size=None, open_timeout=30)  # fmt: skip
+            ws = await websockets.connect(
+                self.url, additional_headers={"Cookie": self.cookies[i]}, max_queue=None, max_size=None, open_timeout=30
+            )
             return i, ws
         except (OSError, websockets.WebSocketException, TimeoutError):
             self.connect_failures += 1

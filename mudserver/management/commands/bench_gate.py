@@ -23,8 +23,14 @@ from mudserver.ratelimit import FrameBudget
 from mudserver.redis_client import get_async_redis
 
 FRAMES = [json.dumps({"type": "command", "line": "status"}), json.dumps({"type": "ping"})]
-LIMITLESS = {"COMMAND_RATE": 1e9, "COMMAND_BURST": 10**9, "ACCOUNT_FRAME_RATE": 1e9, "ACCOUNT_FRAME_BURST": 10**9,
-             "ADDRESS_FRAME_RATE": 1e9, "ADDRESS_FRAME_BURST": 10**9}  # fmt: skip
+LIMITLESS = {
+    "COMMAND_RATE": 1e9,
+    "COMMAND_BURST": 10**9,
+    "ACCOUNT_FRAME_RATE": 1e9,
+    "ACCOUNT_FRAME_BURST": 10**9,
+    "ADDRESS_FRAME_RATE": 1e9,
+    "ADDRESS_FRAME_BURST": 10**9,
+}
 
 
 def cpu_us_each(count: int, started: float) -> float:

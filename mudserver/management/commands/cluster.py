@@ -40,8 +40,25 @@ class Command(rungame.Command):
         # The production settings serve static files from STATIC_ROOT only (whitenoise, no finders).
         call_command("collectstatic", interactive=False, verbosity=0)
 
-    def processes(self, *, host: str, port: int, web: int, workers: int, concurrency: int, metrics_port: int,
-                  flower_port: int, **options) -> list[ProcessSpec]:  # fmt: skip
-        topology = topology_for(host=host, port=port, web_ports=[free_port() for _ in range(web)], workers=workers,
-                                concurrency=concurrency, metrics_port=metrics_port, flower_port=flower_port)  # fmt: skip
+    def processes(
+        self,
+        *,
+        host: str,
+        port: int,
+        web: int,
+        workers: int,
+        concurrency: int,
+        metrics_port: int,
+        flower_port: int,
+        **options,
+    ) -> list[ProcessSpec]:
+        topology = topology_for(
+            host=host,
+            port=port,
+            web_ports=[free_port() for _ in range(web)],
+            workers=workers,
+            concurrency=concurrency,
+            metrics_port=metrics_port,
+            flower_port=flower_port,
+        )
         return topology.specs()

@@ -6,8 +6,10 @@ from village.services import npc_lines_load
 
 
 class Command(BaseCommand):
-    help = "Load the game's content (NPC lines; dungeons, monsters and skills come with the migrations) " \
-           "if missing; --reset replaces all of it, game masters' edits included, with the shipped content."
+    help = (
+        "Load the game's content (NPC lines; dungeons, monsters and skills come with the migrations) "
+        "if missing; --reset replaces all of it, game masters' edits included, with the shipped content."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--reset", action="store_true", help="replace the content with the shipped one")

@@ -37,11 +37,18 @@ REPLY_TIMEOUT = 10.0
 ACTIONS = {  # what a player may type in each scene (repeats weigh the common ones)
     "front": ["v", "v", "d", "d", "who", "status"],
     "village": ["1", "2", "2", "3", "4", "5", "l", "skill", "b"],
-    "story": ["1", "2", "3"], "heal": ["1", "2", "2", "3"], "enhance": ["1", "2", "3"], "gamble": ["1", "2", "3"],
-    "arena_npc": ["1", "2", "3"], "arena_lobby": ["re", "rank", "r"], "skills": ["b"],
-    "dungeon": ["l", "e 1", "e 1", "e 2", "b"], "dungeon_gate": ["a", "a", "n", "b"],
-    "encounter": ["a", "r"], "manual_battle": ["1", "s", "r"],
-}  # fmt: skip
+    "story": ["1", "2", "3"],
+    "heal": ["1", "2", "2", "3"],
+    "enhance": ["1", "2", "3"],
+    "gamble": ["1", "2", "3"],
+    "arena_npc": ["1", "2", "3"],
+    "arena_lobby": ["re", "rank", "r"],
+    "skills": ["b"],
+    "dungeon": ["l", "e 1", "e 1", "e 2", "b"],
+    "dungeon_gate": ["a", "a", "n", "b"],
+    "encounter": ["a", "r"],
+    "manual_battle": ["1", "s", "r"],
+}
 GLOBALS = ["who", "status", "g help"]
 # The stack started with --start runs as in production unless the environment says otherwise:
 # no DEBUG (which records every SQL statement) and JSON log lines.
@@ -77,13 +84,24 @@ class Command(BaseCommand):
         """The production-like topology (mudserver.cluster): nginx, `web` daphne processes, two
         Celery workers of one process each, and beat; players connect through nginx."""
         port = free_port()
-        topology = topology_for(host="127.0.0.1", port=port, web_ports=[free_port() for _ in range(web)], workers=2,
-                                concurrency=1, metrics_port=free_port())  # fmt: skip
+        topology = topology_for(
+            host="127.0.0.1",
+            port=port,
+            web_ports=[free_port() for _ in range(web)],
+            workers=2,
+            concurrency=1,
+            metrics_port=free_port(),
+        )
         specs, processes = topology.specs(), []
         for spec in specs:
-            log = open(settings.VAR_DIR / f"loadtest-{spec.name}.log", "w")  # noqa: SIM115
-            process = subprocess.Popen(spec.argv, env={**PRODUCTION_LIKE, **os.environ, **spec.env}, start_new_session=True, stdout=log,
-                                       stderr=subprocess.STDOUT)  # fmt: skip
+            log = open(settings.VAR_DIR / f"loadtest-{spec.name}.log", "w")
+            process = subprocess.Popen(
+                spec.argv,
+                env={**PRODUCTION_LIKE, **os.environ, **spec.env},
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             processes.append((process, spec.name))
         try:
             for spec in specs:
@@ -99,13 +117,20 @@ class Command(BaseCommand):
     def _report(self, s: dict) -> None:
         lat = s["response_ms"]
         lines = [
-            f"users {s['users']}  duration {s['duration']} s  ramp {s['ramp']} s  connect failures {s['connect_failures']}  "
+            f"users {s['users']}  duration {s['duration']} s  ramp {s['ramp']} s  "
+            f"connect failures {s['connect_failures']}  "
             f"not signed in {s['not_signed_in']}",
-            f"actions tried {s['tried']}  completed {s['completed']}  failed {s['failed']}  success {s['success_percent']:.2f} %",
-            *(f"{label} p50 {v['p50']:.1f} ms  p95 {v['p95']:.1f} ms  p99 {v['p99']:.1f} ms  max {v['max']:.1f} ms"
-              for label, v in (("response", lat), ("after the ramp", s["steady_response_ms"]),
-                               ("sign-in steps", s["signin_response_ms"]),
-                               ("game during the ramp", s["ramp_game_response_ms"]))),
+            f"actions tried {s['tried']}  completed {s['completed']}  failed {s['failed']}  "
+            f"success {s['success_percent']:.2f} %",
+            *(
+                f"{label} p50 {v['p50']:.1f} ms  p95 {v['p95']:.1f} ms  p99 {v['p99']:.1f} ms  max {v['max']:.1f} ms"
+                for label, v in (
+                    ("response", lat),
+                    ("after the ramp", s["steady_response_ms"]),
+                    ("sign-in steps", s["signin_response_ms"]),
+                    ("game during the ramp", s["ramp_game_response_ms"]),
+                )
+            ),
             f"chat messages {s['chats']}  throughput {s['actions_per_second']:.1f} actions/s",
             "frames received per second: " + ", ".join(f"{k} {v}" for k, v in s["frames_per_second"].items()),
         ]
@@ -202,8 +227,13 @@ class LoadTest:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = settings.VAR_DIR / f"loadtest-{self.users}-{stamp}"
         summary = {
-            "users": self.users, "duration": self.duration, "ramp": self.ramp, "tried": tried, "completed": completed,
-            "failed": tried - completed, "success_percent": 100 * completed / tried if tried else 0.0,
+            "users": self.users,
+            "duration": self.duration,
+            "ramp": self.ramp,
+            "tried": tried,
+            "completed": completed,
+            "failed": tried - completed,
+            "success_percent": 100 * completed / tried if tried else 0.0,
             "response_ms": _percentiles(latencies),
             # Once everyone has arrived (10 s after the ramp): the game without the sign-in storm.
             "steady_response_ms": _percentiles([ms for t, ms, _kind in self.samples if t >= self.ramp + 10]),
@@ -212,16 +242,20 @@ class LoadTest:
             "ramp_game_response_ms": _percentiles(
                 [ms for t, ms, kind in self.samples if t < self.ramp + 10 and kind not in SIGN_IN_KINDS]
             ),
-            "actions_per_second": completed / wall, "chats": self.chats,
+            "actions_per_second": completed / wall,
+            "chats": self.chats,
             "frames_per_second": {kind: round(n / wall) for kind, n in self.received.most_common()},
             "connect_failures": self.connect_failures,
             "not_signed_in": self.not_signed_in,  # players whose sign-in or sign-up did not end signed in
-            "tried_by_kind": dict(self.tried), "failed_by_kind": dict(sorted(failed_by_kind.items())),
+            "tried_by_kind": dict(self.tried),
+            "failed_by_kind": dict(sorted(failed_by_kind.items())),
             "slowest_p95_ms_by_kind": {kind: round(p95, 1) for p95, kind in slowest},
-            "server": server, "db_connections_max": max(self.db_connections, default=0),
+            "server": server,
+            "db_connections_max": max(self.db_connections, default=0),
             "windows": _windows(self.samples),
-            "json": f"{base}.json", "png": f"{base}.png",
-        }  # fmt: skip
+            "json": f"{base}.json",
+            "png": f"{base}.png",
+        }
         settings.VAR_DIR.mkdir(exist_ok=True)
         with open(f"{base}.json", "w") as f:
             json.dump(summary, f, indent=2, ensure_ascii=False)
@@ -313,8 +347,12 @@ class Player:
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
-    return {"p50": percentile(values, 50), "p95": percentile(values, 95), "p99": percentile(values, 99),
-            "max": max(values, default=0.0)}
+    return {
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": max(values, default=0.0),
+    }
 
 
 def _stop(processes: list[tuple[subprocess.Popen, str]]) -> None:
@@ -334,8 +372,15 @@ def _windows(samples: list[tuple[float, float, str]], width: int = 5) -> list[di
     windows: dict[int, list[float]] = defaultdict(list)
     for t, ms, _kind in samples:
         windows[int(t // width) * width].append(ms)
-    return [{"t": t, "actions/s": round(len(windows[t]) / width, 1), "p50": round(percentile(windows[t], 50), 1),
-             "p95": round(percentile(windows[t], 95), 1)} for t in sorted(windows)]  # fmt: skip
+    return [
+        {
+            "t": t,
+            "actions/s": round(len(windows[t]) / width, 1),
+            "p50": round(percentile(windows[t], 50), 1),
+            "p95": round(percentile(windows[t], 95), 1),
+        }
+        for t in sorted(windows)
+    ]
 
 
 def _draw(windows: list[dict], path: str, title: str) -> None:

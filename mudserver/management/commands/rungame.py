@@ -62,9 +62,20 @@ class Command(BaseCommand):
         data_dir = settings.VAR_DIR / "redis"
         data_dir.mkdir(parents=True, exist_ok=True)
         command = [
-            REDIS_SERVER_PATH, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(data_dir),
-            "--save", "", "--appendonly", "no", "--loglevel", "warning",
-        ]  # fmt: skip
+            REDIS_SERVER_PATH,
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(data_dir),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--loglevel",
+            "warning",
+        ]
         self.stdout.write(f"Starting the bundled Redis on port {port}")
         # A session of its own: Ctrl-C must not stop Redis before the final flush has read it.
         return subprocess.Popen(command, start_new_session=True), f"redis://127.0.0.1:{port}/0"
@@ -82,10 +93,15 @@ class Command(BaseCommand):
     def processes(self, *, host: str, port: int, concurrency: int, metrics_port: int, **options) -> list[ProcessSpec]:
         return [
             ProcessSpec("web", web_argv(host, port), port),
-            worker_spec("worker", concurrency=concurrency, metrics_host=host, metrics_port=metrics_port,
-                        run_dir=settings.VAR_DIR),
+            worker_spec(
+                "worker",
+                concurrency=concurrency,
+                metrics_host=host,
+                metrics_port=metrics_port,
+                run_dir=settings.VAR_DIR,
+            ),
             beat_spec(metrics_host=host, metrics_port=metrics_port + 1, run_dir=settings.VAR_DIR),
-        ]  # fmt: skip
+        ]
 
     def _run_processes(self, env: dict, options: dict) -> int:
         manager = Manager()
@@ -94,7 +110,9 @@ class Command(BaseCommand):
             manager.add_process(spec.name, shlex.join(spec.argv), env=dict(env, **spec.env))
         host, port = options["host"], options["port"]
         self.stdout.write(self.style.SUCCESS(f"GREAT-GREAT MUD: open http://{host}:{port}/  (Ctrl-C stops everything)"))
-        self.stdout.write(f"Health: http://{host}:{port}/healthz  Metrics: "
-                          + ", ".join(f"{spec.metrics_url} ({spec.name})" for spec in specs if spec.metrics_url))
+        self.stdout.write(
+            f"Health: http://{host}:{port}/healthz  Metrics: "
+            + ", ".join(f"{spec.metrics_url} ({spec.name})" for spec in specs if spec.metrics_url)
+        )
         manager.loop()
         return manager.returncode
