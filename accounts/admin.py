@@ -21,10 +21,9 @@ from accounts.audit import audit_write
 from accounts.character_state import INT_FIELDS, character_state_get
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from accounts.passwords import ServerBusy, run_hashing
-from battles.rules import MAX_EXP
+from accounts.progression import MAX_EXP, MAX_WEAPON_LEVEL
 from mudserver.admin_tools import AuditedAdmin, EvidenceAdmin, LargeTableAdmin, large_list_help
 from mudserver.numbers import typed_int
-from village.rules import MAX_WEAPON_LEVEL
 
 
 class PooledAdminAuthenticationForm(AdminAuthenticationForm):

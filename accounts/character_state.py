@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Character, SetAsideWrite
-from battles.rules import AUTO_RETREAT_DEFAULT, exp_to_leave
+from accounts.progression import AUTO_RETREAT_DEFAULT, exp_to_leave
 from mudserver.failures import DATABASE_UNAVAILABLE
 from mudserver.metrics import CHARACTER_WRITES_SET_ASIDE
 from mudserver.redis_client import get_async_redis, get_redis

@@ -18,7 +18,7 @@ from accounts.character_state import (
     character_status,
 )
 from accounts.models import AuditEntry, Character, User
-from battles.rules import attack_for, exp_gain, stats_for_level
+from accounts.progression import MAX_WEAPON_LEVEL, attack_for, exp_gain, stats_for_level
 from chat.services import chat_mute
 from mudserver import push
 from mudserver.markup import escape, yellow
@@ -27,7 +27,6 @@ from mudserver.redis_client import get_redis
 from mudserver.router import SCENES
 from mudserver.scene_store import player_key
 from mudserver.sessions import session_user_end
-from village.rules import MAX_WEAPON_LEVEL
 
 CLOSE_KICKED = 4002
 CLOSE_BANNED = 4003

@@ -4,9 +4,15 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from arena.rules import RATING_MAX, RATING_MIN
-from battles.rules import AUTO_RETREAT_DEFAULT, AUTO_RETREAT_MAX, MAX_EXP, MAX_LEVEL
-from village.rules import MAX_WEAPON_LEVEL
+from accounts.progression import (
+    AUTO_RETREAT_DEFAULT,
+    AUTO_RETREAT_MAX,
+    MAX_EXP,
+    MAX_LEVEL,
+    MAX_WEAPON_LEVEL,
+    RATING_MAX,
+    RATING_MIN,
+)
 
 RATING_RANGE = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
 

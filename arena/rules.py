@@ -3,10 +3,11 @@
 from fractions import Fraction
 from math import floor
 
+from accounts.progression import RATING_MAX, RATING_MIN
+
 EXP_PER_LOSER_LEVEL = 50
 ELO_K = 32
 ELO_SCALE = 400
-RATING_MIN, RATING_MAX = 0, 10_000  # GAME.md §3
 
 
 def half_up(value: Fraction) -> int:

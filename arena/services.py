@@ -15,10 +15,10 @@ from accounts.character_state import (
     character_status,
 )
 from accounts.models import Character
+from accounts.progression import exp_gain
 from arena import rooms
 from arena.rules import match_reward, rating_after, rating_change
 from battles.catalog import catalog_aget
-from battles.rules import exp_gain
 from chat.services import chat_move
 from mudserver import push
 from mudserver.markup import blue, escape, green, red, rule, yellow

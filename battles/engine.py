@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from battles.rules import AUTO_RETREAT_DEFAULT, MAX_EXP, MAX_LEVEL, exp_to_leave, stats_for_level
+from accounts.progression import AUTO_RETREAT_DEFAULT, MAX_EXP, MAX_LEVEL, exp_to_leave, stats_for_level
 
 AUTO_EXCHANGE_MS = 500
 AUTO_SKILL_MS = 800

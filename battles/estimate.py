@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accounts.progression import level_start_exp, stats_for_level
 from battles.engine import Content, advance, fight_new
-from battles.rules import level_start_exp, stats_for_level
 
 HOUR_MS = 3_600_000
 SEEDS = (1, 2)

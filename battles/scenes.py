@@ -5,10 +5,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get, character_state_mutate
+from accounts.progression import AUTO_RETREAT_MAX
 from battles import services
 from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
-from battles.rules import AUTO_RETREAT_MAX
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
 from mudserver.router import (

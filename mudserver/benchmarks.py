@@ -10,7 +10,7 @@ from django.contrib.auth.hashers import make_password
 from tqdm import tqdm
 
 from accounts.models import Character, User
-from battles.rules import stats_for_level
+from accounts.progression import stats_for_level
 
 PREFIX = "bench"
 LEVEL = 30  # strong enough never to die in dungeon 1, so an auto-battle chain runs the whole time

@@ -6,10 +6,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
+from accounts.progression import exp_to_leave
 from accounts.selectors import character_card_get
 from accounts.validation import name_as_stored
 from battles.catalog import catalog_aget, localized
-from battles.rules import exp_to_leave
 from mudserver.markup import escape, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
 from mudserver.places import Place, place_get

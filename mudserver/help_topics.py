@@ -6,13 +6,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.character_state import character_state_get
+from accounts.progression import MAX_LEVEL, MAX_WEAPON_LEVEL, exp_to_leave, exp_to_next_level
 from arena.rules import ELO_K, match_reward
 from battles.catalog import Catalog, catalog_aget, localized
 from battles.content import SPAWN_WEIGHTS
 from battles.engine import AUTO_EXCHANGE_MS, AUTO_SKILL_MS, KILL_HP_PERCENT, KILL_MP_PERCENT, REST_MS
 from battles.estimate import SPAN_MS, AutoEstimate, auto_estimate
 from battles.feed import monster_title
-from battles.rules import MAX_LEVEL, dungeon_for_level, exp_to_leave, exp_to_next_level
+from battles.rules import dungeon_for_level
 from battles.scenes import battle_get, retreat_text
 from battles.services import offline_cap_ms
 from mudserver.markup import red, rule, yellow
@@ -21,7 +22,6 @@ from mudserver.router import Context, HelpTopic, Reply, register_help_topic
 from village.rules import (
     DICE_ROUNDS,
     FAILED_ENHANCE_COST,
-    MAX_WEAPON_LEVEL,
     dice_expected_gain,
     dice_round_chance,
     dice_win_chance,

@@ -7,7 +7,6 @@ from math import comb
 DICE_ROUNDS = 5
 STAKE_SHARE = 10  # a stake may be at most 1/10 of current exp
 FAILED_ENHANCE_COST = 10
-MAX_WEAPON_LEVEL = 1_000  # GAME.md §3: weapon level 1-1,000
 
 
 def enhance_cost(weapon_level: int) -> int:

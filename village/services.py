@@ -7,19 +7,12 @@ from channels.db import database_sync_to_async
 from django.db.models.signals import post_delete, post_save
 
 from accounts.character_state import State, character_state_mutate
+from accounts.progression import MAX_WEAPON_LEVEL, attack_for
 from battles.catalog import catalog_aget, catalog_changed
-from battles.rules import attack_for
 from mudserver.failures import DATABASE_UNAVAILABLE
 from village.content import NPC_LINES
 from village.models import NpcLine
-from village.rules import (
-    FAILED_ENHANCE_COST,
-    MAX_WEAPON_LEVEL,
-    dice_score,
-    enhance_chance,
-    enhance_cost,
-    stake_limit,
-)
+from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhance_cost, stake_limit
 
 RNG = random.SystemRandom()
 

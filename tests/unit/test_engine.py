@@ -5,6 +5,7 @@ import dataclasses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from accounts.progression import exp_to_leave, level_for_exp, stats_for_level
 from battles import content as shipped
 from battles.catalog import content_build
 from battles.engine import (
@@ -18,7 +19,6 @@ from battles.engine import (
     hit,
     skill_use,
 )
-from battles.rules import exp_to_leave, level_for_exp, stats_for_level
 
 
 def _shipped_content():

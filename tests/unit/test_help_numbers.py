@@ -5,10 +5,11 @@ from fractions import Fraction
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts.progression import exp_to_next_level, level_start_exp
 from battles.catalog import Catalog
 from battles.engine import Content, MonsterInfo
 from battles.estimate import auto_estimate
-from battles.rules import dungeon_for_level, exp_to_next_level, level_start_exp
+from battles.rules import dungeon_for_level
 from mudserver import help_topics
 from mudserver.help_topics import percent
 from village.rules import dice_expected_gain, dice_round_chance, dice_win_chance, enhance_chance

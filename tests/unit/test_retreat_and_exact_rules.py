@@ -7,10 +7,10 @@ from fractions import Fraction
 import pytest
 from django.utils import translation
 
+from accounts.progression import stats_for_level
 from battles import content as shipped
 from battles.engine import REST_MS, advance, fight_new, hit, strength
 from battles.feed import summary_text
-from battles.rules import stats_for_level
 from battles.services import _tally
 from tests.unit.test_engine import CONTENT
 

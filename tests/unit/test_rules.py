@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from battles.rules import MAX_LEVEL, exp_gain, exp_to_leave, level_for_exp, stats_for_level
+from accounts.progression import MAX_LEVEL, exp_gain, exp_to_leave, level_for_exp, stats_for_level
 
 # REQ(L) from the reconstruction of the original (original-game.md §4.6).
 KNOWN_REQ = {1: 50, 2: 120, 3: 210, 4: 320, 5: 510, 10: 2760, 11: 3630, 20: 22680, 30: 90160, 40: 251600, 50: 569400}

@@ -30,7 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.models import AuditEntry, Character, User
-from battles.rules import exp_to_leave, stats_for_level
+from accounts.progression import exp_to_leave, stats_for_level
 from chat.models import ChatMessage
 
 PASSWORD = "qwe123"  # the original's load-test accounts used it too
