@@ -21,7 +21,7 @@ from accounts.character_state import DIRTY_KEY, State, state_decode, state_key
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
 from mudserver import metrics
-from mudserver.benchmarks import percentile
+from mudserver.percentiles import percentile
 from mudserver.redis_client import get_redis
 from mudserver.scene_store import player_key
 

@@ -1,45 +1,9 @@
-"""Helpers shared by the benchmark commands (bench_battles, bench_chat): bench characters,
-percentiles and CPU accounting. Benchmarks print figures; tests never time anything."""
+"""Helpers shared by the benchmark commands (bench_battles, bench_chat, loadtest): CPU and memory
+accounting. Benchmarks print figures; tests never time anything. Only benchmark commands import this
+(an import-linter contract)."""
 
 import os
-import socket
-import time
 from pathlib import Path
-
-from django.contrib.auth.hashers import make_password
-from tqdm import tqdm
-
-from accounts.models import Character, User
-from accounts.progression import stats_for_level
-
-PREFIX = "bench"
-LEVEL = 30  # strong enough never to die in dungeon 1, so an auto-battle chain runs the whole time
-PASSWORD = "bench123"
-
-
-def bench_characters(count: int) -> list[Character]:
-    """The bench characters bench1..benchN (their users selected too), created once and reused."""
-    names = [f"{PREFIX}{i}" for i in range(1, count + 1)]
-    existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
-    missing = [name for name in names if name not in existing]
-    if missing:
-        password = make_password(PASSWORD)  # one hash for all: hashing is not what is measured
-        stats = stats_for_level(LEVEL, 1)
-        for start in tqdm(range(0, len(missing), 2000), desc="creating bench characters", unit="2k"):
-            chunk = missing[start : start + 2000]
-            User.objects.bulk_create([User(username=name, password=password) for name in chunk])
-            users = User.objects.filter(username__in=chunk)
-            Character.objects.bulk_create(
-                [Character(user=user, name=user.username, level=LEVEL, exp=90_160, **stats) for user in users]
-            )
-    return list(Character.objects.filter(name__in=names).select_related("user").order_by("pk"))
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q / 100 * len(ordered)))]
 
 
 def thirds(values: list[int]) -> list[list[int]]:
@@ -104,20 +68,3 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port}")

@@ -21,10 +21,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
+from accounts.benchmarks import bench_characters
 from accounts.character_state import DIRTY_KEY, INT_FIELDS, ROWS_WRITTEN_KEY, character_states_flush, state_key
 from accounts.models import Character
 from battles import services
-from mudserver.benchmarks import bench_characters, cpu_seconds, percentile, thirds
+from mudserver.benchmarks import cpu_seconds, thirds
+from mudserver.percentiles import percentile
 from mudserver.redis_client import get_redis
 
 WARMUP = 5

@@ -22,8 +22,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from mudserver.benchmarks import bench_characters, cpu_seconds, free_port, percentile, rss_mb, wait_for_port
+from accounts.benchmarks import bench_characters
+from mudserver.benchmarks import cpu_seconds, rss_mb
 from mudserver.cluster import web_argv
+from mudserver.percentiles import percentile
+from mudserver.ports import free_port, wait_for_port
 from mudserver.sessions import session_cookie_value, session_key_of_cookie, session_user_store
 
 DRAIN = 5  # seconds to wait for the last deliveries

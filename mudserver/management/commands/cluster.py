@@ -11,9 +11,9 @@ once and kept in var/secret_key; DJANGO_SETTINGS_MODULE other than the developme
 from django.conf import settings
 from django.core.management import call_command
 
-from mudserver.benchmarks import free_port
 from mudserver.cluster import ProcessSpec, secret_key_kept, topology_for
 from mudserver.management.commands import rungame
+from mudserver.ports import free_port
 
 DEVELOPMENT_SETTINGS = "mudserver.settings.dev"  # manage.py's default, so not a choice anyone made
 

@@ -30,8 +30,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from mudserver.benchmarks import cpu_seconds, free_port, percentile, rss_mb, services_usage, wait_for_port
+from mudserver.benchmarks import cpu_seconds, rss_mb, services_usage
 from mudserver.cluster import topology_for
+from mudserver.percentiles import percentile
+from mudserver.ports import free_port, wait_for_port
 
 REPLY_TIMEOUT = 10.0
 ACTIONS = {  # what a player may type in each scene (repeats weigh the common ones)
