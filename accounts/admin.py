@@ -17,12 +17,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import gm
-from accounts.audit import audit_write
+from accounts.audit import AuditedAdmin, audit_write
 from accounts.character_state import INT_FIELDS, character_state_get
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from accounts.passwords import ServerBusy, run_hashing
 from accounts.progression import MAX_EXP, MAX_WEAPON_LEVEL
-from mudserver.admin_tools import AuditedAdmin, EvidenceAdmin, LargeTableAdmin, large_list_help
+from mudserver.admin_tools import EvidenceAdmin, LargeTableAdmin, large_list_help
 from mudserver.numbers import typed_int
 
 

@@ -5,4 +5,10 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import gm_commands, scenes  # noqa: F401  (register the GM commands and the scenes)
+        from accounts.gm_commands import gm_commands_register
+        from accounts.players import players_register
+        from accounts.scenes import scenes_register
+
+        gm_commands_register()
+        scenes_register()
+        players_register()

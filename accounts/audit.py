@@ -3,6 +3,7 @@ entry with who, what, when, and the values before and after. Entries are only ev
 
 import json
 
+from django.contrib import admin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
@@ -52,3 +53,45 @@ def _plain(value):
     if isinstance(value, (list, tuple, set, models.QuerySet)):
         return sorted(_plain(item) for item in value)
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every add, edit (its form, its inlines, or its row in an editable list) and deletion through
+    this admin writes an audit entry."""
+
+    def audit_target(self, row) -> tuple[int | None, str]:
+        """What an entry names as its target: (id, name)."""
+        return row.pk, str(row)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Fields whose change a service wrote into the trail itself (see UserAdmin.save_model).
+        self._audit_form(request, form, change, exclude=getattr(form, "audited_elsewhere", ()))
+
+    def save_formset(self, request, form, formset, change):
+        for inline_form in formset.deleted_forms:
+            if inline_form.instance.pk is not None:  # a row, not a blank form ticked for deletion
+                self._audit_deletion(request, inline_form.instance)
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.initial_forms + formset.extra_forms:
+            if inline_form not in formset.deleted_forms and inline_form.has_changed():
+                self._audit_form(request, inline_form, change=inline_form in formset.initial_forms)
+
+    def delete_model(self, request, obj):
+        self._audit_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for row in queryset:
+            self._audit_deletion(request, row)
+        super().delete_queryset(request, queryset)
+
+    def _audit_form(self, request, form, change: bool, exclude=()) -> None:
+        row = form.instance
+        action = f"{'change' if change else 'add'}_{row._meta.model_name}"
+        audit_form_save(actor=request.user, form=form, action=action, target=self.audit_target(row), exclude=exclude)
+
+    def _audit_deletion(self, request, row) -> None:
+        audit_deletion(
+            actor=request.user, row=row, action=f"delete_{row._meta.model_name}", target=self.audit_target(row)
+        )

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts import hooks
 from accounts.audit import audit_write
 from accounts.character_state import (
     INT_FIELDS,
@@ -19,7 +20,6 @@ from accounts.character_state import (
 )
 from accounts.models import AuditEntry, Character, User
 from accounts.progression import MAX_WEAPON_LEVEL, attack_for, exp_gain, stats_for_level
-from chat.services import chat_mute
 from mudserver import push
 from mudserver.markup import escape, yellow
 from mudserver.presence import online_character_ids, presence_owner
@@ -163,7 +163,7 @@ def gm_character_edit(*, actor: User, character: Character, changes: dict[str, i
 @transaction.atomic
 def gm_mute(*, actor: User, character: Character, until: datetime | None) -> AuditEntry:
     before = {"chat_muted_until": _iso(character.user.chat_muted_until)}
-    chat_mute(character_id=character.pk, until=until)
+    hooks.chat_mute(character_id=character.pk, until=until)
     if until is None:
         _tell(character, lambda: _("A game master lifted your chat mute."))
     else:

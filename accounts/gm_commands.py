@@ -99,22 +99,26 @@ async def command_mute(ctx: Context, args: str) -> Reply:
     return Reply(yellow(_("%(name)s is muted until %(until)s.") % {"name": escape(name), "until": shown}))
 
 
-register_global(
-    Command(
-        ("notice", "공지"),
-        command_notice,
-        gettext_lazy("announce to every player: notice <text>"),
-        allowed=_may(SEND_NOTICE),
+def gm_commands_register() -> None:
+    """Register the game masters' commands with the router."""
+    register_global(
+        Command(
+            ("notice", "공지"),
+            command_notice,
+            gettext_lazy("announce to every player: notice <text>"),
+            allowed=_may(SEND_NOTICE),
+        )
     )
-)
-register_global(
-    Command(("kick", "강퇴"), command_kick, gettext_lazy("disconnect a player: kick <name>"), allowed=_may(KICK_PLAYER))
-)
-register_global(
-    Command(
-        ("mute", "채금"),
-        command_mute,
-        gettext_lazy("mute a player's chat: mute <name> <minutes>"),
-        allowed=_may(MUTE_PLAYER),
+    register_global(
+        Command(
+            ("kick", "강퇴"), command_kick, gettext_lazy("disconnect a player: kick <name>"), allowed=_may(KICK_PLAYER)
+        )
     )
-)
+    register_global(
+        Command(
+            ("mute", "채금"),
+            command_mute,
+            gettext_lazy("mute a player's chat: mute <name> <minutes>"),
+            allowed=_may(MUTE_PLAYER),
+        )
+    )

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import close_old_connections
 
+from mudserver.failures import ServerBusy
 from mudserver.metrics import PASSWORD_HASHES
 
 
@@ -29,10 +30,6 @@ def _yield_to_play() -> None:
 HASH_THREADS = 2  # each keeps a database connection for sign-in's user lookup (settings, CONN_MAX_AGE)
 _pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="hash", initializer=_yield_to_play)
 _pending = 0
-
-
-class ServerBusy(Exception):
-    pass
 
 
 async def run_hashing(fn, *args):

@@ -4,6 +4,7 @@ from django.contrib.auth.hashers import check_password
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import hooks
 from accounts.character_state import character_state_drop
 from accounts.passwords import ServerBusy, password_hash, run_hashing
 from accounts.selectors import character_name_taken, username_of_user, username_taken
@@ -22,8 +23,6 @@ from accounts.throttles import (
     signup_attempt_reserve,
 )
 from accounts.validation import character_name_normalise, name_reserved, password_valid, username_normalise
-from arena.services import match_forfeit
-from battles.scenes import battle_delete, battle_get, scene_of_battle
 from mudserver.markup import cyan, escape, green, menu_line, red, rule, yellow
 from mudserver.router import SCENES, Command, Context, Reply, Scene, goto, register, register_global
 from mudserver.scene_store import scene_forget
@@ -34,8 +33,8 @@ from mudserver.text import text_clean
 
 async def front_enter(ctx: Context) -> str:
     if ctx.signed_in:
-        loaded = await battle_get(ctx.character_id)
-        fighting = [yellow(_("Your fight goes on: [D]ungeon to watch it."))] if loaded else []
+        fight = await hooks.fight_scene.get()(ctx.character_id)
+        fighting = [yellow(_("Your fight goes on: [D]ungeon to watch it."))] if fight else []
         return "\n".join(
             [
                 rule(),
@@ -87,8 +86,7 @@ front_signup = _needs_signout(goto("signup_username"))
 
 @_needs_signin
 async def front_dungeon(ctx: Context, args: str) -> Reply:
-    loaded = await battle_get(ctx.character_id)
-    return Reply(goto=scene_of_battle(loaded) if loaded else "dungeon")
+    return Reply(goto=await hooks.fight_scene.get()(ctx.character_id) or "dungeon")
 
 
 front_village = _needs_signin(goto("village"))
@@ -101,23 +99,6 @@ async def front_signout(ctx: Context, args: str) -> Reply:
 
 
 front_delete = _needs_signin(goto("delete_confirm"))
-
-
-register(
-    Scene(
-        name="front",
-        enter=front_enter,
-        signed_in=False,
-        commands=[
-            Command(("in", "i", "로그인"), front_signin, gettext_lazy("sign in")),
-            Command(("up", "u", "가입", "회원가입"), front_signup, gettext_lazy("sign up")),
-            Command(("dungeon", "d", "던전"), front_dungeon, gettext_lazy("go to the dungeons")),
-            Command(("village", "v", "마을"), front_village, gettext_lazy("go to the village")),
-            Command(("out", "o", "로그아웃"), front_signout, gettext_lazy("sign out")),
-            Command(("delete", "탈퇴"), front_delete, gettext_lazy("delete your account (asks for your password)")),
-        ],
-    )
-)
 
 
 # --- sign up: username -> password -> character name
@@ -209,20 +190,6 @@ async def character_name_given(ctx: Context, line: str) -> Reply:
     )
 
 
-register(Scene(name="signup_username", enter=signup_username_enter, fallback=signup_username_given, signed_in=False))
-register(
-    Scene(
-        name="signup_password",
-        enter=signup_password_enter,
-        fallback=signup_password_given,
-        input="password",
-        globals=False,
-        signed_in=False,
-    )
-)
-register(Scene(name="character_name", enter=character_name_enter, fallback=character_name_given, signed_in=False))
-
-
 # --- sign in: username -> password
 
 
@@ -273,19 +240,6 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
     return Reply("\n".join(t for t in (welcome, arrival.text) if t), goto=arrival.scene or "front", status=True)
 
 
-register(Scene(name="signin_username", enter=signin_username_enter, fallback=signin_username_given, signed_in=False))
-register(
-    Scene(
-        name="signin_password",
-        enter=signin_password_enter,
-        fallback=signin_password_given,
-        input="password",
-        globals=False,
-        signed_in=False,
-    )
-)
-
-
 # --- delete the account, after the password again
 
 
@@ -312,22 +266,11 @@ async def delete_confirm_given(ctx: Context, line: str) -> Reply:
     await ctx.connection.sign_out()
     await account_delete(user_id=user_id)
     # Signing out left a running battle going on offline and a fighter in its match: both end here.
-    await battle_delete(character_id)
-    await match_forfeit(character_id=character_id, name=name)
+    for hook in hooks.deletion_hooks:
+        await hook(character_id, name)
     await character_state_drop(character_id)
     await scene_forget(character_id)
     return Reply(yellow(_("Your account and character are deleted. Farewell, traveller.")), goto="front", status=True)
-
-
-register(
-    Scene(
-        name="delete_confirm",
-        enter=delete_confirm_enter,
-        fallback=delete_confirm_given,
-        input="password",
-        globals=False,
-    )
-)
 
 
 # --- change the password: the current one, then the new one twice (issue 17). A wrong current
@@ -411,28 +354,84 @@ async def password_again_given(ctx: Context, line: str) -> Reply:
     return _password_back(ctx, green(done))
 
 
-register(
-    Scene(
-        name="password_current",
-        enter=password_current_enter,
-        fallback=password_current_given,
-        input="password",
-        globals=False,
+def scenes_register() -> None:
+    """Register the title, account and main-menu scenes and the account's global commands with the router."""
+    register(
+        Scene(
+            name="front",
+            enter=front_enter,
+            signed_in=False,
+            commands=[
+                Command(("in", "i", "로그인"), front_signin, gettext_lazy("sign in")),
+                Command(("up", "u", "가입", "회원가입"), front_signup, gettext_lazy("sign up")),
+                Command(("dungeon", "d", "던전"), front_dungeon, gettext_lazy("go to the dungeons")),
+                Command(("village", "v", "마을"), front_village, gettext_lazy("go to the village")),
+                Command(("out", "o", "로그아웃"), front_signout, gettext_lazy("sign out")),
+                Command(("delete", "탈퇴"), front_delete, gettext_lazy("delete your account (asks for your password)")),
+            ],
+        )
     )
-)
-register(
-    Scene(name="password_new", enter=password_new_enter, fallback=password_new_given, input="password", globals=False)
-)
-register(
-    Scene(
-        name="password_again",
-        enter=password_again_enter,
-        fallback=password_again_given,
-        input="password",
-        globals=False,
+    register(
+        Scene(name="signup_username", enter=signup_username_enter, fallback=signup_username_given, signed_in=False)
     )
-)
-
-register_global(
-    Command(("password", "비밀번호"), global_password, gettext_lazy("change your password (asks for the current one)"))
-)
+    register(
+        Scene(
+            name="signup_password",
+            enter=signup_password_enter,
+            fallback=signup_password_given,
+            input="password",
+            globals=False,
+            signed_in=False,
+        )
+    )
+    register(Scene(name="character_name", enter=character_name_enter, fallback=character_name_given, signed_in=False))
+    register(
+        Scene(name="signin_username", enter=signin_username_enter, fallback=signin_username_given, signed_in=False)
+    )
+    register(
+        Scene(
+            name="signin_password",
+            enter=signin_password_enter,
+            fallback=signin_password_given,
+            input="password",
+            globals=False,
+            signed_in=False,
+        )
+    )
+    register(
+        Scene(
+            name="delete_confirm",
+            enter=delete_confirm_enter,
+            fallback=delete_confirm_given,
+            input="password",
+            globals=False,
+        )
+    )
+    register(
+        Scene(
+            name="password_current",
+            enter=password_current_enter,
+            fallback=password_current_given,
+            input="password",
+            globals=False,
+        )
+    )
+    register(
+        Scene(
+            name="password_new", enter=password_new_enter, fallback=password_new_given, input="password", globals=False
+        )
+    )
+    register(
+        Scene(
+            name="password_again",
+            enter=password_again_enter,
+            fallback=password_again_given,
+            input="password",
+            globals=False,
+        )
+    )
+    register_global(
+        Command(
+            ("password", "비밀번호"), global_password, gettext_lazy("change your password (asks for the current one)")
+        )
+    )

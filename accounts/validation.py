@@ -9,9 +9,9 @@ from functools import cache
 from django.conf import settings
 from django.utils import translation
 
+from accounts import hooks
 from mudserver.router import GLOBAL_COMMANDS, HELP_COMMAND, SCENES
 from mudserver.text import skeleton, text_clean
-from village.models import Npc
 
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9]{3,15}$")
 ENGLISH_NAME_RE = re.compile(r"^[a-z][a-z0-9]{3,15}$")
@@ -50,12 +50,12 @@ def name_key(text: str) -> str:
 
 
 def _npc_names() -> set[str]:
-    """Every NPC's name in every language, whole and without its title (its longest word: `Sir Shax`
-    and `Shax`, `샤크스 경` and `샤크스`)."""
+    """Every NPC's name (accounts.hooks.reserved_names) in every language, whole and without its
+    title (its longest word: `Sir Shax` and `Shax`, `샤크스 경` and `샤크스`)."""
     names = set()
     for code, _language in settings.LANGUAGES:
         with translation.override(code):
-            for label in map(str, Npc.labels):
+            for label in (str(name) for names_of in hooks.reserved_names for name in names_of()):
                 names |= {label, max(label.split(), key=len)}
     return names
 

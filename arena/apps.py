@@ -5,4 +5,6 @@ class ArenaConfig(AppConfig):
     name = "arena"
 
     def ready(self):
-        from arena import scenes  # noqa: F401  (the lobby, the room and the match)
+        from arena.scenes import scenes_register
+
+        scenes_register()

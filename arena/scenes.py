@@ -6,6 +6,7 @@ from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import hooks as account_hooks
 from accounts.models import Character
 from accounts.validation import name_as_stored, name_reserved
 from arena import rooms, services
@@ -134,22 +135,6 @@ async def lobby_rank(ctx: Context, args: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-register(
-    Scene(
-        name="arena_lobby",
-        place="arena",
-        enter=lobby_enter,
-        commands=[
-            Command(("create", "c", "생성", "생"), _enter_room(True), gettext_lazy("create a room: create <name>")),
-            Command(("join", "j", "입장", "입"), _enter_room(False), gettext_lazy("join a room: join <name>")),
-            Command(("refresh", "re", "새로고침", "새"), lobby_refresh, gettext_lazy("list the rooms again")),
-            Command(("rank", "랭킹", "순위"), lobby_rank, gettext_lazy("the ten best ratings")),
-            Command(("return", "r", "돌아가기", "돌"), goto("village"), gettext_lazy("back to the village")),
-        ],
-    )
-)
-
-
 # --- a room waiting for its six
 
 
@@ -179,19 +164,6 @@ async def room_return(ctx: Context, args: str) -> Reply:
     if outcome == "in_match":
         return Reply(red(_("The match has started: you cannot leave it now.")), goto="arena_match")
     return Reply(goto="arena_lobby")
-
-
-register(
-    Scene(
-        name="arena_room",
-        place="arena",
-        enter=room_enter_text,
-        commands=[
-            Command(("status", "s", "현재인원", "현"), room_status, gettext_lazy("who is in the room")),
-            Command(("return", "r", "돌아가기", "돌"), room_return, gettext_lazy("leave the room")),
-        ],
-    )
-)
 
 
 # --- the match
@@ -245,20 +217,6 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     return Reply(services.hit_line(ctx.name, target, hit))
 
 
-register(
-    Scene(
-        name="arena_match",
-        place="arena",
-        enter=match_enter,
-        commands=[
-            Command(("status", "s", "상태창", "상"), match_status_command, gettext_lazy("the match's status table"))
-        ],
-        fallback=match_attack,
-    )
-)
-
-
-@on_arrival
 async def arena_arrival(ctx: Context) -> Arrival | None:
     """A fighter who comes back during a match is put back into it."""
     found = await rooms.room_of(ctx.character_id)
@@ -268,6 +226,52 @@ async def arena_arrival(ctx: Context) -> Arrival | None:
     return Arrival(scene="arena_match" if room.get("state") in ("fighting", "ended") else "arena_room")
 
 
-@on_departure
 async def arena_departure(ctx: Context) -> None:
     await services.room_exit(character_id=ctx.character_id, name=ctx.name)
+
+
+async def _match_forfeit(character_id: int, name: str) -> None:
+    await services.match_forfeit(character_id=character_id, name=name)
+
+
+def scenes_register() -> None:
+    """Register the lobby, room and match scenes and the arena's arrival and departure hooks."""
+    register(
+        Scene(
+            name="arena_lobby",
+            place="arena",
+            enter=lobby_enter,
+            commands=[
+                Command(("create", "c", "생성", "생"), _enter_room(True), gettext_lazy("create a room: create <name>")),
+                Command(("join", "j", "입장", "입"), _enter_room(False), gettext_lazy("join a room: join <name>")),
+                Command(("refresh", "re", "새로고침", "새"), lobby_refresh, gettext_lazy("list the rooms again")),
+                Command(("rank", "랭킹", "순위"), lobby_rank, gettext_lazy("the ten best ratings")),
+                Command(("return", "r", "돌아가기", "돌"), goto("village"), gettext_lazy("back to the village")),
+            ],
+        )
+    )
+    register(
+        Scene(
+            name="arena_room",
+            place="arena",
+            enter=room_enter_text,
+            commands=[
+                Command(("status", "s", "현재인원", "현"), room_status, gettext_lazy("who is in the room")),
+                Command(("return", "r", "돌아가기", "돌"), room_return, gettext_lazy("leave the room")),
+            ],
+        )
+    )
+    register(
+        Scene(
+            name="arena_match",
+            place="arena",
+            enter=match_enter,
+            commands=[
+                Command(("status", "s", "상태창", "상"), match_status_command, gettext_lazy("the match's status table"))
+            ],
+            fallback=match_attack,
+        )
+    )
+    on_arrival(arena_arrival, order=30)
+    account_hooks.deletion_hooks.add(_match_forfeit, order=20)
+    on_departure(arena_departure, order=30)

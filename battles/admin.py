@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from accounts.audit import AuditedAdmin
 from battles.models import Dungeon, MonsterTemplate, Skill
-from mudserver.admin_tools import AuditedAdmin
 
 
 class MonsterInline(admin.TabularInline):

@@ -5,4 +5,8 @@ class BattlesConfig(AppConfig):
     name = "battles"
 
     def ready(self):
-        from battles import catalog, scenes  # noqa: F401  (edit signals; the dungeon and battle scenes)
+        from battles.catalog import catalog_signals_connect
+        from battles.scenes import scenes_register
+
+        catalog_signals_connect()
+        scenes_register()

@@ -148,6 +148,8 @@ def catalog_changed(**kwargs) -> None:
     get_redis().incr(VERSION_KEY)
 
 
-for _model in (Dungeon, MonsterTemplate, Skill):
-    post_save.connect(catalog_changed, sender=_model, dispatch_uid=f"catalog-save-{_model.__name__}")
-    post_delete.connect(catalog_changed, sender=_model, dispatch_uid=f"catalog-delete-{_model.__name__}")
+def catalog_signals_connect() -> None:
+    """A game master's edit of the content makes every process read the catalog again."""
+    for model in (Dungeon, MonsterTemplate, Skill):
+        post_save.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-save-{model.__name__}")
+        post_delete.connect(catalog_changed, sender=model, dispatch_uid=f"catalog-delete-{model.__name__}")

@@ -4,11 +4,13 @@ from asgiref.sync import sync_to_async
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import hooks as account_hooks
 from accounts.character_state import character_state_get, character_state_mutate
 from accounts.progression import AUTO_RETREAT_MAX
 from battles import services
 from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
+from mudserver import hooks
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
 from mudserver.router import (
@@ -117,21 +119,6 @@ async def dungeon_go(ctx: Context, args: str) -> Reply:
     return Reply(goto="dungeon_gate", carry={"dungeon": number})
 
 
-register(
-    Scene(
-        name="dungeon",
-        place="dungeon",
-        enter=dungeon_enter,
-        commands=[
-            Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
-            Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
-            Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
-            Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
-        ],
-    )
-)
-
-
 # --- the gate of one dungeon
 
 
@@ -181,24 +168,6 @@ def _gate_start(mode: str):
     return start
 
 
-register(
-    Scene(
-        name="dungeon_gate",
-        place="dungeon",
-        enter=gate_enter,
-        commands=[
-            Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
-            Command(
-                (*AUTO_ALIASES, "2"),
-                _gate_start("auto"),
-                gettext_lazy("start the auto-battle ('auto retreat <0-90>' sets when it retreats)"),
-            ),
-            Command(("back", "b", "돌아가기", "3"), goto("dungeon"), gettext_lazy("back to the dungeon list")),
-        ],
-    )
-)
-
-
 # --- manual battle: encounter, then the fight
 
 
@@ -242,20 +211,6 @@ async def run_away(ctx: Context, args: str) -> Reply:
 
 async def stop_fight(ctx: Context, args: str) -> Reply:
     return await battle_leave(ctx, yellow(_("You stop fighting and return to the dungeon entrance.")))
-
-
-register(
-    Scene(
-        name="encounter",
-        place="dungeon",
-        enter=encounter_enter,
-        commands=[
-            Command(("attack", "a", "공격"), encounter_attack, gettext_lazy("attack the monster")),
-            Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
-            Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop and go back to the entrance")),
-        ],
-    )
-)
 
 
 async def _slots_text(ctx: Context) -> str:
@@ -320,27 +275,6 @@ async def fight_help(ctx: Context, line: str) -> Reply:
     return Reply(red(reply) + "\n" + SCENES[ctx.scene].help_text())
 
 
-# In sight of a monster, a skill slot answers that the fight has not started.
-SCENES["encounter"].commands += [Command((str(slot),), _use_skill(slot)) for slot in (1, 2, 3)]
-
-register(
-    Scene(
-        name="manual_battle",
-        place="dungeon",
-        enter=manual_enter,
-        commands=[
-            *[
-                Command((str(slot),), _use_skill(slot), gettext_lazy("use the skill in this slot") if slot == 1 else "")
-                for slot in (1, 2, 3)
-            ],
-            Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop the fight")),
-            Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
-        ],
-        fallback=fight_help,
-    )
-)
-
-
 # --- the idle auto-battle
 
 
@@ -365,24 +299,9 @@ async def auto_enter(ctx: Context) -> str:
     )
 
 
-register(
-    Scene(
-        name="auto_battle",
-        place="dungeon",
-        enter=auto_enter,
-        commands=[
-            Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle")),
-            Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
-        ],
-        fallback=fight_help,
-    )
-)
-
-
 # --- arrival and departure: the chain goes on while the player is away
 
 
-@on_arrival
 async def battle_arrival(ctx: Context) -> Arrival | None:
     outcome = await battle_return(ctx.character_id)
     if not outcome.ok:
@@ -394,7 +313,6 @@ async def battle_arrival(ctx: Context) -> Arrival | None:
     return Arrival(text, scene_of_battle(loaded) if loaded else None)
 
 
-@on_departure
 async def battle_departure(ctx: Context) -> None:
     await battle_offline(ctx.character_id)
 
@@ -450,12 +368,103 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
     return Reply(yellow(_("Equipped: %(slots)s") % {"slots": await _slots_text(ctx)}))
 
 
-register(
-    Scene(
-        name="skills",
-        place="village",
-        enter=skills_enter,
-        commands=[Command(("back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village"))],
-        fallback=skills_equip,
+async def _fight_scene(character_id: int) -> str | None:
+    loaded = await battle_get(character_id)
+    return scene_of_battle(loaded) if loaded else None
+
+
+async def _battle_end(character_id: int, name: str) -> None:
+    await battle_delete(character_id)
+
+
+def scenes_register() -> None:
+    """Register the dungeon and battle scenes, the battle's arrival and departure hooks, the key a
+    player's battle is kept in and, as where in the dungeons a player is, the dungeon fought in."""
+    hooks.player_keys.add("battle", services.battle_key)
+    account_hooks.fight_scene.provide(_fight_scene)
+    account_hooks.deletion_hooks.add(_battle_end, order=10)
+    hooks.place_details.add("dungeon", hooks.PlaceDetail(services.battle_key, "dungeon"))
+    register(
+        Scene(
+            name="dungeon",
+            place="dungeon",
+            enter=dungeon_enter,
+            commands=[
+                Command(("enter", "e", "입장"), dungeon_go, gettext_lazy("enter a dungeon: enter <number>")),
+                Command(("list", "l", "목록", "load"), dungeon_list, gettext_lazy("list the dungeons")),
+                Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
+                Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
+            ],
+        )
     )
-)
+    register(
+        Scene(
+            name="dungeon_gate",
+            place="dungeon",
+            enter=gate_enter,
+            commands=[
+                Command(("normal", "n", "수동", "1"), _gate_start("manual"), gettext_lazy("fight by hand")),
+                Command(
+                    (*AUTO_ALIASES, "2"),
+                    _gate_start("auto"),
+                    gettext_lazy("start the auto-battle ('auto retreat <0-90>' sets when it retreats)"),
+                ),
+                Command(("back", "b", "돌아가기", "3"), goto("dungeon"), gettext_lazy("back to the dungeon list")),
+            ],
+        )
+    )
+    register(
+        Scene(
+            name="encounter",
+            place="dungeon",
+            enter=encounter_enter,
+            commands=[
+                Command(("attack", "a", "공격"), encounter_attack, gettext_lazy("attack the monster")),
+                Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
+                Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop and go back to the entrance")),
+            ],
+        )
+    )
+    # In sight of a monster, a skill slot answers that the fight has not started.
+    SCENES["encounter"].commands += [Command((str(slot),), _use_skill(slot)) for slot in (1, 2, 3)]
+    register(
+        Scene(
+            name="manual_battle",
+            place="dungeon",
+            enter=manual_enter,
+            commands=[
+                *[
+                    Command(
+                        (str(slot),), _use_skill(slot), gettext_lazy("use the skill in this slot") if slot == 1 else ""
+                    )
+                    for slot in (1, 2, 3)
+                ],
+                Command(("stop", "s", "중단"), stop_fight, gettext_lazy("stop the fight")),
+                Command(("run", "r", "도망"), run_away, gettext_lazy("run away")),
+            ],
+            fallback=fight_help,
+        )
+    )
+    register(
+        Scene(
+            name="auto_battle",
+            place="dungeon",
+            enter=auto_enter,
+            commands=[
+                Command(("stop", "s", "중단", "quit", "q"), stop_fight, gettext_lazy("stop the auto-battle")),
+                Command(AUTO_ALIASES, auto_settings, RETREAT_HELP),
+            ],
+            fallback=fight_help,
+        )
+    )
+    register(
+        Scene(
+            name="skills",
+            place="village",
+            enter=skills_enter,
+            commands=[Command(("back", "b", "돌아가기"), goto("village"), gettext_lazy("back to the village"))],
+            fallback=skills_equip,
+        )
+    )
+    on_arrival(battle_arrival, order=10)
+    on_departure(battle_departure, order=10)

@@ -5,4 +5,6 @@ class ChatConfig(AppConfig):
     name = "chat"
 
     def ready(self):
-        from chat import hooks  # noqa: F401  (joins a shard on sign-in, leaves on sign-out)
+        from chat.hooks import chat_hooks_register
+
+        chat_hooks_register()

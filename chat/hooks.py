@@ -1,8 +1,10 @@
 """A signed-in player sits in one chat channel: the lowest global shard with room on arrival, an
 arena room's channel while in the room (moved by `chat_move`), and nothing once gone."""
 
+from accounts import hooks as account_hooks
 from chat import channels
-from chat.services import history_frames, presence_frame
+from chat.services import Refusal, chat_mute, chat_mute_restore, chat_say, history_frames, presence_frame
+from mudserver import hooks
 from mudserver.router import Arrival, Context, on_arrival, on_departure
 
 
@@ -15,12 +17,10 @@ async def _enter(ctx: Context, membership: channels.Membership) -> list[dict]:
     return [*(await history_frames(membership.channel)), notice]
 
 
-@on_arrival
 async def chat_arrival(ctx: Context) -> Arrival:
     return Arrival(frames=await _enter(ctx, await channels.shard_join(ctx.character_id)))
 
 
-@on_departure
 async def chat_departure(ctx: Context) -> None:
     left = await channels.channel_leave(ctx.character_id)
     if left is not None:
@@ -34,3 +34,26 @@ async def chat_switch(ctx: Context, room: str | None) -> list[dict]:
         channels.shard_join(ctx.character_id) if room is None else channels.room_enter(ctx.character_id, room)
     )
     return await _enter(ctx, membership)
+
+
+async def _mute_restore(character) -> None:
+    await chat_mute_restore(character.pk, character.user.chat_muted_until)
+
+
+async def _chat_frame(ctx: Context, frame: dict) -> Refusal | None:
+    return await chat_say(character_id=ctx.character_id, name=ctx.name, text=frame["text"], to=frame.get("to"))
+
+
+async def _chat_move(ctx: Context, event: dict) -> list[dict]:
+    return await chat_switch(ctx, event["room"])
+
+
+def chat_hooks_register() -> None:
+    """Join a chat shard on arrival, leave the channel on departure; a mute kept in the database
+    back on sign-in; the `chat` frame, and the move to another channel (chat.services.chat_move)."""
+    hooks.sign_in_hooks.add(_mute_restore, order=20)
+    account_hooks.chat_muter.provide(chat_mute)
+    hooks.frame_handlers.add("chat", _chat_frame)
+    hooks.event_handlers.add("chat.move", _chat_move)
+    on_arrival(chat_arrival, order=20)
+    on_departure(chat_departure, order=20)

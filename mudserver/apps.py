@@ -2,8 +2,6 @@ from django.apps import AppConfig
 
 
 class MudserverConfig(AppConfig):
-    name = "mudserver"
+    """The shell: it registers nothing; the feature apps register with it (mudserver.registry)."""
 
-    def ready(self):
-        # Imported for what they register: g/who/status/lang, and the topics of `help <topic>`.
-        from mudserver import global_commands, help_topics  # noqa: F401
+    name = "mudserver"

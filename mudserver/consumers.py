@@ -19,15 +19,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from accounts.character_state import (
-    character_state_ensure,
-    character_states_flush_now,
-    character_status_frame,
-)
-from accounts.selectors import character_of_user
-from chat.hooks import chat_switch
-from chat.services import chat_mute_restore, chat_say
-from mudserver import drain, metrics, push
+from mudserver import drain, hooks, metrics, push
 from mudserver.client_address import client_address
 from mudserver.failures import DATABASE_UNAVAILABLE, failure_of
 from mudserver.logs import command_logging
@@ -106,9 +98,15 @@ class GameConsumer(AsyncWebsocketConsumer):
         database_sync_to_async, which does that itself, so the hop only queued each message behind
         the process's single database thread (8 % of daphne's CPU at 1,000 players)."""
         handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
+        if handler is not None:
+            await handler(message)
+            return
+        game_handler = hooks.event_handlers.get(message["type"])  # registered by a feature app
+        if game_handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
+        if self.ctx is not None and self.ctx.signed_in:
+            for frame in await game_handler(self.ctx, message):
+                await self._send(frame)
 
     async def connect(self):
         self.command_lock = asyncio.Lock()  # a drain waits for the command in hand (mudserver.drain)
@@ -135,7 +133,7 @@ class GameConsumer(AsyncWebsocketConsumer):
                 await self._refuse(error, type="connect")
                 await self.close(code=CLOSE_TRY_AGAIN)
                 return
-            status = await character_status_frame(self.ctx.character_id, self.ctx.name)
+            status = await hooks.status_frame.get()(self.ctx.character_id, self.ctx.name)
             await self._send_output(text)
             await self._send(status)
             for frame in arrival.frames:
@@ -239,7 +237,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         if self.ctx.signed_in and self.ctx.dump_scene() != before:
             await scene_save(self.ctx.character_id, self.ctx.dump_scene())
         # The status bar is read before the reply is sent, so that both frames leave in one write.
-        status = await character_status_frame(self.ctx.character_id, self.ctx.name) if output.status else None
+        status = await hooks.status_frame.get()(self.ctx.character_id, self.ctx.name) if output.status else None
         await self._send(
             {"type": "output", "scene": output.scene, "text": output.text, "input": output.input, "lang": self.ctx.lang}
         )
@@ -258,9 +256,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             }
             await self._send_error("rate_limited", text)
             return
-        refusal = await chat_say(
-            character_id=self.ctx.character_id, name=self.ctx.name, text=frame["text"], to=frame.get("to")
-        )
+        refusal = await hooks.frame_handlers.get("chat")(self.ctx, frame)
         if refusal is not None and refusal.code:
             await self._send_error(refusal.code, refusal.text)
         elif refusal is not None:
@@ -283,7 +279,8 @@ class GameConsumer(AsyncWebsocketConsumer):
         # behind like any change.
         character_id = self.ctx.character_id
         await self._session_write(session_user_end, self.ctx.user_id)
-        await character_states_flush_now([character_id])
+        for hook in hooks.sign_out_hooks:
+            await hook(character_id)
         await departure_run(self.ctx)
         await self._release()
 
@@ -317,11 +314,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         for text in event["texts"]:
             await self._send_text(text)
 
-    async def chat_move(self, event):
-        if self.ctx.signed_in:
-            for frame in await chat_switch(self.ctx, event["room"]):
-                await self._send(frame)
-
     async def connection_close(self, event):
         with translation.override(self.ctx.lang):
             await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
@@ -336,11 +328,11 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _activate(self, user_id: int) -> bool:
         """Make this connection the account's only one, with its character's state hot in Redis."""
-        character = await character_of_user(user_id)
+        character = await hooks.character_loader.get()(user_id)
         if character is None:
             return False
-        await character_state_ensure(character)
-        await chat_mute_restore(character.pk, character.user.chat_muted_until)
+        for hook in hooks.sign_in_hooks:
+            await hook(character)
         session_key = self.session_key or ""
         previous = await presence_claim(
             user_id=user_id,

@@ -7,8 +7,6 @@ from django.contrib.sessions.backends.base import UpdateError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
-from accounts.passwords import ServerBusy
-
 try:
     import MySQLdb
 except ImportError:  # the embedded run (SQLite) has no MySQL driver
@@ -16,6 +14,11 @@ except ImportError:  # the embedded run (SQLite) has no MySQL driver
 else:
     # Raised unwrapped by the few driver calls Django does not wrap (a ping, a close).
     DRIVER_ERRORS = (MySQLdb.OperationalError, MySQLdb.InterfaceError)
+
+
+class ServerBusy(Exception):
+    """A queue of the moment is full (password hashing): the player may try again shortly."""
+
 
 # The database went away, refused a connection or timed out: the command can be typed again. A
 # session saved then (sessions are kept in the database) fails as UpdateError, which hides the cause.

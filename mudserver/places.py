@@ -5,7 +5,7 @@ from anything private such as what the player is typing or fighting."""
 import json
 from dataclasses import dataclass
 
-from battles.services import battle_key
+from mudserver import hooks
 from mudserver.redis_client import get_async_redis
 from mudserver.router import SCENES
 from mudserver.scene_store import player_key
@@ -14,17 +14,22 @@ from mudserver.scene_store import player_key
 @dataclass(frozen=True)
 class Place:
     area: str  # a scene's `place`: "village", "dungeon", "arena", or "" (the main menu)
-    dungeon: int | None = None  # in the dungeons: the one fought in or stood before, if any
+    dungeon: int | None = None  # where in the area: in the dungeons, the one fought in or stood before
 
 
 async def place_get(character_id: int) -> Place:
-    """One round trip: the scene, its data (a dungeon's gate holds the dungeon) and the fight's dungeon."""
+    """One round trip: the scene, its data (a dungeon's gate holds the dungeon) and, for each area
+    with a detail (mudserver.hooks.place_details), the field of the key that holds it."""
+    details = list(hooks.place_details.items())
     pipe = get_async_redis().pipeline(transaction=False)
-    pipe.hmget(player_key(character_id), "scene", "data").hget(battle_key(character_id), "dungeon")
-    (scene_name, data), fought_in = await pipe.execute()
+    pipe.hmget(player_key(character_id), "scene", "data")
+    for _area, detail in details:
+        pipe.hget(detail.key_of(character_id), detail.field)
+    (scene_name, data), *held = await pipe.execute()
     scene = SCENES.get(scene_name or "")
     area = scene.place if scene is not None else ""
-    if area != "dungeon":
-        return Place(area)
-    dungeon = fought_in or json.loads(data or "{}").get("dungeon")
-    return Place(area, int(dungeon) if dungeon else None)
+    for (detail_area, detail), value in zip(details, held, strict=True):
+        if detail_area == area:
+            found = value or json.loads(data or "{}").get(detail.field)
+            return Place(area, int(found) if found else None)
+    return Place(area)

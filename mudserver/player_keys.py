@@ -13,15 +13,15 @@ write-behind.
 
 from django.conf import settings
 
-from accounts.character_state import state_key
-from battles.services import battle_key
+from mudserver import hooks
 from mudserver.presence import heartbeat_key, presence_release
 from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
 
 
 def _keys(character_id: int) -> list[str]:
-    return [state_key(character_id), player_key(character_id), battle_key(character_id)]
+    """The shell's own key and those the apps register (mudserver.hooks.player_keys)."""
+    return [player_key(character_id), *(key_of(character_id) for key_of in hooks.player_keys)]
 
 
 async def player_keys_keep(character_id: int) -> None:

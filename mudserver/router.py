@@ -15,6 +15,7 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from mudserver.markup import escape, red, yellow
+from mudserver.registry import OrderedHooks
 
 Handler = Callable[["Context", str], Awaitable["Reply"]]
 Permission = Callable[["Context"], Awaitable[bool]]
@@ -51,25 +52,25 @@ class Arrival:
 
 ArrivalHook = Callable[["Context"], Awaitable[Arrival | None]]
 DepartureHook = Callable[["Context"], Awaitable[None]]
-ARRIVAL_HOOKS: list[ArrivalHook] = []
-DEPARTURE_HOOKS: list[DepartureHook] = []
+# Run by their order, not by the apps' order: where two arrivals name a scene, the later one's wins
+# (a fighter back in an arena match goes to the match, not to the battle left behind).
+arrival_hooks: OrderedHooks[ArrivalHook] = OrderedHooks("arrival hook")
+departure_hooks: OrderedHooks[DepartureHook] = OrderedHooks("departure hook")
 
 
-def on_arrival(hook: ArrivalHook) -> ArrivalHook:
+def on_arrival(hook: ArrivalHook, *, order: int) -> ArrivalHook:
     """Register a hook run when a player signs in or reconnects."""
-    ARRIVAL_HOOKS.append(hook)
-    return hook
+    return arrival_hooks.add(hook, order=order)
 
 
-def on_departure(hook: DepartureHook) -> DepartureHook:
+def on_departure(hook: DepartureHook, *, order: int) -> DepartureHook:
     """Register a hook run when a player signs out or disconnects."""
-    DEPARTURE_HOOKS.append(hook)
-    return hook
+    return departure_hooks.add(hook, order=order)
 
 
 async def arrival_run(ctx: Context) -> Arrival:
     arrival = Arrival()
-    for hook in ARRIVAL_HOOKS:
+    for hook in arrival_hooks:
         found = await hook(ctx)
         if found is not None:
             arrival.text = "\n".join(t for t in (arrival.text, found.text) if t)
@@ -79,7 +80,7 @@ async def arrival_run(ctx: Context) -> Arrival:
 
 
 async def departure_run(ctx: Context) -> None:
-    for hook in DEPARTURE_HOOKS:
+    for hook in departure_hooks:
         await hook(ctx)
 
 

@@ -8,6 +8,5 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("metrics", views.metrics, name="metrics"),
     path("admin/live/online/", admin.site.admin_view(admin_tools.online_view), name="mud-online"),
-    path("admin/live/battles/", admin.site.admin_view(admin_tools.battles_view), name="mud-battles"),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mudserver.admin_tools import AuditedAdmin
+from accounts.audit import AuditedAdmin
 from village.models import NpcLine
 
 

@@ -5,4 +5,6 @@ class VillageConfig(AppConfig):
     name = "village"
 
     def ready(self):
-        from village import scenes  # noqa: F401  (registers the village and NPC scenes)
+        from village.scenes import scenes_register
+
+        scenes_register()

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import hooks as account_hooks
 from accounts.character_state import character_state_get
 from mudserver.korean import name_fill
 from mudserver.markup import blue, cyan, escape, green, grey, menu_line, red, rule, yellow
@@ -36,26 +37,6 @@ async def village_enter(ctx: Context) -> str:
 
 async def village_list(ctx: Context, args: str) -> Reply:
     return Reply(await village_enter(ctx))
-
-
-register(
-    Scene(
-        name="village",
-        place="village",
-        enter=village_enter,
-        commands=[
-            *[
-                Command((str(n),), goto(npc.value), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else "")
-                for n, npc in enumerate(NPC_ORDER, start=1)
-            ],
-            Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
-            Command(
-                ("skill", "skills", "k", "스킬"), goto("skills"), gettext_lazy("choose the skills in your three slots")
-            ),
-            Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
-        ],
-    )
-)
 
 
 # --- the NPC scenes share one shape
@@ -157,9 +138,6 @@ async def story_read(ctx: Context, args: str) -> Reply:
     return Reply("\n".join(lines))
 
 
-register_npc(Npc.STORY, ("read", "log", "r", "모험의서", "기록"), story_read)
-
-
 # --- 아그네스: the healer
 
 
@@ -172,9 +150,6 @@ async def healer_heal(ctx: Context, args: str) -> Reply:
         + _("Agnes: Look after yourself out there, %(name)s.") % {"name": escape(ctx.name)},
         status=True,
     )
-
-
-register_npc(Npc.HEALER, ("heal", "치료", "치료받기"), healer_heal)
 
 
 # --- 퍼거스: weapon enhancement, paid with exp
@@ -214,9 +189,6 @@ async def blacksmith_enhance(ctx: Context, args: str) -> Reply:
     )
 
 
-register_npc(Npc.BLACKSMITH, ("enhance", "e", "강화", "강화하기"), blacksmith_enhance)
-
-
 # --- 에트나: dice, optionally for a stake of exp
 
 
@@ -251,9 +223,36 @@ async def dice_game(ctx: Context, args: str) -> Reply:
     return Reply("\n".join(lines), status=bool(game.stake))
 
 
-register_npc(Npc.DICE, ("dice", "roll", "주사위", "제비뽑기"), dice_game)
-
-
 # --- 샤크스 경: the arena keeper
 
-register_npc(Npc.ARENA, ("pvp", "p", "시련의장", "시"), goto("arena_lobby"))
+
+def scenes_register() -> None:
+    """Register the village and NPC scenes with the router, and the NPCs' names as names nobody may take."""
+    account_hooks.reserved_names.add("npcs", lambda: Npc.labels)
+    register(
+        Scene(
+            name="village",
+            place="village",
+            enter=village_enter,
+            commands=[
+                *[
+                    Command(
+                        (str(n),), goto(npc.value), gettext_lazy("visit an NPC by its number (1-5)") if n == 1 else ""
+                    )
+                    for n, npc in enumerate(NPC_ORDER, start=1)
+                ],
+                Command(("list", "l", "ls", "목록"), village_list, gettext_lazy("list the NPCs")),
+                Command(
+                    ("skill", "skills", "k", "스킬"),
+                    goto("skills"),
+                    gettext_lazy("choose the skills in your three slots"),
+                ),
+                Command(("back", "b", "돌아가기"), goto("front"), gettext_lazy("back to the main menu")),
+            ],
+        )
+    )
+    register_npc(Npc.STORY, ("read", "log", "r", "모험의서", "기록"), story_read)
+    register_npc(Npc.HEALER, ("heal", "치료", "치료받기"), healer_heal)
+    register_npc(Npc.BLACKSMITH, ("enhance", "e", "강화", "강화하기"), blacksmith_enhance)
+    register_npc(Npc.DICE, ("dice", "roll", "주사위", "제비뽑기"), dice_game)
+    register_npc(Npc.ARENA, ("pvp", "p", "시련의장", "시"), goto("arena_lobby"))

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "mudserver",
+    "game",
     "accounts",
     "village",
     "battles",
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # turns a locked-out admin login into its 429 page
 ]
 
-ROOT_URLCONF = "mudserver.urls"
+ROOT_URLCONF = "game.urls"
 ASGI_APPLICATION = "mudserver.asgi.application"
 
 TEMPLATES = [

@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
 
-from accounts.management.commands.seed_users import character_row
 from accounts.models import AuditEntry, Character, User
+from game.management.commands.seed_users import character_row
 from tests.flows.test_admin_flow import _action_post, _FormFields
 
 # GAME.md §3, written out here rather than read from the code under test.

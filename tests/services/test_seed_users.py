@@ -66,7 +66,7 @@ def _automatic_recount(cursor, table: str) -> bool:
 
 @pytest.mark.skipif("connection.vendor != 'mysql'", reason="InnoDB's statistics")
 def test_a_load_holds_the_automatic_statistics_recount_and_gives_it_back_even_on_failure():
-    from accounts.management.commands.seed_users import statistics_held
+    from game.management.commands.seed_users import statistics_held
 
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE seed_probe (id INT PRIMARY KEY) ENGINE=InnoDB")

@@ -10,8 +10,8 @@ from battles.catalog import Catalog
 from battles.engine import Content, MonsterInfo
 from battles.estimate import auto_estimate
 from battles.rules import dungeon_for_level
-from mudserver import help_topics
-from mudserver.help_topics import percent
+from game import help_topics
+from game.help_topics import percent
 from village.rules import dice_expected_gain, dice_round_chance, dice_win_chance, enhance_chance
 
 

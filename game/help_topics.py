@@ -357,18 +357,22 @@ async def help_retreat(ctx: Context, args: str) -> Reply:
 
 
 # Each topic's label, the name listed in the player's language, is one of its aliases.
-for aliases, explain, label in [
-    (
-        ("enhance", "강화", "blacksmith", "대장장이", "weapon", "무기"),
-        help_enhance,
-        pgettext_lazy("help topic", "enhance"),
-    ),
-    (("dice", "주사위", "gamble", "도박"), help_dice, pgettext_lazy("help topic", "dice")),
-    (("skills", "skill", "스킬", "기술"), help_skills, pgettext_lazy("help topic", "skills")),
-    (("arena", "시련의장", "pvp"), help_arena, pgettext_lazy("help topic", "arena")),
-    (("auto", "자동", "자동사냥", "idle", "방치"), help_auto, pgettext_lazy("help topic", "auto")),
-    (("levels", "level", "레벨", "exp", "경험치"), help_levels, pgettext_lazy("help topic", "levels")),
-    (("dungeons", "dungeon", "던전"), help_dungeons, pgettext_lazy("help topic", "dungeons")),
-    (("retreat", "후퇴"), help_retreat, pgettext_lazy("help topic", "retreat")),
-]:
-    register_help_topic(HelpTopic(aliases, explain, label))
+
+
+def help_topics_register() -> None:
+    """Register the topics of `help <topic>`."""
+    for aliases, explain, label in [
+        (
+            ("enhance", "강화", "blacksmith", "대장장이", "weapon", "무기"),
+            help_enhance,
+            pgettext_lazy("help topic", "enhance"),
+        ),
+        (("dice", "주사위", "gamble", "도박"), help_dice, pgettext_lazy("help topic", "dice")),
+        (("skills", "skill", "스킬", "기술"), help_skills, pgettext_lazy("help topic", "skills")),
+        (("arena", "시련의장", "pvp"), help_arena, pgettext_lazy("help topic", "arena")),
+        (("auto", "자동", "자동사냥", "idle", "방치"), help_auto, pgettext_lazy("help topic", "auto")),
+        (("levels", "level", "레벨", "exp", "경험치"), help_levels, pgettext_lazy("help topic", "levels")),
+        (("dungeons", "dungeon", "던전"), help_dungeons, pgettext_lazy("help topic", "dungeons")),
+        (("retreat", "후퇴"), help_retreat, pgettext_lazy("help topic", "retreat")),
+    ]:
+        register_help_topic(HelpTopic(aliases, explain, label))

@@ -137,14 +137,16 @@ async def global_lang(ctx: Context, args: str) -> Reply:
         return Reply(yellow(_("Language: English")))
 
 
-register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
-register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
-register_global(
-    Command(
-        ("look", "보기", "살펴보기"),
-        global_look,
-        gettext_lazy("look <name>: another player's level, weapon, record and whereabouts"),
+def global_commands_register() -> None:
+    """Register g, who, look, status and lang."""
+    register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
+    register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
+    register_global(
+        Command(
+            ("look", "보기", "살펴보기"),
+            global_look,
+            gettext_lazy("look <name>: another player's level, weapon, record and whereabouts"),
+        )
     )
-)
-register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
-register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language: lang ko, lang en")))
+    register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
+    register_global(Command(("lang", "언어"), global_lang, gettext_lazy("switch language: lang ko, lang en")))
