@@ -1,8 +1,9 @@
 """The registries through which feature apps plug into the shell (DESIGN.md, "Layers"): the shell
 imports no feature app; each app's AppConfig.ready() registers what it brings. Three shapes:
-hooks run in an explicit order, one provider of a thing, and handlers by name."""
+hooks run in an explicit order, one provider of a thing, handlers by name, and the tables the
+router reads (scenes by name; global commands and help topics in the order they were added)."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -73,3 +74,48 @@ class Named(Generic[T]):
 
     def items(self) -> list[tuple[str, T]]:
         return list(self._handlers.items())
+
+
+class Table(Mapping[str, T]):
+    """Things by a name each claims once (the router's scenes), read as a mapping."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self._items: dict[str, T] = {}
+
+    def add(self, name: str, item: T) -> T:
+        if name in self._items:
+            raise RegistryError(f"{self.what} {name!r} is registered already")
+        self._items[name] = item
+        return item
+
+    def remove(self, name: str) -> None:
+        del self._items[name]
+
+    def __getitem__(self, name: str) -> T:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Listed(Sequence[T]):
+    """Things read in the order they were added (the global commands, the help topics: their help
+    lists them in that order)."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self._items: list[T] = []
+
+    def add(self, item: T) -> T:
+        self._items.append(item)
+        return item
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)

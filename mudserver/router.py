@@ -15,7 +15,7 @@ from typing import Protocol
 from django.utils.translation import gettext as _
 
 from mudserver.markup import escape, red, yellow
-from mudserver.registry import OrderedHooks
+from mudserver.registry import Listed, OrderedHooks, Table
 
 Handler = Callable[["Context", str], Awaitable["Reply"]]
 Permission = Callable[["Context"], Awaitable[bool]]
@@ -183,8 +183,8 @@ def _find(commands: list[Command], word: str) -> Command | None:
     return None
 
 
-SCENES: dict[str, Scene] = {}
-GLOBAL_COMMANDS: list[Command] = []
+SCENES: Table[Scene] = Table("scene")
+GLOBAL_COMMANDS: Listed[Command] = Listed("global command")
 
 
 @dataclass
@@ -196,11 +196,11 @@ class HelpTopic:
     label: str  # a lazy translation: the name shown in the list of topics (one of the aliases)
 
 
-HELP_TOPICS: list[HelpTopic] = []
+HELP_TOPICS: Listed[HelpTopic] = Listed("help topic")
 
 
 def register_help_topic(topic: HelpTopic) -> None:
-    HELP_TOPICS.append(topic)
+    HELP_TOPICS.add(topic)
 
 
 def help_topic_find(word: str) -> HelpTopic | None:
@@ -245,12 +245,11 @@ def goto(scene: str) -> Handler:
 
 
 def register(scene: Scene) -> Scene:
-    SCENES[scene.name] = scene
-    return scene
+    return SCENES.add(scene.name, scene)
 
 
 def register_global(command: Command) -> None:
-    GLOBAL_COMMANDS.append(command)
+    GLOBAL_COMMANDS.add(command)
 
 
 def help_hint() -> str:

@@ -127,7 +127,7 @@ WEIRD = [
 
 def _words(scene: str) -> list[str]:
     """The first words a scene understands, bar those that end the session."""
-    commands = SCENES[scene].commands + [HELP_COMMAND] + (GLOBAL_COMMANDS if SCENES[scene].globals else [])
+    commands = SCENES[scene].commands + [HELP_COMMAND] + (list(GLOBAL_COMMANDS) if SCENES[scene].globals else [])
     return sorted({alias for command in commands for alias in command.aliases} - LEAVING_WORDS)
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from accounts import hooks as account_hooks
 from mudserver import hooks, router
-from mudserver.registry import Named, OrderedHooks, Provider, RegistryError
+from mudserver.registry import Listed, Named, OrderedHooks, Provider, RegistryError, Table
 from mudserver.router import Arrival, Context
 
 
@@ -40,6 +40,18 @@ def test_a_name_is_handled_by_one_handler():
     with pytest.raises(RegistryError):
         named.add("chat", "another")
     assert named.get("chat") == "handler" and named.get("other") is None
+
+
+def test_a_scene_name_is_registered_once_and_commands_keep_their_order():
+    table = Table("scene")
+    table.add("front", "the title")
+    with pytest.raises(RegistryError):
+        table.add("front", "another title")
+    assert dict(table) == {"front": "the title"}
+    listed = Listed("global command")
+    for command in ("g", "who", "look"):
+        listed.add(command)
+    assert list(listed) == ["g", "who", "look"]
 
 
 async def test_of_two_arrivals_naming_a_scene_the_later_in_order_wins(monkeypatch):

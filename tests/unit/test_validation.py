@@ -181,10 +181,13 @@ def test_room_names_may_be_command_words_but_not_staff_names(name, reserved):
     assert name_reserved(name, commands=False) is reserved
 
 
-def test_a_new_command_is_reserved_at_once(monkeypatch):
+def test_a_new_command_is_reserved_at_once():
     assert not name_reserved("zebracmd")
-    monkeypatch.setitem(SCENES, "zebra", Scene(name="zebra", enter=None, commands=[Command(("zebracmd",), None)]))
-    assert name_reserved("zebracmd")
+    SCENES.add("zebra", Scene(name="zebra", enter=None, commands=[Command(("zebracmd",), None)]))
+    try:
+        assert name_reserved("zebracmd")
+    finally:
+        SCENES.remove("zebra")
 
 
 @pytest.mark.parametrize(
