@@ -110,7 +110,7 @@ def cycle_told(advanced) -> tuple[list[Told], dict[int, Route]]:
     told: list[Told] = []
     routes: dict[int, Route] = {}
     for item, change in advanced:
-        if not item.online or not change.events:
+        if not item.online or not (change.events or change.scene):  # a move must reach the connection
             continue
         routes[item.character_id] = Route(item.channel, item.lang, item.scene, item.name)
         if change.scene or item.watched:
