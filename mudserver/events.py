@@ -38,7 +38,7 @@ class StatusChanged(Event):
     mp: int
     max_mp: int
     exp: int
-    exp_next: int
+    exp_next: int | None  # None at the top level
     attack: int
     defense: int
     weapon_level: int

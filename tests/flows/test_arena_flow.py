@@ -10,12 +10,9 @@ from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
 from arena import rooms
 from tests.client import Client, connected, session_cookie, unique
+from tests.waits import state_set
 
 pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
-
-
-# The status bar's fields in the hot state (PROTOCOL.md): a change to any of them sends a status frame.
-BAR_FIELDS = ("level", "hp", "max_hp", "mp", "max_mp", "exp", "attack", "defense", "weapon_level")
 
 
 async def _to_lobby(server: str, *, attack: int = 10, cookie: str | None = None, **state):
@@ -24,11 +21,7 @@ async def _to_lobby(server: str, *, attack: int = 10, cookie: str | None = None,
     client = await connected(server, cookie=cookie)
     name = await client.sign_up()
     character = await Character.objects.aget(name=name)
-    changes = {"attack": attack, **state}
-    before = await character_state_get(character.pk)
-    await character_state_mutate(character.pk, lambda s: (changes, None))
-    if any(before[field] != value for field, value in changes.items() if field in BAR_FIELDS):
-        await client.next("status")
+    await state_set(client, character.pk, attack=attack, **state)
     for line, expected in (("v", "village"), ("5", "Sir Shax"), ("2", "Trial Grounds")):
         await client.ask(line, expected)
     return client, name, character.pk

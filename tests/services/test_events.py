@@ -18,6 +18,7 @@ pytestmark = pytest.mark.usefixtures("live_db")
 FIGHTERS = (events.Fighter("Aria", "A", 3, 120, 0, 80), events.Fighter("Bo|b", "B", 2, 0, 60, 60))
 SAMPLES = [
     events.StatusChanged(3, 50, 80, 10, 40, 90, 210, 14, 12, 1),
+    events.StatusChanged(100, 50, 80, 10, 40, 90, None, 14, 12, 1),  # the top level has no next
     events.ChatSaid("global-1", "Aria", "hello", "2026-11-26T22:00:00+00:00"),
     events.ChatSaid("whisper", "Aria", "psst", "2026-11-26T22:00:00+00:00", to="Bob"),
     events.ChatPresence("global-1", 3, 100, joined="Aria"),
