@@ -160,15 +160,22 @@ def _mail(told: list[tuple[list[int], Event]], routes: dict[int, Route]) -> Mail
     mail: Mail = defaultdict(lambda: defaultdict(list))
     for players, event in told:
         rendered: dict[tuple, list] = {}
+        moves_to, named = event.moves_to, isinstance(event, StatusChanged)
+        # Chat is the same in every language and scene: rendered once for the whole channel.
+        neutral = isinstance(event, ChatSaid | ChatPresence)
         for character_id in players:
             route = routes.get(character_id)
             if route is None or "!" not in route.connection:
                 continue
-            scene = event.moves_to or (route.scene if route.scene in SCENES else "front")
-            key = (route.lang, scene, route.name if isinstance(event, StatusChanged) else "")
-            if key not in rendered:
-                rendered[key] = _items(event, route, scene)
-            mail[mailbox_of(route.connection)][route.connection, character_id] += rendered[key]
+            if neutral:
+                key, scene = (), ""
+            else:
+                scene = moves_to or (route.scene if route.scene in SCENES else "front")
+                key = (route.lang, scene, route.name if named else "")
+            items = rendered.get(key)
+            if items is None:
+                items = rendered[key] = _items(event, route, scene)
+            mail[mailbox_of(route.connection)][route.connection, character_id] += items
     return mail
 
 
