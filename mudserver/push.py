@@ -84,7 +84,7 @@ async def tell_many(told: list[Told], *, routes: Mapping[int, Route] | None = No
         _routes_queue(pipe, wanted)
         routes.update(_routes_of(wanted, await pipe.execute()))
     mail = _mail(told, routes)
-    if mail or _EVENTS_SEEN:
+    if mail:
         pipe = get_async_redis().pipeline(transaction=False)
         _mail_queue(pipe, mail)
         await pipe.execute()
@@ -100,7 +100,7 @@ def tell_many_sync(told: list[Told], *, routes: Mapping[int, Route] | None = Non
         _routes_queue(pipe, wanted)
         routes.update(_routes_of(wanted, pipe.execute()))
     mail = _mail(told, routes)
-    if mail or _EVENTS_SEEN:
+    if mail:
         pipe = get_redis().pipeline(transaction=False)
         _mail_queue(pipe, mail)
         pipe.execute()
@@ -113,9 +113,8 @@ def _checked(told: list[Told]) -> list[tuple[list[int], Event]]:
             try:
                 event_check(event)
             except SchemaError as error:
-                get_redis().sadd(EVENTS_BAD_KEY, str(error))  # for the test session's end, whichever process told it
+                get_redis().sadd(EVENTS_BAD_KEY, str(error))  # for the tests' check, whichever process told it
                 raise
-            _EVENTS_SEEN.add(event.kind)
     me = commanding.get()
     if me is not None and any(_own_status(me, players, event) for players, event in told):
         # The commanding player's status bar is read and sent after the command's reply.
@@ -128,9 +127,7 @@ def _own_status(me: dict, players: list[int], event: Event) -> bool:
     return isinstance(event, StatusChanged) and players == [me["id"]]
 
 
-# With GAME["EVENT_CHECK"] (the tests): the kinds of event told, and what failed the schema.
-_EVENTS_SEEN: set[str] = set()
-EVENTS_SEEN_KEY = "mud:test:events"
+# With GAME["EVENT_CHECK"] (the tests): what failed the schema, for tests/conftest.py to assert after each test.
 EVENTS_BAD_KEY = "mud:test:events:bad"
 
 
@@ -234,9 +231,6 @@ def _mail_queue(pipe, mail: Mail) -> None:
         pipe.rpush(mailbox, json.dumps(message, ensure_ascii=False))
         pipe.ltrim(mailbox, -MAILBOX_CAPACITY, -1)
         pipe.expire(mailbox, MAILBOX_EXPIRY)
-    if _EVENTS_SEEN:
-        pipe.sadd(EVENTS_SEEN_KEY, *_EVENTS_SEEN)
-        _EVENTS_SEEN.clear()
 
 
 async def connection_close(connection: str, *, code: int, reason: str) -> None:

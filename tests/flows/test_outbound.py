@@ -35,7 +35,7 @@ async def test_what_a_player_is_told_arrives_in_the_order_it_was_told(game_serve
     (they once took two routes: the whisper through a channel-layer group, the others through the
     web process's mailbox)."""
     reader, reader_name, reader_id = await _player(game_server)
-    _whisperer, whisperer_name, whisperer_id = await _player(game_server_2)
+    whisperer, whisperer_name, whisperer_id = await _player(game_server_2)
     actor = await User.objects.acreate(username=unique("gm"), is_staff=True, is_superuser=True)
     rounds = 10
     for i in range(rounds):
@@ -56,7 +56,8 @@ async def test_what_a_player_is_told_arrives_in_the_order_it_was_told(game_serve
             elif frame["type"] == "output" and (notice := re.search(rf"n(\d+) {reader_name}", frame["text"])):
                 seen.append(f"notice{notice.group(1)}")
     assert seen == expected
-    await reader.close()
+    for client in (reader, whisperer):
+        await client.close()
 
 
 async def test_a_move_writes_the_players_scene_once(game_server):
