@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from accounts.models import Character, SetAsideWrite
 from accounts.progression import AUTO_RETREAT_DEFAULT, exp_to_leave
+from accounts.status import status_tell
 from mudserver.failures import DATABASE_UNAVAILABLE
 from mudserver.metrics import CHARACTER_WRITES_SET_ASIDE
+from mudserver.protocol import status_frame
 from mudserver.redis_client import get_async_redis, get_redis
 
 log = structlog.get_logger(__name__)
@@ -119,12 +121,14 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
         raw = await r.hgetall(key)
         if not raw:
             raise LookupError(f"character {character_id} has no hot state")
-        changes, result = mutation(_decode(raw))
+        state = _decode(raw)
+        changes, result = mutation(state)
         if not changes:
             return result
         pairs = [item for field_value in changes.items() for item in field_value]
         written = await r.eval(_MUTATE, 2, key, DIRTY_KEY, raw.get("v", "0"), character_id, *pairs)
         if written == 1:
+            await status_tell(character_id, state, {**state, **changes})  # the status bar follows the change
             return result
         if written == -1:
             raise LookupError(f"character {character_id} has no hot state")
@@ -154,7 +158,7 @@ def character_status(name: str, state: State) -> dict:
 
 async def character_status_frame(character_id: int | None, name: str | None) -> dict:
     state = await character_state_get(character_id) if character_id is not None else None
-    return {"type": "status", "character": character_status(name, state) if state else None}
+    return status_frame(character_status(name, state) if state else None)
 
 
 def character_states_flush(character_ids: list[int] | None = None, *, batch: int = 1000) -> int:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from accounts import hooks as account_hooks
 from accounts.models import Character
 from accounts.validation import name_as_stored, name_reserved
-from arena import rooms, services
+from arena import presenters, rooms, services
 from chat.services import mute_notice
 from mudserver.markup import escape, pad, red, rule, yellow
 from mudserver.redis_client import get_async_redis
@@ -214,7 +214,7 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     }
     if hit.outcome in messages:
         return Reply(red(messages[hit.outcome]()))
-    return Reply(services.hit_line(ctx.name, target, hit))
+    return Reply(presenters.hit_line(services.hit_event(ctx.name, target, hit)))
 
 
 async def arena_arrival(ctx: Context) -> Arrival | None:

@@ -236,7 +236,9 @@ def _write_args(item: Loaded, change: Change) -> list:
         item.battle.get("v", "0"),
         item.character["v"],
         change.due,
-        change.scene,
+        # A connected player's scene is their connection's to write: a cycle's move reaches it as
+        # an event (battles.tasks), a command's with its reply. Only an absent player's is written here.
+        "" if item.online else change.scene,
         len(battle_pairs) // 2,
         *battle_pairs,
         len(character_pairs) // 2,

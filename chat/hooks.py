@@ -3,18 +3,26 @@ arena room's channel while in the room (moved by `chat_move`), and nothing once 
 
 from accounts import hooks as account_hooks
 from chat import channels
-from chat.services import Refusal, chat_mute, chat_mute_restore, chat_say, history_frames, presence_frame
-from mudserver import hooks
+from chat.services import (
+    Refusal,
+    chat_mute,
+    chat_mute_restore,
+    chat_say,
+    history_frames,
+    presence_event,
+    presence_frame,
+)
+from mudserver import hooks, push
 from mudserver.router import Arrival, Context, on_arrival, on_departure
 
 
 async def _enter(ctx: Context, membership: channels.Membership) -> list[dict]:
     """Tell the channel's members (unless this is a reconnect); return its history. Its messages
-    reach the player through the channel's membership (chat.channels.channel_send)."""
-    notice = presence_frame(membership.channel, membership.members, joined=ctx.name if membership.changed else None)
+    reach the player through the channel's membership (chat.channels.channel_tell)."""
+    notice = presence_event(membership.channel, membership.members, joined=ctx.name if membership.changed else None)
     if membership.changed:
-        await channels.channel_send(membership.channel, notice)
-    return [*(await history_frames(membership.channel)), notice]
+        await channels.channel_tell(membership.channel, notice)
+    return [*(await history_frames(membership.channel)), presence_frame(notice)]
 
 
 async def chat_arrival(ctx: Context) -> Arrival:
@@ -24,7 +32,7 @@ async def chat_arrival(ctx: Context) -> Arrival:
 async def chat_departure(ctx: Context) -> None:
     left = await channels.channel_leave(ctx.character_id)
     if left is not None:
-        await channels.channel_send(left.channel, presence_frame(left.channel, left.members, left=ctx.name))
+        await channels.channel_tell(left.channel, presence_event(left.channel, left.members, left=ctx.name))
 
 
 async def chat_switch(ctx: Context, room: str | None) -> list[dict]:
@@ -44,8 +52,8 @@ async def _chat_frame(ctx: Context, frame: dict) -> Refusal | None:
     return await chat_say(character_id=ctx.character_id, name=ctx.name, text=frame["text"], to=frame.get("to"))
 
 
-async def _chat_move(ctx: Context, event: dict) -> list[dict]:
-    return await chat_switch(ctx, event["room"])
+async def _chat_moved(ctx: Context, item: dict) -> list[dict]:
+    return await chat_switch(ctx, item["room"])
 
 
 def chat_hooks_register() -> None:
@@ -54,6 +62,6 @@ def chat_hooks_register() -> None:
     hooks.sign_in_hooks.add(_mute_restore, order=20)
     account_hooks.chat_muter.provide(chat_mute)
     hooks.frame_handlers.add("chat", _chat_frame)
-    hooks.event_handlers.add("chat.move", _chat_move)
+    push.connection_actions["chat_move"] = _chat_moved
     on_arrival(chat_arrival, order=20)
     on_departure(chat_departure, order=20)

@@ -8,8 +8,8 @@
 - `sign_out_hooks`: run in order with the character id when a player signs out, before anything
   else: what needs the database, so that its being away leaves nothing changed (accounts).
 - `frame_handlers`: a frame type other than `line` and `ping` (`chat`: chat) -> its handler.
-- `event_handlers`: a channel-layer event type sent to a player's group (`chat.move`: chat) -> its
-  handler, which returns the frames to send.
+- the actions a connection takes on a pushed item (`chat_move`: chat) are mudserver.push's
+  `connection_actions`.
 - `player_keys`: the Redis keys a player keeps while connected, each by the app that owns it.
 - `place_details`: for an area, where a player is within it (battles: the dungeon fought in).
 """
@@ -54,6 +54,5 @@ status_frame: Provider[Callable[[int | None, str | None], Awaitable[dict]]] = Pr
 sign_in_hooks: OrderedHooks[Callable[[Any], Awaitable[None]]] = OrderedHooks("sign-in hook")
 sign_out_hooks: OrderedHooks[Callable[[int], Awaitable[None]]] = OrderedHooks("sign-out hook")
 frame_handlers: Named[Callable[[Any, dict], Awaitable[FrameRefusal | None]]] = Named("frame type")
-event_handlers: Named[Callable[[Any, dict], Awaitable[list[dict]]]] = Named("channel-layer event")
 player_keys: Named[Callable[[int], str]] = Named("player key")
 place_details: Named[PlaceDetail] = Named("place detail")

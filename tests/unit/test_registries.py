@@ -4,7 +4,7 @@ order the apps load in, and no two apps claim the same place silently."""
 import pytest
 
 from accounts import hooks as account_hooks
-from mudserver import hooks, router
+from mudserver import hooks, push, router
 from mudserver.registry import Listed, Named, OrderedHooks, Provider, RegistryError, Table
 from mudserver.router import Arrival, Context
 
@@ -84,7 +84,7 @@ def test_the_game_orders_its_arrivals_battle_chat_arena():
 
 def test_the_feature_apps_fill_what_the_shell_and_accounts_ask_for():
     assert hooks.character_loader.get() and hooks.status_frame.get()
-    assert hooks.frame_handlers.get("chat") and hooks.event_handlers.get("chat.move")
+    assert hooks.frame_handlers.get("chat") and push.connection_actions["chat_move"]
     assert [name for name, _key_of in hooks.player_keys.items()] == ["character state", "battle"]
     assert [area for area, _detail in hooks.place_details.items()] == ["dungeon"]
     assert account_hooks.fight_scene.get() and account_hooks.chat_muter.get()
