@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_write
 from accounts.character_state import (
     INT_FIELDS,
-    character_state_get,
-    character_state_mutate,
+    character_state_get_sync,
+    character_state_mutate_sync,
     character_states_flush,
     character_status,
 )
@@ -36,7 +36,7 @@ NOTICE_MAX_LENGTH = 300  # as a chat message: one line of the players' panes
 
 
 def _snapshot(character: Character) -> dict:
-    hot = async_to_sync(character_state_get)(character.pk)
+    hot = character_state_get_sync(character.pk)
     return dict(hot) if hot else {field: getattr(character, field) for field in INT_FIELDS}
 
 
@@ -48,7 +48,7 @@ def _change(character: Character, change) -> tuple[dict, dict]:
         return change(state), None
 
     try:
-        async_to_sync(character_state_mutate)(character.pk, mutate)
+        character_state_mutate_sync(character.pk, mutate)
     except LookupError:  # not in Redis: the database row is the state
         Character.objects.filter(pk=character.pk).update(**change(before))
     after = _snapshot(Character.objects.get(pk=character.pk))

@@ -9,10 +9,13 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.character_state import (
+    Outcome,
+    Snapshot,
+    Write,
     character_state_get,
-    character_state_mutate,
     character_states_flush_now,
     character_status,
+    characters_mutate,
 )
 from accounts.models import Character
 from arena import rooms
@@ -187,26 +190,33 @@ async def match_end(rid: str) -> None:
     # A deleted account's fighter has no state left: it counts at the starting rating and gets nothing.
     ratings = {p["cid"]: state["arena_rating"] for p in players if (state := await character_state_get(p["cid"]))}
     team_ratings = {team: [ratings.get(p["cid"], START_RATING) for p in players if p["team"] == team] for team in "AB"}
-    statuses = {}
+    terms = {}
     for p in [p for p in players if p["cid"] in ratings]:
         won = p["team"] == winner
         change = rating_change(team_ratings[p["team"]], team_ratings["B" if p["team"] == "A" else "A"], won=won)
+        terms[p["cid"]] = (won, change)
 
-        def settle(s, won=won, change=change):
-            rating = rating_after(s["arena_rating"], change)
-            changes = {
-                "hp": s["max_hp"],
-                "mp": s["max_mp"],
-                "arena_rating": rating,
-                "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
-                "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1,
-            }
-            if won:
-                changes.update(exp_gain(s, reward))
-            return changes, {**s, **changes}
+    def settle(snapshot: Snapshot):
+        s = snapshot.state
+        won, change = terms[snapshot.character_id]
+        rating = rating_after(s["arena_rating"], change)
+        changes = {
+            "hp": s["max_hp"],
+            "mp": s["max_mp"],
+            "arena_rating": rating,
+            "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
+            "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1,
+        }
+        if won:
+            changes.update(exp_gain(s, reward))
+        return Write(changes), {**s, **changes}
 
-        settled = await character_state_mutate(p["cid"], settle)
-        statuses[p["cid"]] = [{"type": "status", "character": character_status(p["name"], settled)}]
+    settled = await characters_mutate(terms, settle)  # all fighters in one round of the store
+    statuses = {
+        p["cid"]: [{"type": "status", "character": character_status(p["name"], settled[p["cid"]].result)}]
+        for p in players
+        if p["cid"] in settled and settled[p["cid"]].outcome is Outcome.WRITTEN
+    }
     await character_states_flush_now([p["cid"] for p in players])
     await get_async_redis().incr(RANK_VERSION_KEY)  # the lobbies' rankings (arena.scenes) read it again
     await broadcast(
