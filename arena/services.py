@@ -5,6 +5,7 @@ import random
 
 from asgiref.sync import sync_to_async
 from celery import current_app
+from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -24,11 +25,17 @@ from battles.catalog import catalog_aget
 from battles.rules import exp_gain
 from chat.services import chat_move
 from mudserver import push
+from mudserver.held import Held
 from mudserver.markup import blue, escape, green, red, rule, yellow
 from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
 
-RANK_VERSION_KEY = "mud:arena:rank:v"  # bumped when a match ends: the rankings held by web processes are stale
+RANK_VERSION_KEY = "mud:arena:rank:v"
+# The rankings held by each process (arena.scenes), stale when a match ends or a game master edits or
+# deletes a character in the admin. Checked at every look (one Redis read): a match's end shows at once.
+RANKINGS = Held(RANK_VERSION_KEY, check_every=0)
+post_save.connect(lambda **kwargs: RANKINGS.invalidate(), sender=Character, weak=False, dispatch_uid="rank-save")
+post_delete.connect(lambda **kwargs: RANKINGS.invalidate(), sender=Character, weak=False, dispatch_uid="rank-delete")
 START_RATING = Character._meta.get_field("arena_rating").default
 BASIC_ATTACK = ("기본공격", "attack", 100)
 
@@ -218,7 +225,7 @@ async def match_end(rid: str) -> None:
         if p["cid"] in settled and settled[p["cid"]].outcome is Outcome.WRITTEN
     }
     await character_states_flush_now([p["cid"] for p in players])
-    await get_async_redis().incr(RANK_VERSION_KEY)  # the lobbies' rankings (arena.scenes) read it again
+    await RANKINGS.ainvalidate()
     await broadcast(
         rid,
         lambda: "\n".join(

@@ -7,7 +7,7 @@ from channels.db import database_sync_to_async
 from django.db.models.signals import post_delete, post_save
 
 from accounts.character_state import State, character_state_mutate
-from battles.catalog import catalog_aget, catalog_changed
+from battles.catalog import CONTENT, catalog_changed
 from battles.rules import attack_for
 from mudserver.failures import DATABASE_UNAVAILABLE
 from village.content import NPC_LINES
@@ -24,26 +24,22 @@ from village.rules import (
 RNG = random.SystemRandom()
 
 
-# Kept in each process's memory: a talk is one of the commonest actions, and a database round trip
+# Held in each process's memory: a talk is one of the commonest actions, and a database round trip
 # (on the web process's single database thread) for a few lines of text is waste. An edit in the
-# admin bumps the game content's version (battles.catalog), which every process checks once a
-# second: the next talk after that shows the new line, without a restart.
-_npc_lines: dict[str, tuple[int, list[NpcLine]]] = {}
+# admin bumps the game content's version (battles.catalog.CONTENT): the next talk after a process
+# sees it (within a second) shows the new line, without a restart.
 post_save.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-save")
 post_delete.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-delete")
 
 
 async def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
-    version = (await catalog_aget()).version
-    cached = _npc_lines.get(npc)
-    if cached is None or cached[0] != version:
-        try:
-            _npc_lines[npc] = cached = (version, await _npc_lines_load(npc))
-        except DATABASE_UNAVAILABLE:
-            if cached is None:
-                raise  # nothing to say instead: the player is asked to try again
-            # While the database is away the lines known do; it is asked again at the next talk.
-    lines = cached[1]
+    try:
+        lines = await CONTENT.aget(("npc", npc), lambda _version: _npc_lines_load(npc))
+    except DATABASE_UNAVAILABLE:
+        lines = CONTENT.last(("npc", npc))
+        if lines is None:
+            raise  # nothing to say instead: the player is asked to try again
+        # While the database is away the lines known do; it is asked again at the next talk.
     return rng.choice(lines).text(lang) if lines else None
 
 
@@ -124,5 +120,5 @@ def npc_lines_load(*, reset: bool = False) -> int:
         return 0
     rows = [NpcLine(npc=npc, text_ko=ko, text_en=en) for npc, lines in NPC_LINES.items() for ko, en in lines]
     NpcLine.objects.bulk_create(rows)
-    catalog_changed()  # bulk_create sends no post_save: the processes' cached lines are stale
+    catalog_changed()  # bulk_create sends no post_save: the processes' held lines are stale
     return len(rows)

@@ -98,10 +98,10 @@ async def test_npc_lines_known_do_while_the_database_is_away(monkeypatch):
         raise OperationalError(2002, "Can't connect to server")
 
     await npc_line_pick("heal", "en")  # loaded
-    monkeypatch.setattr(catalog, "CHECK_EVERY", -1)
+    monkeypatch.setattr(catalog.CONTENT, "check_every", -1)
     catalog.catalog_changed()  # and due for a reload
     monkeypatch.setattr(services, "_npc_lines_load", database_away)
     assert await npc_line_pick("heal", "en")
-    monkeypatch.delitem(services._npc_lines, "story", raising=False)  # never loaded: nothing to say
+    monkeypatch.delitem(catalog.CONTENT._values, ("npc", "story"), raising=False)  # never loaded: nothing to say
     with pytest.raises(OperationalError):
         await npc_line_pick("story", "en")
