@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -110,7 +111,7 @@ class Read:
     fields: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class Snapshot:
     """A character's state as read, with its version `v`, and the hashes read beside it (one per
     `Read`: a dict of the whole hash, or the values of the fields asked for, None when absent)."""
@@ -124,7 +125,7 @@ class Snapshot:
         return self.state["v"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Versioned:
     """A caller's own hash with a `v` of its own, checked and bumped with the character's: written
     (`fields`, which may be empty) or deleted."""
@@ -135,7 +136,7 @@ class Versioned:
     delete: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Write:
     """What one character's step writes, atomically: its changed fields and the caller's writes
     beside them. `renew` (seconds) renews the expiry of the character, of these keys and of `touch`
@@ -152,7 +153,7 @@ class Write:
         return bool(self.changes or self.beside or self.fields or self.scores)
 
 
-@dataclass
+@dataclass(slots=True)
 class Mutated(Generic[T]):
     """One character's mutate: its outcome, the state it was computed from, the changes written
     and the step's result. The one place a change to a character is reported: `changes` against
@@ -201,10 +202,10 @@ while a <= #ARGV do
   local id, char, version, nc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], ARGV[a + 2], tonumber(ARGV[a + 3])
   local first_change = a + 4
   a = first_change + 2 * nc
-  local result = 1
-  if redis.call('EXISTS', char) == 0 then
+  local result, seen = 1, redis.call('HGET', char, 'v')
+  if not seen and redis.call('EXISTS', char) == 0 then
     result = -1
-  elseif (redis.call('HGET', char, 'v') or '0') ~= version then
+  elseif (seen or '0') ~= version then
     result = 0
   end
   local nv = tonumber(ARGV[a])
@@ -295,7 +296,8 @@ def _snapshots(character_ids: list[int], reads: tuple[Read, ...], replies: list)
         raw, *beside = replies[width * i : width * (i + 1)]
         if raw:
             raw = _pairs(raw)
-            state = {**_decode(raw), "v": int(raw.get("v", 0))}
+            state = _decode(raw)
+            state["v"] = int(raw.get("v", 0))
             beside = [reply if read.fields else _pairs(reply) for read, reply in zip(reads, beside, strict=True)]
             snapshots.append(Snapshot(character_id, state, beside))
     return snapshots
@@ -313,25 +315,27 @@ def _write_call(writes: list[tuple[Snapshot, Write]]) -> _Call:
         return i
 
     args: list = []
+    extend = args.extend  # a cycle's batch is thousands of arguments: this is on the workers' hot path
     for snapshot, write in writes:
-        args += [snapshot.character_id, at(state_key(snapshot.character_id)), snapshot.version, len(write.changes)]
-        for item in write.changes.items():
-            args += item
+        cid = snapshot.character_id
+        extend((cid, at(state_key(cid)), snapshot.state["v"], len(write.changes)))
+        extend(chain.from_iterable(write.changes.items()))
         args.append(len(write.beside))
         for versioned in write.beside:
-            values = {} if versioned.delete else versioned.fields
-            args += [at(versioned.key), versioned.version, "d" if versioned.delete else "w", len(values)]
-            for item in values.items():
-                args += item
+            if versioned.delete:
+                extend((at(versioned.key), versioned.version, "d", 0))
+            else:
+                extend((at(versioned.key), versioned.version, "w", len(versioned.fields)))
+                extend(chain.from_iterable(versioned.fields.items()))
         args.append(len(write.fields))
         for key, values in write.fields:
-            args += [at(key), len(values)]
-            for item in values.items():
-                args += item
+            extend((at(key), len(values)))
+            extend(chain.from_iterable(values.items()))
         args.append(len(write.scores))
         for key, member, score in write.scores:
-            args += [at(key), member, "" if score is None else score]
-        args += [write.renew, len(write.touch), *map(at, write.touch)]
+            extend((at(key), member, "" if score is None else score))
+        extend((write.renew, len(write.touch)))
+        extend(map(at, write.touch))
     return _Call(_WRITE, keys, args)
 
 

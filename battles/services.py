@@ -167,27 +167,23 @@ _READS = (Read(battle_key), Read(player_key, PLAYER_FIELDS))
 def _write(item: Loaded, change: Change) -> Write:
     """The store's write for a change: the character's changed fields, and beside them the battle
     (its own version checked too), its place in the schedule and the player's scene."""
-    cid = item.character_id
-    changes, battle = {}, {}
-    if change.fight is not None:
-        for name in FIGHT_FIELDS:
-            battle[name] = getattr(change.fight, name)
-        for name in CHARACTER_FIELDS:
-            if getattr(change.fight, name) != item.character[name]:
-                changes[name] = getattr(change.fight, name)
-    battle.update(change.battle)
-    version = item.battle.get("v", "0")
-    write = Write(changes)
-    if change.due == "del":
-        write.beside.append(Versioned(battle_key(cid), version, delete=True))
-        write.scores.append((DUE_KEY, cid, None))
+    cid, fight, character = item.character_id, change.fight, item.character
+    if fight is None:
+        changes, battle = {}, dict(change.battle)
     else:
-        write.beside.append(Versioned(battle_key(cid), version, battle))
-        write.scores.append((DUE_KEY, cid, int(change.due) if change.due else None))
-        write.renew, write.touch = settings.GAME["PLAYER_IDLE_SECONDS"], [player_key(cid)]
-    if change.scene:
-        write.fields.append((player_key(cid), {"scene": change.scene, "data": "{}"}))
-    return write
+        values = vars(fight)
+        changes = {name: values[name] for name in CHARACTER_FIELDS if values[name] != character[name]}
+        # Only what changed: the battle's version, checked with the character's, says the rest stands.
+        read = item.battle
+        battle = {name: values[name] for name in FIGHT_FIELDS if str(values[name]) != read.get(name)}
+        battle.update(change.battle)
+    version, player = item.battle.get("v", "0"), player_key(cid)
+    scenes = [(player, {"scene": change.scene, "data": "{}"})] if change.scene else []
+    if change.due == "del":
+        return Write(changes, [Versioned(battle_key(cid), version, delete=True)], scenes, [(DUE_KEY, cid, None)])
+    schedule = [(DUE_KEY, cid, int(change.due) if change.due else None)]
+    renew = settings.GAME["PLAYER_IDLE_SECONDS"]
+    return Write(changes, [Versioned(battle_key(cid), version, battle)], scenes, schedule, renew, [player])
 
 
 def _apply(character_ids: list[int], step) -> tuple[dict[int, tuple[Loaded, Change]], list[int]]:
