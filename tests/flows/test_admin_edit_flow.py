@@ -7,7 +7,7 @@ import pytest
 
 from accounts.character_state import character_state_get, character_state_mutate, character_states_flush
 from accounts.models import AuditEntry, Character
-from tests.flows.test_admin_flow import _change_form_post, _player  # admin_browser: a fixture
+from tests.flows.test_admin_flow import _change_form_post, _player
 
 pytestmark = pytest.mark.usefixtures("live_db")
 

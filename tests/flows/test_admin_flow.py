@@ -31,15 +31,6 @@ from village.models import NpcLine
 pytestmark = pytest.mark.usefixtures("live_db")
 
 
-@pytest.fixture
-def admin_browser(live_db) -> Client:
-    game_master = User.objects.create_superuser(unique("gm"), "gm-secret-1")
-    browser = Client(headers={"accept-language": "en"})  # the admin in English, whatever the default
-    browser.force_login(game_master)
-    browser.game_master = game_master
-    return browser
-
-
 async def _player(game_server, prefix: str = "p"):
     client = await connected(game_server)
     name = await client.sign_up(unique(prefix) + "q")  # no other name starts with this one
