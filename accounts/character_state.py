@@ -405,7 +405,7 @@ async def characters_mutate(
     return await _arun(_mutate_steps(character_ids, step, reads))
 
 
-def _one(character_id: int, mutation: Mutation[T]) -> Generator[_Call, list, T]:
+def _one(character_id: int, mutation: Mutation[T]) -> Generator[_Call, list, Mutated[T]]:
     def step(snapshot: Snapshot):
         changes, result = mutation({k: v for k, v in snapshot.state.items() if k != "v"})
         return Write(changes), result
@@ -414,19 +414,20 @@ def _one(character_id: int, mutation: Mutation[T]) -> Generator[_Call, list, T]:
     mutated = (yield from _mutate_steps([character_id], step, (), rounds=None))[character_id]
     if mutated.outcome is Outcome.GONE:
         raise LookupError(f"character {character_id} has no hot state")
-    return mutated.result
+    return mutated
 
 
 async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
     """Apply `mutation(state) -> (changes, result)` atomically and mark the character dirty (two
     round trips; one when nothing changes), again if the character changed in between (`mutation`
     may then run more than once). LookupError when the character has no hot state."""
-    return await _arun(_one(character_id, mutation))
+    mutated = await _arun(_one(character_id, mutation))
+    return mutated.result
 
 
 def character_state_mutate_sync(character_id: int, mutation: Mutation[T]) -> T:
     """`character_state_mutate`, blocking (the admin's game-master actions)."""
-    return _run(_one(character_id, mutation))
+    return _run(_one(character_id, mutation)).result
 
 
 # --- loading, reading, dropping

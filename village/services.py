@@ -1,5 +1,6 @@
 """The NPCs' actions on a character's hot state (atomic: see accounts.character_state)."""
 
+import enum
 import random
 from dataclasses import dataclass
 
@@ -59,9 +60,16 @@ async def character_heal(character_id: int) -> bool:
     return await character_state_mutate(character_id, heal)
 
 
+class Enhanced(enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    TOO_POOR = "too_poor"  # not enough exp for the cost
+    MAXED = "maxed"  # the weapon is at its highest level
+
+
 @dataclass
 class Enhancement:
-    outcome: str  # "success", "failure", "too_poor" or "maxed"
+    outcome: Enhanced
     weapon_level: int
     cost: int
     chance: float
@@ -74,13 +82,13 @@ async def weapon_enhance(character_id: int, *, rng: random.Random = RNG) -> Enha
         w = s["weapon_level"]
         cost, chance = enhance_cost(w), enhance_chance(w)
         if w >= MAX_WEAPON_LEVEL:
-            return {}, Enhancement("maxed", w, 0, 0.0)
+            return {}, Enhancement(Enhanced.MAXED, w, 0, 0.0)
         if s["exp"] < cost:
-            return {}, Enhancement("too_poor", w, cost, chance)
+            return {}, Enhancement(Enhanced.TOO_POOR, w, cost, chance)
         if roll < chance:
             changes = {"weapon_level": w + 1, "attack": attack_for(s["level"], w + 1), "exp": s["exp"] - cost}
-            return changes, Enhancement("success", w + 1, cost, chance)
-        return {"exp": s["exp"] - FAILED_ENHANCE_COST}, Enhancement("failure", w, FAILED_ENHANCE_COST, chance)
+            return changes, Enhancement(Enhanced.SUCCESS, w + 1, cost, chance)
+        return {"exp": s["exp"] - FAILED_ENHANCE_COST}, Enhancement(Enhanced.FAILURE, w, FAILED_ENHANCE_COST, chance)
 
     return await character_state_mutate(character_id, enhance)
 
