@@ -34,9 +34,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Character, SetAsideWrite
+from accounts.status import status_tell
 from battles.rules import exp_to_leave
 from mudserver.failures import DATABASE_UNAVAILABLE
 from mudserver.metrics import CHARACTER_WRITES_SET_ASIDE
+from mudserver.protocol import status_frame
 from mudserver.redis_client import get_async_redis, get_redis
 
 log = structlog.get_logger(__name__)
@@ -422,6 +424,9 @@ async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
     round trips; one when nothing changes), again if the character changed in between (`mutation`
     may then run more than once). LookupError when the character has no hot state."""
     mutated = await _arun(_one(character_id, mutation))
+    if mutated.outcome is Outcome.WRITTEN:  # the status bar follows the change
+        before = mutated.before.state
+        await status_tell(character_id, before, {**before, **mutated.changes})
     return mutated.result
 
 
@@ -486,7 +491,7 @@ def character_status(name: str, state: State) -> dict:
 
 async def character_status_frame(character_id: int | None, name: str | None) -> dict:
     state = await character_state_get(character_id) if character_id is not None else None
-    return {"type": "status", "character": character_status(name, state) if state else None}
+    return status_frame(character_status(name, state) if state else None)
 
 
 def character_states_flush(character_ids: list[int] | None = None, *, batch: int = 1000) -> int:

@@ -1,31 +1,30 @@
 """Game masters' actions on players (from the admin). Each one changes the live state (the Redis
-hot state when the character has one, else the database), tells a connected player at once through
-the push module, and writes an audit entry with the state before and after."""
+hot state when the character has one, else the database), tells a connected player at once
+(mudserver.push; the status bar follows from the change itself, accounts.status), and writes an
+audit entry with the state before and after."""
 
 from datetime import datetime
 
 from asgiref.sync import async_to_sync
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_write
 from accounts.character_state import (
     INT_FIELDS,
     character_state_get_sync,
-    character_state_mutate_sync,
+    character_state_mutate,
     character_states_flush,
-    character_status,
 )
 from accounts.models import AuditEntry, Character, User
 from battles.rules import attack_for, exp_gain, stats_for_level
 from chat.services import chat_mute
 from mudserver import push
+from mudserver.events import Event, GmChanged, GmMuted, GmNotice
 from mudserver.markup import escape, yellow
 from mudserver.presence import online_character_ids, presence_owner
-from mudserver.redis_client import get_redis
-from mudserver.router import SCENES
-from mudserver.scene_store import player_key
+from mudserver.push import presenter
 from mudserver.sessions import session_user_end
 from village.rules import MAX_WEAPON_LEVEL
 
@@ -48,7 +47,7 @@ def _change(character: Character, change) -> tuple[dict, dict]:
         return change(state), None
 
     try:
-        character_state_mutate_sync(character.pk, mutate)
+        async_to_sync(character_state_mutate)(character.pk, mutate)
     except LookupError:  # not in Redis: the database row is the state
         Character.objects.filter(pk=character.pk).update(**change(before))
     after = _snapshot(Character.objects.get(pk=character.pk))
@@ -59,50 +58,54 @@ def _audit(actor: User, action: str, character: Character, before: dict, after: 
     return audit_write(actor=actor, action=action, target=(character.pk, character.name), before=before, after=after)
 
 
-def _tell(character: Character, message, after: dict | None = None) -> None:
-    """Show a connected player a game master's notice (and the new status bar)."""
-    frames, _connections = _outputs([character.pk], message)
-    if after is not None:
-        frames[character.pk].append({"type": "status", "character": character_status(character.name, after)})
-    push.players_frames_send_sync(frames)
+@presenter(GmNotice, GmChanged, GmMuted)
+def gm_present(event: Event, lang: str) -> list[str]:
+    return [yellow(_gm_text(event))]
 
 
-def _outputs(character_ids: list[int], message) -> tuple[dict[int, list[dict]], dict[int, str]]:
-    """`message()` in yellow as an output frame for each player, in the player's language and scene,
-    and the connection each player is on."""
-    pipe = get_redis().pipeline(transaction=False)
-    for character_id in character_ids:
-        pipe.hmget(player_key(character_id), "lang", "scene", "channel")
-    texts: dict[str, str] = {}
-    frames, connections = {}, {}
-    for character_id, (lang, scene, channel) in zip(character_ids, pipe.execute(), strict=True):
-        lang, scene = lang or "ko", scene if scene in SCENES else "front"
-        if lang not in texts:
-            with translation.override(lang):
-                texts[lang] = yellow(str(message()))
-        frames[character_id] = [{"type": "output", "scene": scene, "text": texts[lang], "input": SCENES[scene].input}]
-        connections[character_id] = channel or ""
-    return frames, connections
+def _gm_text(event: Event) -> str:
+    match event:
+        case GmNotice(text=text):
+            return _("[Notice] %(text)s") % {"text": escape(text)}
+        case GmChanged(what="heal"):
+            return _("A game master restored your HP and MP.")
+        case GmChanged(what="exp", amount=amount):
+            return _("A game master granted you %(amount)d exp.") % {"amount": amount}
+        case GmChanged(what="weapon", amount=level):
+            return _("A game master set your weapon level to %(level)d.") % {"level": level}
+        case GmChanged(what="reset"):
+            return _("A game master reset your character to level 1.")
+        case GmChanged(what="edit"):
+            return _("A game master changed your character.")
+        case GmMuted(until=""):
+            return _("A game master lifted your chat mute.")
+        case GmMuted(until=until):
+            return _("A game master muted your chat until %(until)s.") % {"until": until}
+    raise ValueError(event)
+
+
+def _tell(character: Character, event: Event) -> None:
+    """Tell a connected player what a game master did."""
+    push.tell_sync([character.pk], event)
 
 
 @transaction.atomic
 def gm_notice(*, actor: User, text: str) -> AuditEntry:
     """Announce `text` (cleaned as chat is) to every player online, on every web process, each in
-    their own language: one message per web process, through its mailbox, as a battle's feed goes."""
+    their own language: one message per web process, through its mailbox."""
     online = async_to_sync(online_character_ids)()
-    frames, connections = _outputs(online, lambda: _("[Notice] %(text)s") % {"text": escape(text)})
     # Written first: a notice the trail cannot hold is not sent.
     entry = audit_write(
-        actor=actor, action="notice", target=(None, ""), before={}, after={"text": text, "players": len(frames)}
+        actor=actor, action="notice", target=(None, ""), before={}, after={"text": text, "players": len(online)}
     )
-    push.players_frames_deliver_sync(frames, connections)
+    push.tell_sync(online, GmNotice(text))
     return entry
 
 
 @transaction.atomic
 def gm_heal(*, actor: User, character: Character) -> AuditEntry:
     before, after = _change(character, lambda s: {"hp": s["max_hp"], "mp": s["max_mp"]})
-    _tell(character, lambda: _("A game master restored your HP and MP."), after)
+    _tell(character, GmChanged("heal"))
     return _audit(actor, "heal", character, before, after)
 
 
@@ -112,7 +115,7 @@ def gm_exp_grant(*, actor: User, character: Character, amount: int) -> AuditEntr
     entry and the admin's message say so rather than the database refusing the row later."""
     before, after = _change(character, lambda s: exp_gain(s, amount))
     granted = after["exp"] - before["exp"]
-    _tell(character, lambda: _("A game master granted you %(amount)d exp.") % {"amount": granted}, after)
+    _tell(character, GmChanged("exp", granted))
     return _audit(actor, "grant_exp", character, before, after)
 
 
@@ -123,7 +126,7 @@ def gm_weapon_set(*, actor: User, character: Character, weapon_level: int) -> Au
     before, after = _change(
         character, lambda s: {"weapon_level": weapon_level, "attack": attack_for(s["level"], weapon_level)}
     )
-    _tell(character, lambda: _("A game master set your weapon level to %(level)d.") % {"level": weapon_level}, after)
+    _tell(character, GmChanged("weapon", weapon_level))
     return _audit(actor, "set_weapon", character, before, after)
 
 
@@ -140,7 +143,7 @@ def gm_character_reset(*, actor: User, character: Character) -> AuditEntry:
         "deaths": 0,
     }
     before, after = _change(character, lambda s: fresh)
-    _tell(character, lambda: _("A game master reset your character to level 1."), after)
+    _tell(character, GmChanged("reset"))
     return _audit(actor, "reset", character, before, after)
 
 
@@ -154,7 +157,7 @@ def gm_character_edit(*, actor: User, character: Character, changes: dict[str, i
         return {**changes, "hp": min(merged["hp"], merged["max_hp"]), "mp": min(merged["mp"], merged["max_mp"])}
 
     before, after = _change(character, change)
-    _tell(character, lambda: _("A game master changed your character."), after)
+    _tell(character, GmChanged("edit"))
     changed = [field for field in after if field in changes or after[field] != before.get(field)]
     return _audit(
         actor, "change_character", character, {f: before.get(f) for f in changed}, {f: after[f] for f in changed}
@@ -166,10 +169,10 @@ def gm_mute(*, actor: User, character: Character, until: datetime | None) -> Aud
     before = {"chat_muted_until": _iso(character.user.chat_muted_until)}
     chat_mute(character_id=character.pk, until=until)
     if until is None:
-        _tell(character, lambda: _("A game master lifted your chat mute."))
+        _tell(character, GmMuted(""))
     else:
         shown = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"  # the game's time, as the chat's refusal says it
-        _tell(character, lambda: _("A game master muted your chat until %(until)s.") % {"until": shown})
+        _tell(character, GmMuted(shown))
     return _audit(actor, "mute", character, before, {"chat_muted_until": _iso(until)})
 
 

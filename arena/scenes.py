@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Character
 from accounts.validation import name_as_stored, name_reserved
-from arena import rooms, services
+from arena import presenters, rooms, services
 from chat.services import mute_notice
 from mudserver.markup import escape, pad, red, rule, yellow
 from mudserver.router import (
@@ -227,7 +227,7 @@ async def match_attack(ctx: Context, line: str) -> Reply:
     }
     if hit.outcome in messages:
         return Reply(red(messages[hit.outcome]()))
-    return Reply(services.hit_line(ctx.name, target, hit))
+    return Reply(presenters.hit_line(services.hit_event(ctx.name, target, hit)))
 
 
 register(

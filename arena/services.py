@@ -1,34 +1,35 @@
 """The arena's flow: joining and leaving, the match's start, hits, end and close, told to every
-member of the room in their own language (GAME.md §6). Timers run on Celery (arena.tasks)."""
+member of the room (GAME.md §6; arena.presenters says it in each one's language). Timers run on
+Celery (arena.tasks)."""
 
 import random
 
 from asgiref.sync import sync_to_async
 from celery import current_app
 from django.db.models.signals import post_delete, post_save
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from accounts.character_state import (
-    Outcome,
-    Snapshot,
-    Write,
-    character_state_get,
-    character_states_flush_now,
-    character_status,
-    characters_mutate,
-)
+from accounts.character_state import character_state_get, character_state_mutate, character_states_flush_now
 from accounts.models import Character
-from arena import rooms
+from arena import presenters, rooms
 from arena.rules import match_reward, rating_after, rating_change
 from battles.catalog import catalog_aget
 from battles.rules import exp_gain
 from chat.services import chat_move
-from mudserver import push
+from mudserver.events import (
+    ArenaForfeit,
+    ArenaHit,
+    ArenaJoined,
+    ArenaLeft,
+    ArenaMatchEnded,
+    ArenaMatchSoon,
+    ArenaMatchStarted,
+    ArenaRoomClosed,
+    ArenaTable,
+    Event,
+    Fighter,
+)
 from mudserver.held import Held
-from mudserver.markup import blue, escape, green, red, rule, yellow
-from mudserver.redis_client import get_async_redis
-from mudserver.scene_store import player_key
+from mudserver.push import tell
 
 RANK_VERSION_KEY = "mud:arena:rank:v"
 # The rankings held by each process (arena.scenes), stale when a match ends or a game master edits or
@@ -69,54 +70,21 @@ async def members(rid: str) -> list[int]:
     return [p["cid"] for p in players if not p.get("gone")] + spectators
 
 
-async def broadcast(
-    rid: str,
-    make_text,
-    *,
-    scene: str | None = None,
-    exclude: int | None = None,
-    to: list[int] | None = None,
-    then: dict[int, list[dict]] | None = None,
-) -> None:
-    """Tell the room (or `to`) something, each player in their own language; with `scene`, move
-    them there too (their next command is read in that scene); `then` adds frames for some of them."""
+async def broadcast(rid: str, event: Event, *, exclude: int | None = None, to: list[int] | None = None) -> None:
+    """Tell the room (or `to`) `event`; an event that moves them (a match's start, the room's close)
+    moves them there: their connection writes their next scene."""
     ids = [cid for cid in (to if to is not None else await members(rid)) if cid != exclude]
-    if not ids:
-        return
-    r = get_async_redis()
-    pipe = r.pipeline(transaction=False)
-    for cid in ids:
-        pipe.hmget(player_key(cid), "lang", "scene")
-    infos = await pipe.execute()
-    if scene:
-        pipe = r.pipeline(transaction=False)
-        for cid in ids:
-            pipe.hset(player_key(cid), mapping={"scene": scene, "data": "{}"})
-        await pipe.execute()
-    texts: dict[str, str] = {}
-    frames = {}
-    for cid, (lang, current) in zip(ids, infos, strict=True):
-        lang = lang or "ko"
-        if lang not in texts:
-            with translation.override(lang):
-                texts[lang] = make_text()
-        output = {"type": "output", "scene": scene or current or "arena_room", "text": texts[lang], "input": "text"}
-        frames[cid] = [output, *(then or {}).get(cid, [])]
-    await push.players_frames_send(frames, dict.fromkeys(ids, scene) if scene else None)
+    if ids:
+        await tell(ids, event)
 
 
-def status_table(players: list[dict], *, winner: str = "") -> str:
-    lines = [rule(), yellow(_("TEAM  Lv.  DAMAGE    HP          NAME"))]
-    for p in sorted(players, key=lambda p: (p["team"], -p["damage"])):
-        team = (green if p["team"] == winner else red if p["team"] == "A" else blue)(f"{p['team'] or '-':>4}")
-        lines.append(f"{team}  {p['level']:>3}  {p['damage']:>6}  {p['hp']:>5}/{p['max_hp']:<5}  {escape(p['name'])}")
-    lines.append(rule())
-    return "\n".join(lines)
+def fighters_of(players: list[dict]) -> tuple[Fighter, ...]:
+    return tuple(Fighter(p["name"], p["team"], p["level"], p["damage"], p["hp"], p["max_hp"]) for p in players)
 
 
 async def room_status_text(rid: str) -> str:
     _room, players, _spectators = await rooms.room_get(rid)
-    return status_table(players)
+    return presenters.status_table(fighters_of(players))
 
 
 async def room_enter(*, character_id: int, name: str, room_name: str, create: bool) -> rooms.Joined:
@@ -128,15 +96,9 @@ async def room_enter(*, character_id: int, name: str, room_name: str, create: bo
     rid = rooms.room_id(room_name)
     await chat_move(character_id=character_id, room=rooms.chat_channel(rid))
     if joined.outcome == "player":
-        await broadcast(
-            rid,
-            lambda: yellow(
-                _("%(name)s joins the room (%(count)d/6).") % {"name": escape(name), "count": joined.players}
-            ),
-            exclude=character_id,
-        )
+        await broadcast(rid, ArenaJoined(name, joined.players), exclude=character_id)
     if joined.start:
-        await broadcast(rid, lambda: yellow(_("Six fighters! The match begins in 5 seconds...")))
+        await broadcast(rid, ArenaMatchSoon())
         await _later("arena.tasks.arena_match_start", rid, seconds=5)
     return joined
 
@@ -151,22 +113,13 @@ async def room_exit(*, character_id: int, name: str) -> str:
     if outcome in ("left", "emptied"):
         await chat_move(character_id=character_id, room=None)
         if outcome == "left":
-            await broadcast(rid, lambda: yellow(_("%(name)s leaves the room.") % {"name": escape(name)}))
+            await broadcast(rid, ArenaLeft(name))
     return outcome
 
 
 async def match_start(rid: str) -> None:
     players = await rooms.teams_assign(rid)
-    await broadcast(
-        rid,
-        lambda: "\n".join(
-            [
-                red(_("The match begins! Attack with '<target> <attack>' (3 seconds between attacks).")),
-                status_table(players),
-            ]
-        ),
-        scene="arena_match",
-    )
+    await broadcast(rid, ArenaMatchStarted(fighters_of(players)))
 
 
 async def match_hit(*, rid: str, character_id: int, name: str, target: str, attack: str) -> rooms.Hit:
@@ -174,69 +127,47 @@ async def match_hit(*, rid: str, character_id: int, name: str, target: str, atta
         rid=rid, character_id=character_id, name=name, target=target, attack=attack, roll=random.randint(80, 119)
     )
     if hit.outcome == "hit":
-        await broadcast(rid, lambda: hit_line(name, target, hit), exclude=character_id)
+        await broadcast(rid, hit_event(name, target, hit), exclude=character_id)
         if hit.winner:
             await match_end(rid)
     return hit
 
 
-def hit_line(name: str, target: str, hit: rooms.Hit) -> str:
-    return red(
-        _("%(attacker)s hits %(target)s for %(damage)d damage! => %(target)s HP: %(hp)d/%(max)d")
-        % {"attacker": escape(name), "target": escape(target), "damage": hit.damage, "hp": hit.hp, "max": hit.max_hp}
-    )
+def hit_event(name: str, target: str, hit: rooms.Hit) -> ArenaHit:
+    return ArenaHit(name, target, hit.damage, hit.hp, hit.max_hp)
 
 
 async def match_end(rid: str) -> None:
     """Rewards and records (arena.rules): winners get exp; every fighter is restored, and their
-    wins, losses and Elo rating are written to the database at once; each sees the result and
-    their new status bar."""
+    wins, losses and Elo rating are written to the database at once; each sees the result (and
+    their new status bar, which the change itself sends: accounts.status)."""
     room, players, _spectators = await rooms.room_get(rid)
     winner = room.get("winner", "")
     reward = match_reward([p["level"] for p in players if p["team"] != winner])
     # A deleted account's fighter has no state left: it counts at the starting rating and gets nothing.
     ratings = {p["cid"]: state["arena_rating"] for p in players if (state := await character_state_get(p["cid"]))}
     team_ratings = {team: [ratings.get(p["cid"], START_RATING) for p in players if p["team"] == team] for team in "AB"}
-    terms = {}
     for p in [p for p in players if p["cid"] in ratings]:
         won = p["team"] == winner
         change = rating_change(team_ratings[p["team"]], team_ratings["B" if p["team"] == "A" else "A"], won=won)
-        terms[p["cid"]] = (won, change)
 
-    def settle(snapshot: Snapshot):
-        s = snapshot.state
-        won, change = terms[snapshot.character_id]
-        rating = rating_after(s["arena_rating"], change)
-        changes = {
-            "hp": s["max_hp"],
-            "mp": s["max_mp"],
-            "arena_rating": rating,
-            "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
-            "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1,
-        }
-        if won:
-            changes.update(exp_gain(s, reward))
-        return Write(changes), {**s, **changes}
+        def settle(s, won=won, change=change):
+            rating = rating_after(s["arena_rating"], change)
+            changes = {
+                "hp": s["max_hp"],
+                "mp": s["max_mp"],
+                "arena_rating": rating,
+                "arena_best_rating": max(s.get("arena_best_rating", rating), rating),
+                "arena_wins" if won else "arena_losses": s["arena_wins" if won else "arena_losses"] + 1,
+            }
+            if won:
+                changes.update(exp_gain(s, reward))
+            return changes, {**s, **changes}
 
-    settled = await characters_mutate(terms, settle)  # all fighters in one round of the store
-    statuses = {
-        p["cid"]: [{"type": "status", "character": character_status(p["name"], settled[p["cid"]].result)}]
-        for p in players
-        if p["cid"] in settled and settled[p["cid"]].outcome is Outcome.WRITTEN
-    }
+        await character_state_mutate(p["cid"], settle)
     await character_states_flush_now([p["cid"] for p in players])
     await RANKINGS.ainvalidate()
-    await broadcast(
-        rid,
-        lambda: "\n".join(
-            [
-                green(_("TEAM %(team)s wins! Winners gain %(exp)d exp.") % {"team": winner, "exp": reward}),
-                status_table(players, winner=winner),
-                yellow(_("Everyone is restored. Back to the village in 5 seconds...")),
-            ]
-        ),
-        then=statuses,
-    )
+    await broadcast(rid, ArenaMatchEnded(winner, reward, fighters_of(players)))
     await _later("arena.tasks.arena_room_close", rid, seconds=5)
 
 
@@ -250,9 +181,7 @@ async def match_forfeit(*, character_id: int, name: str) -> None:
     fallen, winner = await rooms.match_forfeit(rid=rid, character_id=character_id, name=name)
     if not fallen:
         return
-    await broadcast(
-        rid, lambda: red(_("%(name)s has left the world and falls out of the match.") % {"name": escape(name)})
-    )
+    await broadcast(rid, ArenaForfeit(name))
     if winner:
         await match_end(rid)
 
@@ -263,9 +192,7 @@ async def room_close(rid: str) -> None:
     await rooms.room_delete(rid, ids)
     for cid in ids:
         await chat_move(character_id=cid, room=None)
-    await broadcast(
-        rid, lambda: yellow(_("You return to the village. [L]ist shows who is here.")), scene="village", to=ids
-    )
+    await broadcast(rid, ArenaRoomClosed(), to=ids)
 
 
 async def _later(task: str, rid: str, *, seconds: int) -> None:
@@ -278,5 +205,5 @@ async def match_status(rid: str) -> bool:
     room, players, _spectators = await rooms.room_get(rid)
     if room.get("state") != "fighting":
         return False
-    await broadcast(rid, lambda: status_table(players))
+    await broadcast(rid, ArenaTable(fighters_of(players)))
     return True

@@ -1,13 +1,14 @@
 """What players read about their fights: events and summaries as marked-up text, in their language."""
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.character_state import character_status
-from battles.catalog import localized
+from accounts.status import status_event
+from battles.catalog import catalog_get, localized
 from battles.engine import Content, Event
 from battles.services import offline_cap_ms
+from mudserver.events import BattleCycle, FightLine
 from mudserver.markup import blue, cyan, red, yellow
+from mudserver.push import Route, Told, presenter
 
 FEED_LINES = 12  # a cycle shows at most this many lines; older ones are summed up
 
@@ -26,7 +27,7 @@ def monster_title(content: Content, monster_id: int, lang: str) -> str:
     return name
 
 
-def event_line(event: Event, content: Content, lang: str) -> str:
+def event_line(event: Event | FightLine, content: Content, lang: str) -> str:
     if event.kind in ("hit", "hurt", "kill", "spawn", "death", "retreat"):
         monster = monster_title(content, event.ref, lang)
     match event.kind:
@@ -71,7 +72,7 @@ def event_line(event: Event, content: Content, lang: str) -> str:
     raise ValueError(event.kind)
 
 
-def events_text(events: list[Event], content: Content, lang: str) -> str:
+def events_text(events: list[Event] | tuple[FightLine, ...], content: Content, lang: str) -> str:
     lines = [event_line(event, content, lang) for event in events]
     if len(lines) > FEED_LINES:
         hidden = len(lines) - FEED_LINES
@@ -102,30 +103,34 @@ def healer_hint() -> str:
     return yellow(_("You were carried to Agnes the healer. [2] to be healed, [3] back to the village."))
 
 
-def cycle_frames(advanced, content: Content) -> dict[int, list[dict]]:
-    """The frames a cycle sends: the fight to players watching it, the status bar to every
-    connected player whose character changed, and the way to the healer after a death."""
-    frames: dict[int, list[dict]] = {}
+def cycle_told(advanced) -> tuple[list[Told], dict[int, Route]]:
+    """What a batch of cycles tells, and where each player told is (read with the battles): the
+    fight to players watching it or moved by it (a death, the next encounter), and the status bar
+    to every connected player whose character changed."""
+    told: list[Told] = []
+    routes: dict[int, Route] = {}
     for item, change in advanced:
-        if not item.online or not change.events:
+        if not item.online or not (change.events or change.scene):  # a move must reach the connection
             continue
-        player_frames = []
-        with translation.override(item.lang):
-            if change.scene or item.watched:
-                text = events_text(change.events, content, item.lang)
-                if change.scene == "heal":
-                    text += "\n" + healer_hint()
-                elif change.scene == "encounter":
-                    text += "\n" + encounter_hint()
-                scene = change.scene or item.scene
-                player_frames.append({"type": "output", "scene": scene, "text": text, "input": "text"})
-        state = {
-            **item.character,
-            **{name: getattr(change.fight, name) for name in item.character if hasattr(change.fight, name)},
-        }
-        player_frames.append({"type": "status", "character": character_status(item.name, state)})
-        frames[item.character_id] = player_frames
-    return frames
+        routes[item.character_id] = Route(item.channel, item.lang, item.scene, item.name)
+        if change.scene or item.watched:
+            lines = tuple(FightLine(e.kind, e.value, e.ref, e.strength) for e in change.events)
+            told.append(([item.character_id], BattleCycle(lines, change.scene)))
+        after = {name: getattr(change.fight, name, value) for name, value in item.character.items()}
+        status = status_event(item.character, after)
+        if status is not None:
+            told.append(([item.character_id], status))
+    return told, routes
+
+
+@presenter(BattleCycle)
+def cycle_present(event: BattleCycle, lang: str) -> list[str]:
+    text = events_text(event.lines, catalog_get().content, lang)
+    if event.scene == "heal":
+        text += "\n" + healer_hint()
+    elif event.scene == "encounter":
+        text += "\n" + encounter_hint()
+    return [text]
 
 
 def encounter_hint() -> str:

@@ -178,7 +178,9 @@ def _write(item: Loaded, change: Change) -> Write:
         battle = {name: values[name] for name in FIGHT_FIELDS if str(values[name]) != read.get(name)}
         battle.update(change.battle)
     version, player = item.battle.get("v", "0"), player_key(cid)
-    scenes = [(player, {"scene": change.scene, "data": "{}"})] if change.scene else []
+    # A connected player's scene is their connection's to write: a cycle's move reaches it as an event
+    # (battles.tasks), a command's with its reply. Only an absent player's is written here.
+    scenes = [(player, {"scene": change.scene, "data": "{}"})] if change.scene and not item.online else []
     if change.due == "del":
         return Write(changes, [Versioned(battle_key(cid), version, delete=True)], scenes, [(DUE_KEY, cid, None)])
     schedule = [(DUE_KEY, cid, int(change.due) if change.due else None)]

@@ -1,10 +1,9 @@
 from celery import shared_task
 from django.conf import settings
 
-from battles.catalog import catalog_get
-from battles.feed import cycle_frames
+from battles.feed import cycle_told
 from battles.services import battle_metrics_record, battles_cycle, battles_due_claim
-from mudserver.push import players_frames_deliver_sync, players_frames_send_sync
+from mudserver.push import tell_many_sync
 
 
 @shared_task(ignore_result=True)
@@ -21,11 +20,6 @@ def battles_dispatch() -> int:
 def battles_advance(batch: list[list[int]]) -> None:
     """Advance a batch of battles to now; pushes the feed to those watching."""
     report = battles_cycle([(character_id, due) for character_id, due in batch])
-    connections = {item.character_id: item.channel for item, _change in report.advanced}
-    frames = cycle_frames(report.advanced, catalog_get().content)
-    # A connected player the cycle moved (a death, the next encounter) hears of it through their
-    # group, in turn with their commands (mudserver.push.players_frames_send); the rest in bulk.
-    moves = {item.character_id: change.scene for item, change in report.advanced if change.scene and item.online}
-    players_frames_send_sync({character_id: frames.pop(character_id, []) for character_id in moves}, moves)
-    players_frames_deliver_sync(frames, connections)
+    told, routes = cycle_told(report.advanced)
+    tell_many_sync(told, routes=routes)
     battle_metrics_record(report)

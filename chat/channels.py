@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from mudserver import push
+from mudserver.events import ChatPresence
+from mudserver.push import Route, tell
 from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import PLAYER_PREFIX
 
@@ -96,20 +97,24 @@ return out
 
 
 def channel_connections_queue(pipe, channel: str) -> None:
-    """Queue on `pipe` the read of who is in a chat channel; `channel_connections_of` its reply."""
+    """Queue on `pipe` the read of who is in a chat channel; `channel_routes_of` its reply."""
     pipe.eval(_CONNECTIONS, 1, MEMBERS_PREFIX + channel, PLAYER_PREFIX)
 
 
-def channel_connections_of(flat: list[str]) -> dict[int, str]:
-    return {int(character_id): connection for character_id, connection in zip(flat[::2], flat[1::2], strict=True)}
+def channel_routes_of(flat: list[str]) -> dict[int, Route]:
+    """Where each member is (what a chat event needs: it is told alike in every language)."""
+    return {
+        int(character_id): Route(connection) for character_id, connection in zip(flat[::2], flat[1::2], strict=True)
+    }
 
 
-async def channel_send(channel: str, frame: dict) -> None:
-    """Send a frame to everyone in a chat channel."""
+async def channel_tell(channel: str, event: ChatPresence) -> None:
+    """Tell everyone in a chat channel who came or went."""
     pipe = get_async_redis().pipeline(transaction=False)
     channel_connections_queue(pipe, channel)
     (flat,) = await pipe.execute()
-    await push.connections_frame_send(channel_connections_of(flat), frame)
+    routes = channel_routes_of(flat)
+    await tell(routes, event, routes=routes)
 
 
 async def shard_join(character_id: int) -> Membership:

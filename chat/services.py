@@ -18,10 +18,13 @@ from accounts.validation import name_as_stored
 from battles.services import battle_offline
 from chat import channels
 from chat.models import ChatMessage
-from mudserver import metrics, push
+from mudserver import metrics
+from mudserver.events import ChatMoved, ChatPresence, ChatSaid
 from mudserver.markup import escape
 from mudserver.player_keys import player_keys_idle
 from mudserver.presence import heartbeat_key, online_character_id, presence_forget
+from mudserver.protocol import chat_frame, chat_presence_frame
+from mudserver.push import tell
 from mudserver.redis_client import get_async_redis, get_redis
 from mudserver.text import text_clean
 
@@ -39,15 +42,19 @@ def mute_key(character_id: int) -> str:
     return f"mud:mute:{character_id}"
 
 
-def presence_frame(channel: str, members: int, *, joined: str | None = None, left: str | None = None) -> dict:
-    return {
-        "type": "chat_presence",
-        "channel": channel,
-        "members": members,
-        "capacity": channels.capacity_of(channel),
-        "joined": joined,
-        "left": left,
-    }
+def presence_event(channel: str, members: int, *, joined: str | None = None, left: str | None = None) -> ChatPresence:
+    return ChatPresence(channel, members, channels.capacity_of(channel), joined, left)
+
+
+def presence_frame(presence: ChatPresence) -> dict:
+    """The frame a player joining sees (the others are told the event)."""
+    return chat_presence_frame(
+        channel=presence.channel,
+        members=presence.members,
+        capacity=presence.capacity,
+        joined=presence.joined,
+        left=presence.left,
+    )
 
 
 async def history_frames(channel: str) -> list[dict]:
@@ -95,13 +102,13 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
         return await _whisper(character_id, name, name_as_stored(text_clean(to)), text, now)
     if channel is None:
         return Refusal(None, _("You are not in a chat channel."))
-    frame = {"type": "chat", "channel": channel, "from": name, "text": text, "at": now, "whisper": False}
+    frame = chat_frame(channel=channel, sender=name, text=text, at=now)
     # The message is kept and the channel's members read in one round trip.
     pipe = get_async_redis().pipeline(transaction=False)
     _record_queue(pipe, frame, character_id, channel, history=True)
     channels.channel_connections_queue(pipe, channel)
-    members = (await pipe.execute())[-1]
-    await push.connections_frame_send(channels.channel_connections_of(members), frame)
+    routes = channels.channel_routes_of((await pipe.execute())[-1])
+    await tell(routes, ChatSaid(channel, name, text, now), routes=routes)
     metrics.CHAT_MESSAGES.inc()
     return None
 
@@ -128,11 +135,11 @@ async def _whisper(character_id: int, name: str, to: str, text: str, now: str) -
         if await database_sync_to_async(Character.objects.filter(name=to).exists)():
             return Refusal(None, _("%(name)s is not online.") % {"name": escape(to)})
         return Refusal(None, _("There is no character named '%(name)s'.") % {"name": escape(to)})
-    frame = {"type": "chat", "channel": WHISPER, "from": name, "to": to, "text": text, "at": now, "whisper": True}
+    frame = chat_frame(channel=WHISPER, sender=name, text=text, at=now, to=to)
     pipe = get_async_redis().pipeline(transaction=False)
     _record_queue(pipe, frame, character_id, WHISPER, history=False)
     await pipe.execute()
-    await push.players_frames_send({recipient: [frame], character_id: [frame]})
+    await tell([recipient, character_id], ChatSaid(WHISPER, name, text, now, to))
     metrics.CHAT_MESSAGES.inc()
     return None
 
@@ -238,11 +245,11 @@ async def _sweep() -> list[int]:
         name = await presence_forget(character_id)
         await player_keys_idle(character_id)
         if left is not None:
-            await channels.channel_send(left.channel, presence_frame(left.channel, left.members, left=name))
+            await channels.channel_tell(left.channel, presence_event(left.channel, left.members, left=name))
     return gone
 
 
 async def chat_move(*, character_id: int, room: str | None) -> None:
     """Move a connected player's chat into a room channel (an arena room: `room-<id>`), or with
     None back to a global shard; from any process (the player's connection does the move)."""
-    await push.chat_move_send(character_id, room)
+    await tell([character_id], ChatMoved(room))

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.urls import path
 
 from mudserver.client_address import TrustedProxies
-from mudserver.consumers import GameConsumer, frames_to_player, live_consumers
+from mudserver.consumers import GameConsumer, items_to_connection, live_consumers
 from mudserver.drain import drain_on_sigterm
 from mudserver.gate import AddressGate
 from mudserver.http_threads import HttpThreads
@@ -35,7 +35,7 @@ application = TrustedProxies(
 )
 
 drain_on_sigterm(live_consumers)
-mailbox_serve_when_running(frames_to_player)
+mailbox_serve_when_running(items_to_connection)
 
 # Full collections over a heap that grows with the sockets froze daphne for 0.3-0.6 s near 2,500
 # connections (shared/reference/env-probe.md): keep start-up objects out of the collector and

@@ -1,13 +1,17 @@
 """The production topology on one machine, without containers (issue 9; compose/ is the same with
 them): nginx balancing N daphne processes, M Celery workers and exactly one beat. `manage.py
-cluster` runs it under honcho; the load test and the fault tests start the same processes one by
-one, so that they can stop or kill each."""
+cluster` runs it under the Supervisor below; the load test and the fault tests start the same
+processes one by one, so that they can stop or kill each."""
 
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,6 +198,108 @@ def secret_key_kept(path: Path) -> str:
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
         file.write(key + "\n")
     return key
+
+
+STABLE_SECONDS = 10.0  # a process that ran this long before it exited is restarted at once
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0  # then, for one that keeps exiting sooner: 1, 2, 4 … 30 s
+STOP_GRACE = 30.0  # what compose and the systemd units give before SIGKILL (a web process drains in 10)
+
+
+@dataclass
+class Child:
+    spec: ProcessSpec
+    process: subprocess.Popen | None = None
+    started: float = 0.0
+    backoff: float = 0.0
+    restart_at: float | None = None  # when an exited process is due to start again
+
+
+class Supervisor:
+    """Run each process in a session of its own and start again any that exits, whatever the
+    reason (a drained web process's SIGTERM included), without touching the others: a rolling
+    restart is one `kill -TERM $(cat <run_dir>/web1.pid)` at a time. One that keeps exiting
+    within STABLE_SECONDS waits longer each time (up to BACKOFF_MAX), and every exit is logged.
+    SIGINT or SIGTERM to the supervisor stops them all (SIGTERM to each, SIGKILL after STOP_GRACE).
+
+    honcho stops everything when one process exits; supervisord would be a second daemon with a
+    configuration of its own to write and to stop before the final character flush, which this
+    loop of the cluster command's own does in order (deploy/ has its units for hosts that run one)."""
+
+    def __init__(self, specs: list[ProcessSpec], env: dict[str, str], run_dir: Path, write: Callable[[str], None]):
+        self.children = [Child(spec) for spec in specs]
+        self.env, self.run_dir, self.write = env, run_dir, write
+        self.width = max(len(spec.name) for spec in specs)
+        self.stopping = threading.Event()
+
+    def run(self) -> int:
+        """Supervise until SIGINT or SIGTERM; then stop every process and return 0."""
+        previous = {sig: signal.signal(sig, lambda _sig, _frame: self.stopping.set()) for sig in STOP_SIGNALS}
+        try:
+            for child in self.children:
+                self._start(child)
+            while not self.stopping.wait(0.2):
+                for child in self.children:
+                    self._watch(child)
+        finally:
+            self._stop_all()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        return 0
+
+    def _watch(self, child: Child) -> None:
+        now = time.monotonic()
+        if child.restart_at is not None:
+            if now >= child.restart_at:
+                self._start(child)
+            return
+        returncode = child.process.poll()
+        if returncode is None:
+            return
+        ran = now - child.started
+        child.backoff = 0.0 if ran >= STABLE_SECONDS else min(max(child.backoff * 2, BACKOFF_FIRST), BACKOFF_MAX)
+        child.restart_at = now + child.backoff
+        self._log(child.spec.name, f"exited with {returncode} after {ran:.1f} s; restarting in {child.backoff:.0f} s")
+
+    def _start(self, child: Child) -> None:
+        spec = child.spec
+        child.process = subprocess.Popen(
+            spec.argv,
+            env=dict(self.env, **spec.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the supervisor only, which stops each in turn
+        )
+        child.started, child.restart_at = time.monotonic(), None
+        (self.run_dir / f"{spec.name}.pid").write_text(f"{child.process.pid}\n")
+        threading.Thread(target=self._relay, args=(spec.name, child.process.stdout), daemon=True).start()
+        self._log(spec.name, f"started with pid {child.process.pid}")
+
+    def _relay(self, name: str, output) -> None:
+        for line in iter(output.readline, b""):
+            self._log(name, line.decode(errors="replace").rstrip())
+        output.close()
+
+    def _log(self, name: str, text: str) -> None:
+        self.write(f"{time.strftime('%H:%M:%S')} {name:<{self.width}} | {text}")
+
+    def _stop_all(self) -> None:
+        running = [child for child in self.children if child.process is not None and child.process.poll() is None]
+        for child in running:
+            self._log(child.spec.name, "stopping")
+            os.killpg(child.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE
+        for child in running:
+            try:
+                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self._log(child.spec.name, f"still running after {STOP_GRACE:.0f} s: killed")
+                os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait()
+        for child in self.children:
+            (self.run_dir / f"{child.spec.name}.pid").unlink(missing_ok=True)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 NGINX_CONF = """# Written by mudserver.cluster for this run; compose/nginx.conf is the production one.

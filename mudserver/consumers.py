@@ -4,6 +4,7 @@ back. Game rules live in the scenes' services; this only wires a socket to them.
 import asyncio
 import json
 import time
+from collections import deque
 from urllib.parse import parse_qs
 
 import structlog
@@ -25,7 +26,6 @@ from accounts.character_state import (
     character_status_frame,
 )
 from accounts.selectors import character_of_user
-from chat.hooks import chat_switch
 from chat.services import chat_mute_restore, chat_say
 from mudserver import drain, metrics, push
 from mudserver.client_address import client_address
@@ -34,7 +34,7 @@ from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.player_keys import player_keys_keep, player_leave
 from mudserver.presence import heartbeat, presence_claim
-from mudserver.protocol import STATUS_TEXT_PREFIX, BadFrame, frame_parse
+from mudserver.protocol import STATUS_TEXT_PREFIX, BadFrame, error_frame, frame_parse, output_frame, pong_frame
 from mudserver.ratelimit import EventCounter, FrameBudget
 from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
@@ -68,15 +68,14 @@ def live_consumers() -> tuple["GameConsumer", ...]:
     return tuple(_consumers)
 
 
-# The signed-in sockets of this process by character, for the battle feed's mailbox.
-_by_character: dict[int, "GameConsumer"] = {}
+# This process's sockets by connection (channel name), for what players are told (mudserver.mailbox).
+_by_connection: dict[str, "GameConsumer"] = {}
 
 
-async def frames_to_player(character_id: int, texts: list[str]) -> None:
-    consumer = _by_character.get(character_id)
-    if consumer is not None:
-        for text in texts:
-            await consumer._send_text(text)
+async def items_to_connection(connection: str, character_id: int | None, items: list) -> None:
+    consumer = _by_connection.get(connection)
+    if consumer is not None and character_id in (None, consumer.ctx.character_id):
+        await consumer.told(items)
 
 
 class GameConsumer(AsyncWebsocketConsumer):
@@ -84,7 +83,12 @@ class GameConsumer(AsyncWebsocketConsumer):
     heartbeat: asyncio.Task | None = None
     redis_gone = False  # set by redis_lost
     left = False  # set by _leave, which runs once whatever ends the connection
+    closed = False  # set when told to close (a takeover, a kick, a ban)
     last_status = ""  # the last status frame sent on this socket, encoded
+    # What the player was told while a command was in hand, or that waits for one (a move, a
+    # close): sent in order once the command's reply has gone (told).
+    waiting: deque | None = None
+    waiting_task: asyncio.Task | None = None
 
     async def __call__(self, scope, receive, send):
         # Counted for exactly the consumer's life, even when its connect fails half-way.
@@ -99,6 +103,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         finally:
             await self._leave_on_exit()
             _consumers.discard(self)
+            _by_connection.pop(getattr(self, "channel_name", ""), None)
 
     async def dispatch(self, message):
         """Channels' own dispatch first hops to the database thread to close stale connections, for
@@ -117,7 +122,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         self.bad_frames = EventCounter(window=game["BAD_FRAME_WINDOW"])
         self.budget = FrameBudget(address)
         self.chats = EventCounter(window=game["CHAT_RATE_WINDOW"])
-        self.groups: set[str] = set()
         # The page's signed cookie names this browser's session (mudserver.sessions); other clients have none.
         self.session_key = session_key_of_cookie(self.scope["cookies"].get(settings.GAME_SESSION_COOKIE_NAME))
         self.scope["session"] = session_store()(self.session_key)
@@ -126,6 +130,12 @@ class GameConsumer(AsyncWebsocketConsumer):
         if drain.draining:  # accepted just before the process stopped listening
             await self.close(code=CLOSE_SERVICE_RESTART)
             return
+        _by_connection[self.channel_name] = self
+        # What the player is told while the connection opens waits for its opening frames.
+        async with self.command_lock:
+            await self._open()
+
+    async def _open(self) -> None:
         with translation.override(self.ctx.lang):
             try:
                 text, arrival = await self._resume()
@@ -188,7 +198,6 @@ class GameConsumer(AsyncWebsocketConsumer):
                 await self._send_output(yellow(notice))
             # Nothing to leave on the way out: it went with Redis, which may still be down.
             self._forget_account()
-            self.groups.clear()
             await self.close(code=CLOSE_SERVICE_RESTART)
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -227,22 +236,28 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _handle(self, frame):
         if frame["type"] == "ping":
-            await self._send({"type": "pong"})
+            await self._send(pong_frame())
             return
         if frame["type"] == "chat":
             await self._chat(frame)
             return
         # The scene is the connection's own (loaded when it connected); those who move a player
-        # elsewhere tell the connection in turn with its commands (player_frames).
+        # elsewhere tell the connection in turn with its commands (told).
         before = self.ctx.dump_scene()
-        output = await route_line(self.ctx, frame["line"])
+        # A change to the player's status bar made by the command goes with its reply (mudserver.push).
+        me = {"id": self.ctx.character_id, "status": False}
+        token = push.commanding.set(me)
+        try:
+            output = await route_line(self.ctx, frame["line"])
+        finally:
+            push.commanding.reset(token)
         if self.ctx.signed_in and self.ctx.dump_scene() != before:
             await scene_save(self.ctx.character_id, self.ctx.dump_scene())
         # The status bar is read before the reply is sent, so that both frames leave in one write.
-        status = await character_status_frame(self.ctx.character_id, self.ctx.name) if output.status else None
-        await self._send(
-            {"type": "output", "scene": output.scene, "text": output.text, "input": output.input, "lang": self.ctx.lang}
-        )
+        status = None
+        if output.status or me["status"]:
+            status = await character_status_frame(self.ctx.character_id, self.ctx.name)
+        await self._send(output_frame(scene=output.scene, text=output.text, input=output.input, lang=self.ctx.lang))
         if status is not None:
             await self._send(status)
 
@@ -298,39 +313,57 @@ class GameConsumer(AsyncWebsocketConsumer):
         so that of the account's sessions it alone still resumes."""
         await self._session_write(session_user_store, user, self.ctx.lang)
 
-    async def group_join(self, group: str) -> None:
-        await push.group_join(group, self.channel_name)
-        self.groups.add(group)
+    # --- what the player is told (mudserver.push, through this process's mailbox)
 
-    async def group_leave(self, group: str) -> None:
-        await push.group_leave(group, self.channel_name)
-        self.groups.discard(group)
+    async def told(self, items: list) -> None:
+        """Frames go out at once, unless a command is in hand: then they wait for its reply, as a
+        move or a close always does, and whatever comes after them waits behind them."""
+        if self.waiting is None and not self.command_lock.locked() and all(isinstance(i, str) for i in items):
+            for text in items:
+                await self._send_text(text)
+            return
+        if self.waiting is None:
+            self.waiting = deque()
+            self.waiting_task = asyncio.create_task(self._told_in_turn())
+        self.waiting.extend(items)
 
-    # --- channel layer events (sent through mudserver.push)
+    async def _told_in_turn(self) -> None:
+        async with self.command_lock:
+            while self.waiting:
+                item = self.waiting.popleft()
+                try:
+                    await self._told_one(item)
+                except Exception:
+                    log.exception("a told item failed", item=str(item)[:200])
+            self.waiting = None
 
-    async def player_frames(self, event):
-        if event.get("scene") and self.ctx.signed_in:
-            # Moved by a battle worker or the arena, which wrote the scene to Redis; a command
-            # answered since may have written its own over it, so it is written again.
-            self.ctx.scene, self.ctx.data = event["scene"], {}
-            await scene_save(self.ctx.character_id, self.ctx.dump_scene())
-        for text in event["texts"]:
-            await self._send_text(text)
+    async def _told_one(self, item: str | dict) -> None:
+        if isinstance(item, str):
+            await self._send_text(item)
+        elif "scene" in item:
+            # Moved (a battle's death, a match's start or end): the mover left the scene to the
+            # connection, which keeps its player's scene, and writes it here, once.
+            if self.ctx.signed_in:
+                self.ctx.scene, self.ctx.data = item["scene"], {}
+                await scene_save(self.ctx.character_id, self.ctx.dump_scene())
+        elif "close" in item:
+            await self._closed_by(code=item["close"], reason=item["reason"])
+        elif self.ctx.signed_in:
+            with translation.override(self.ctx.lang):
+                for frame in await push.connection_actions[item["act"]](self.ctx, item):
+                    await self._send(frame)
 
-    async def chat_move(self, event):
-        if self.ctx.signed_in:
-            for frame in await chat_switch(self.ctx, event["room"]):
-                await self._send(frame)
-
-    async def connection_close(self, event):
+    async def _closed_by(self, *, code: int, reason: str) -> None:
+        if self.closed:
+            return
         with translation.override(self.ctx.lang):
-            await self._send_output(yellow(CLOSE_REASONS[event["reason"]]()))
-        if event["reason"] == "signed_in_elsewhere":
+            await self._send_output(yellow(CLOSE_REASONS[reason]()))
+        if reason == "signed_in_elsewhere":
             self._forget_account()  # the new connection owns the account now
-            await self._leave_groups()
         else:  # kicked or banned: out of the game at once (presence, chat), as on leaving
             await self._leave()
-        await self.close(code=event["code"])
+        self.closed = True
+        await self.close(code=code)
 
     # --- helpers
 
@@ -353,12 +386,10 @@ class GameConsumer(AsyncWebsocketConsumer):
             await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
             if previous.session and previous.session != session_key:
                 await database_sync_to_async(session_user_end)(previous.session, user_id)
-        await self.group_join(push.player_group(character.pk))
         await player_meta_save(character.pk, name=character.name, lang=self.ctx.lang, channel=self.channel_name)
         await player_keys_keep(character.pk)
         self.ctx.user_id, self.ctx.character_id, self.ctx.name = user_id, character.pk, character.name
         self.ctx.staff = character.user.is_staff
-        _by_character[character.pk] = self
         self.heartbeat = asyncio.create_task(self._beat(user_id, character.pk))
         return True
 
@@ -369,7 +400,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         if self.ctx.signed_in:
             await departure_run(self.ctx)
             await self._release()
-        await self._leave_groups()
 
     async def _leave_on_exit(self) -> None:
         """Leave, if the disconnect did not, whatever ended the connection: an exception that escaped
@@ -383,39 +413,26 @@ class GameConsumer(AsyncWebsocketConsumer):
                     await self._leave()
             except Exception:
                 log.exception("leaving failed")
-        self._unindex()
 
     async def _release(self) -> None:
-        self._unindex()
         self._heartbeat_stop()
         await player_leave(user_id=self.ctx.user_id, channel=self.channel_name, character_id=self.ctx.character_id)
-        await self.group_leave(push.player_group(self.ctx.character_id))
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False
 
     async def _beat(self, user_id: int, character_id: int) -> None:
-        """While this socket lives, say so: the sweep removes players whose web process died, and
-        the channel layer forgets group members not renewed within its group expiry."""
-        renew: list[str] = []  # the groups were joined just now
+        """While this socket lives, say so: the sweep removes players whose web process died."""
         while True:
             try:
                 await heartbeat(user_id=user_id, character_id=character_id)
-                for group in renew:
-                    await push.group_join(group, self.channel_name)
             except RedisError as error:
                 # Redis is restarting or away: beat again next time (a restart closes the socket: redis_lost).
                 log.warning("heartbeat failed", error=str(error))
             await asyncio.sleep(settings.GAME["HEARTBEAT_SECONDS"])
-            renew = list(self.groups)
-
-    def _unindex(self) -> None:
-        if _by_character.get(self.ctx.character_id) is self:
-            del _by_character[self.ctx.character_id]
 
     def _forget_account(self) -> None:
         """Drop the account from this socket without leaving: another connection owns it now, or
         Redis lost what leaving would undo. Its disconnect then has nothing to do."""
-        self._unindex()
         self._heartbeat_stop()
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False
@@ -424,10 +441,6 @@ class GameConsumer(AsyncWebsocketConsumer):
         if self.heartbeat is not None:
             self.heartbeat.cancel()
             self.heartbeat = None
-
-    async def _leave_groups(self) -> None:
-        for group in list(self.groups):
-            await self.group_leave(group)
 
     async def _session_write(self, change, *args) -> None:
         """Store, change or delete the browser's session (sign in, language, sign out) in the
@@ -473,9 +486,7 @@ class GameConsumer(AsyncWebsocketConsumer):
 
     async def _send_output(self, text: str) -> None:
         scene = SCENES[self.ctx.scene]
-        await self._send(
-            {"type": "output", "scene": scene.name, "text": text, "input": scene.input, "lang": self.ctx.lang}
-        )
+        await self._send(output_frame(scene=scene.name, text=text, input=scene.input, lang=self.ctx.lang))
 
     async def _refuse(self, error: Exception, **fields) -> None:
         """Answer what could not be done with an error frame (mudserver.failures): a condition of
@@ -488,7 +499,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await self._send_error(failure.code, failure.text)
 
     async def _send_error(self, code: str, text: str) -> None:
-        await self._send({"type": "error", "code": code, "text": text})
+        await self._send(error_frame(code, text))
 
 
 CLOSE_REASONS = {

@@ -1,6 +1,7 @@
-"""Each web process reads one mailbox, a Redis list that mudserver.push fills: a battle
-batch's feed or a chat message arrives as one message per process instead of one per player, and is
-handed to the players' sockets here."""
+"""Each web process reads one mailbox, a Redis list that mudserver.push fills: everything told to
+its players (a battle batch's feed, a chat message, a whisper, a notice, a move) arrives as one
+message per process instead of one per player, in the order it was told, and is handed to the
+players' connections here."""
 
 import asyncio
 import json
@@ -14,12 +15,13 @@ from mudserver.redis_client import get_async_redis
 
 log = logging.getLogger(__name__)
 
-FramesSink = Callable[[int, list[str]], Awaitable[None]]
+ItemsSink = Callable[[str, int | None, list], Awaitable[None]]
 
 
-def mailbox_serve_when_running(sink: FramesSink) -> None:
+def mailbox_serve_when_running(sink: ItemsSink) -> None:
     """Once daphne's loop runs, read this process's mailbox for as long as the process lives;
-    `sink(character_id, texts)` sends to that player's socket if it is here."""
+    `sink(connection, character_id, items)` hands them to that connection if it still holds that
+    player (None: whoever it holds)."""
     from twisted.internet import reactor
 
     reactor.callWhenRunning(lambda: asyncio.ensure_future(_serve(sink)))
@@ -29,15 +31,15 @@ def mailbox_serve_when_running(sink: FramesSink) -> None:
 WAIT_SECONDS = 2
 
 
-async def _serve(sink: FramesSink) -> None:
+async def _serve(sink: ItemsSink) -> None:
     mailbox = mailbox_of(await get_channel_layer().new_channel())  # this process's
     while True:
         try:
             popped = await get_async_redis().blpop([mailbox], timeout=WAIT_SECONDS)
             if popped is None:
                 continue
-            for character_id, texts in json.loads(popped[1]):
-                await sink(character_id, texts)
+            for connection, character_id, items in json.loads(popped[1]):
+                await sink(connection, character_id, items)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -65,3 +65,42 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+# --- server frames (PROTOCOL.md): every frame a player is sent is made here
+
+
+def output_frame(*, scene: str, text: str, input: str, lang: str | None = None) -> dict:
+    frame = {"type": "output", "scene": scene, "text": text, "input": input}
+    return frame if lang is None else {**frame, "lang": lang}
+
+
+def status_frame(character: dict | None) -> dict:
+    return {"type": "status", "character": character}
+
+
+def error_frame(code: str, text: str) -> dict:
+    return {"type": "error", "code": code, "text": text}
+
+
+def pong_frame() -> dict:
+    return {"type": "pong"}
+
+
+def chat_frame(*, channel: str, sender: str, text: str, at: str, to: str = "") -> dict:
+    """A chat message; a whisper also names its recipient."""
+    frame = {"type": "chat", "channel": channel, "from": sender}
+    if to:
+        frame["to"] = to
+    return {**frame, "text": text, "at": at, "whisper": bool(to)}
+
+
+def chat_presence_frame(*, channel: str, members: int, capacity: int, joined: str | None, left: str | None) -> dict:
+    return {
+        "type": "chat_presence",
+        "channel": channel,
+        "members": members,
+        "capacity": capacity,
+        "joined": joined,
+        "left": left,
+    }

@@ -1,131 +1,241 @@
-"""The one module that sends to players (DESIGN.md, "Pushes").
+"""The one module that sends to players (DESIGN.md, "Pushes"): `tell(players, event)`.
 
-Every player's connection joins the personal group `player.<character id>`; services and workers
-reach players through it from any process. Messages to many players at once (a chat channel, a
-battle batch's feed) go instead to the mailbox of each web process they are on, one message per
-process. Nothing else calls the channel layer's send methods. Frames travel already encoded as
-JSON text: a chat message to a channel of ten is encoded once, not ten times.
+Services and workers tell players typed events (mudserver.events); each app registers a presenter
+that renders its events in a language (`presenter`), and this module turns what it renders into
+PROTOCOL.md frames, each encoded once per language and scene. Everything but a command's own reply
+takes one route: the mailbox of the web process that holds the player's connection, a Redis list
+that process alone reads in order (mudserver.mailbox). So a player sees the events told to them in
+the order they were told, whichever process told them. A move (an event's `moves_to`) travels with
+its event, and the connection writes the new scene, once.
 """
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
 
-from asgiref.sync import async_to_sync
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
 
+from mudserver.events import ChatMoved, ChatPresence, ChatSaid, Event, SchemaError, StatusChanged, event_check
+from mudserver.protocol import chat_frame, chat_presence_frame, output_frame, status_frame
 from mudserver.redis_client import get_async_redis, get_redis
+from mudserver.router import SCENES
+from mudserver.scene_store import player_key
+
+# What a presenter renders for one event in one language: text for the terminal (an output frame
+# in the player's scene) or a frame of mudserver.protocol.
+View = str | dict
+Presenter = Callable[[Event, str], list[View]]
+_presenters: dict[type[Event], Presenter] = {}
 
 
-def player_group(character_id: int) -> str:
-    return f"player.{character_id}"
+def presenter(*event_types: type[Event]):
+    """Register the decorated function as the presenter of `event_types` (in the app's ready())."""
+
+    def register(present: Presenter) -> Presenter:
+        for event_type in event_types:
+            _presenters[event_type] = present
+        return present
+
+    return register
 
 
-def _texts(frames: dict[int, list[dict]]) -> dict[int, list[str]]:
-    """Each player's frames encoded as JSON text, once."""
+@dataclass(frozen=True)
+class Route:
+    """Where a player is and how to speak to them: their connection ("" when they have none),
+    language, scene and name (mudserver.scene_store keeps them in the player's hash)."""
+
+    connection: str
+    lang: str = "ko"
+    scene: str = ""
+    name: str = ""
+
+
+_ROUTE_FIELDS = ("channel", "lang", "scene", "name")
+# The events a connection acts on (chat.hooks registers "chat_move"); the rest is frames.
+ConnectionAction = Callable
+connection_actions: dict[str, ConnectionAction] = {}
+
+# While a command is handled, the player it is for: their status bar goes with the command's reply
+# (mudserver.consumers) rather than through the mailbox.
+commanding: ContextVar[dict | None] = ContextVar("commanding", default=None)
+
+Told = tuple[Iterable[int], Event]
+
+
+async def tell(players: Iterable[int], event: Event, *, routes: Mapping[int, Route] | None = None) -> None:
+    """Tell these players `event`, each in their own language. `routes`, when the caller has read
+    them already (a chat channel's connections), spares reading them again."""
+    await tell_many([(players, event)], routes=routes)
+
+
+def tell_sync(players: Iterable[int], event: Event, *, routes: Mapping[int, Route] | None = None) -> None:
+    tell_many_sync([(players, event)], routes=routes)
+
+
+async def tell_many(told: list[Told], *, routes: Mapping[int, Route] | None = None) -> None:
+    told = _checked(told)
+    routes = dict(routes or {})
+    wanted = _unrouted(told, routes)
+    if wanted:
+        pipe = get_async_redis().pipeline(transaction=False)
+        _routes_queue(pipe, wanted)
+        routes.update(_routes_of(wanted, await pipe.execute()))
+    mail = _mail(told, routes)
+    if mail:
+        pipe = get_async_redis().pipeline(transaction=False)
+        _mail_queue(pipe, mail)
+        await pipe.execute()
+
+
+def tell_many_sync(told: list[Told], *, routes: Mapping[int, Route] | None = None) -> None:
+    """As tell_many, from synchronous code (a battle worker, an admin action)."""
+    told = _checked(told)
+    routes = dict(routes or {})
+    wanted = _unrouted(told, routes)
+    if wanted:
+        pipe = get_redis().pipeline(transaction=False)
+        _routes_queue(pipe, wanted)
+        routes.update(_routes_of(wanted, pipe.execute()))
+    mail = _mail(told, routes)
+    if mail:
+        pipe = get_redis().pipeline(transaction=False)
+        _mail_queue(pipe, mail)
+        pipe.execute()
+
+
+def _checked(told: list[Told]) -> list[tuple[list[int], Event]]:
+    told = [(list(players), event) for players, event in told]
+    if settings.GAME["EVENT_CHECK"]:
+        for _players, event in told:
+            try:
+                event_check(event)
+            except SchemaError as error:
+                get_redis().sadd(EVENTS_BAD_KEY, str(error))  # for the tests' check, whichever process told it
+                raise
+    me = commanding.get()
+    if me is not None and any(_own_status(me, players, event) for players, event in told):
+        # The commanding player's status bar is read and sent after the command's reply.
+        me["status"] = True
+        told = [(players, event) for players, event in told if not _own_status(me, players, event)]
+    return told
+
+
+def _own_status(me: dict, players: list[int], event: Event) -> bool:
+    return isinstance(event, StatusChanged) and players == [me["id"]]
+
+
+# With GAME["EVENT_CHECK"] (the tests): what failed the schema, for tests/conftest.py to assert after each test.
+EVENTS_BAD_KEY = "mud:test:events:bad"
+
+
+def _unrouted(told: list[tuple[list[int], Event]], routes: dict[int, Route]) -> list[int]:
+    return list(dict.fromkeys(cid for players, _event in told for cid in players if cid not in routes))
+
+
+def _routes_queue(pipe, character_ids: list[int]) -> None:
+    for character_id in character_ids:
+        pipe.hmget(player_key(character_id), *_ROUTE_FIELDS)
+
+
+def _routes_of(character_ids: list[int], replies: list) -> dict[int, Route]:
     return {
-        character_id: [json.dumps(frame, ensure_ascii=False) for frame in player_frames]
-        for character_id, player_frames in frames.items()
+        character_id: Route(channel or "", lang or "ko", scene or "", name or "")
+        for character_id, (channel, lang, scene, name) in zip(character_ids, replies, strict=True)
     }
 
 
-async def players_frames_send(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:
-    """Send players their frames (a whisper, a game master's notice): one message per player,
-    through their group, which their connection reads in turn with their commands. With `moves`,
-    each connection also takes its player's new scene (a death, a match's start or end): the mover
-    has written it to Redis, and a connection keeps its player's scene, reading it back from Redis
-    only when it connects."""
-    await _texts_by_group(_texts(frames), moves)
+Mail = dict[str, dict[tuple[str, int | None], list]]
 
 
-def players_frames_send_sync(frames: dict[int, list[dict]], moves: dict[int, str] | None = None) -> None:
-    if frames:
-        async_to_sync(players_frames_send)(frames, moves)
+def _mail(told: list[tuple[list[int], Event]], routes: dict[int, Route]) -> Mail:
+    """For each web process's mailbox, each player's items in the order told, by their connection:
+    encoded frames, and a move or an action for the connection itself. A player with no connection
+    is told nothing."""
+    mail: Mail = defaultdict(lambda: defaultdict(list))
+    for players, event in told:
+        rendered: dict[tuple, list] = {}
+        moves_to, named = event.moves_to, isinstance(event, StatusChanged)
+        # Chat is the same in every language and scene: rendered once for the whole channel.
+        neutral = isinstance(event, ChatSaid | ChatPresence)
+        for character_id in players:
+            route = routes.get(character_id)
+            if route is None or "!" not in route.connection:
+                continue
+            if neutral:
+                key, scene = (), ""
+            else:
+                scene = moves_to or (route.scene if route.scene in SCENES else "front")
+                key = (route.lang, scene, route.name if named else "")
+            items = rendered.get(key)
+            if items is None:
+                items = rendered[key] = _items(event, route, scene)
+            mail[mailbox_of(route.connection)][route.connection, character_id] += items
+    return mail
+
+
+def _items(event: Event, route: Route, scene: str) -> list:
+    items: list = [{"scene": scene}] if event.moves_to else []
+    if isinstance(event, ChatMoved):
+        return [*items, {"act": "chat_move", "room": event.room}]
+    if isinstance(event, StatusChanged):
+        # The fields in PROTOCOL.md's order, as the connection's own status frames have them: a
+        # status frame like the connection's last one is left out (mudserver.consumers).
+        character = {"name": route.name, **asdict(event)}
+        return [*items, _encoded(status_frame(character))]
+    if isinstance(event, ChatSaid):
+        frame = chat_frame(channel=event.channel, sender=event.sender, text=event.text, at=event.at, to=event.to)
+        return [*items, _encoded(frame)]
+    if isinstance(event, ChatPresence):
+        return [*items, _encoded(chat_presence_frame(**asdict(event)))]
+    with translation.override(route.lang):
+        views = _presenters[type(event)](event, route.lang)
+    for view in views:
+        frame = view if isinstance(view, dict) else output_frame(scene=scene, text=view, input=input_of(scene))
+        items.append(_encoded(frame))
+    return items
+
+
+def _encoded(frame: dict) -> str:
+    return json.dumps(frame, ensure_ascii=False)
+
+
+def input_of(scene: str) -> str:
+    """Whether the player's next line is masked there (a password) or not."""
+    return SCENES[scene].input
 
 
 # A web process's mailbox is a Redis list that only it reads: a push is one RPUSH in the sender's
 # pipeline and a read one BLPOP, where a channel-layer message took four round trips to send and
-# three to receive. The newest MAILBOX_CAPACITY messages are kept; a mailbox nobody reads (its
-# process died) disappears MAILBOX_EXPIRY seconds after the last push.
+# three to receive (channels-redis carries about 3,400 group messages a second on this box). The
+# newest MAILBOX_CAPACITY messages are kept; a mailbox nobody reads (its process died) disappears
+# MAILBOX_EXPIRY seconds after the last push.
 MAILBOX_PREFIX = "mud:mbox:"
 MAILBOX_CAPACITY = 1000
 MAILBOX_EXPIRY = 30
 
 
-def mailbox_of(channel: str) -> str:
-    """The mailbox of the web process that holds the connection `channel` (channels-redis names a
-    process's channels `specific.<process>!<socket>`)."""
-    return MAILBOX_PREFIX + channel[: channel.index("!")]
+def mailbox_of(connection: str) -> str:
+    """The mailbox of the web process that holds `connection` (channels-redis names a process's
+    channels `specific.<process>!<socket>`)."""
+    return MAILBOX_PREFIX + connection[: connection.index("!")]
 
 
-def players_frames_deliver_sync(frames: dict[int, list[dict]], connections: dict[int, str]) -> None:
-    """Many players' frames at once (a battle batch's feed), given the connection each is on; from
-    a worker, one round trip on its synchronous client for every web process's mailbox."""
-    pipe = get_redis().pipeline(transaction=False)
-    unplaced = _mailboxes_push(pipe, _texts(frames), connections)
-    pipe.execute()
-    if unplaced:
-        async_to_sync(_texts_by_group)(unplaced)
-
-
-async def connections_frame_send(connections: dict[int, str], frame: dict) -> None:
-    """Send one frame to many players, given the connection each is on (a chat channel's members),
-    encoded once."""
-    text = json.dumps(frame, ensure_ascii=False)
-    await _deliver(dict.fromkeys(connections, [text]), connections)
-
-
-async def _deliver(texts: dict[int, list[str]], connections: dict[int, str]) -> None:
-    pipe = get_async_redis().pipeline(transaction=False)
-    unplaced = _mailboxes_push(pipe, texts, connections)
-    await pipe.execute()
-    await _texts_by_group(unplaced)
-
-
-def _mailboxes_push(pipe, texts: dict[int, list[str]], connections: dict[int, str]) -> dict[int, list[str]]:
-    """Queue on `pipe` one message per web process, to its mailbox (mudserver.mailbox), which hands
-    each player's frames to their socket there. Through the players' groups it would be a message
-    per player, each read with its own round trips (channels-redis carries about 3,400 group
-    messages a second on this box). Returns the players with no known connection, for their groups."""
-    by_mailbox: dict[str, list] = defaultdict(list)
-    unplaced = {}
-    for character_id, player_texts in texts.items():
-        channel = connections.get(character_id, "")
-        if "!" in channel:
-            by_mailbox[mailbox_of(channel)].append([character_id, player_texts])
-        else:
-            unplaced[character_id] = player_texts
-    for mailbox, players in by_mailbox.items():
-        pipe.rpush(mailbox, json.dumps(players, ensure_ascii=False))
+def _mail_queue(pipe, mail: Mail) -> None:
+    """One message per web process: [connection, player, items] for each player told there (the
+    connection drops what was meant for a player it no longer holds)."""
+    for mailbox, players in mail.items():
+        message = [[connection, character_id, items] for (connection, character_id), items in players.items()]
+        pipe.rpush(mailbox, json.dumps(message, ensure_ascii=False))
         pipe.ltrim(mailbox, -MAILBOX_CAPACITY, -1)
         pipe.expire(mailbox, MAILBOX_EXPIRY)
-    return unplaced
 
 
-async def _texts_by_group(texts: dict[int, list[str]], moves: dict[int, str] | None = None) -> None:
-    layer = get_channel_layer()
-    moves = moves or {}
-    for character_id, player_texts in texts.items():
-        message = {"type": "player.frames", "texts": player_texts, "scene": moves.get(character_id)}
-        await layer.group_send(player_group(character_id), message)
-
-
-async def chat_move_send(character_id: int, room: str | None) -> None:
-    """Ask a player's connection to move its chat to another channel (see chat.hooks.chat_switch)."""
-    await get_channel_layer().group_send(player_group(character_id), {"type": "chat.move", "room": room})
-
-
-async def connection_close(channel_name: str, *, code: int, reason: str) -> None:
-    """Tell one connection to say `reason` to its player and close (a takeover, a ban)."""
-    try:
-        await get_channel_layer().send(channel_name, {"type": "connection.close", "code": code, "reason": reason})
-    except ChannelFull:
-        pass  # nobody reads that channel any more (its web process died): there is no one to tell
-
-
-async def group_join(group: str, channel_name: str) -> None:
-    await get_channel_layer().group_add(group, channel_name)
-
-
-async def group_leave(group: str, channel_name: str) -> None:
-    await get_channel_layer().group_discard(group, channel_name)
+async def connection_close(connection: str, *, code: int, reason: str) -> None:
+    """Tell one connection to say `reason` to its player and close (a takeover, a kick, a ban), in
+    turn with what it was told before."""
+    pipe = get_async_redis().pipeline(transaction=False)
+    _mail_queue(pipe, {mailbox_of(connection): {(connection, None): [{"close": code, "reason": reason}]}})
+    await pipe.execute()

@@ -94,10 +94,6 @@ class Connection(Protocol):
 
     async def session_keep(self, user) -> None: ...
 
-    async def group_join(self, group: str) -> None: ...
-
-    async def group_leave(self, group: str) -> None: ...
-
 
 @dataclass
 class Context:

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from mudserver.cluster import web_argv
+from mudserver.push import EVENTS_BAD_KEY
 from tests.cluster import ROOT, Cluster, free_port, wait_for_port
 
 
@@ -30,6 +31,15 @@ def _stop(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis():
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(autouse=True)
+def _events_match_their_schema():
+    """Every event told during a test, by any of its processes, matched mudserver.events (the test
+    settings check each one; one that fails is noted in Redis by whichever process told it)."""
+    yield
+    bad = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True).spop(EVENTS_BAD_KEY, 100)
+    assert not bad, f"events that do not match their schema: {bad}"
 
 
 @pytest.fixture(scope="session")

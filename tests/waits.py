@@ -6,9 +6,23 @@ from collections.abc import Callable
 
 from django.conf import settings
 
-from accounts.character_state import INT_FIELDS, character_state_get
+from accounts.character_state import INT_FIELDS, character_state_get, character_state_mutate
 from accounts.models import Character
 from mudserver.redis_client import get_redis
+
+# The status bar's fields in the hot state (PROTOCOL.md).
+BAR_FIELDS = ("level", "hp", "max_hp", "mp", "max_mp", "exp", "attack", "defense", "weapon_level")
+
+
+async def state_set(client, character_id: int, **changes) -> None:
+    """Change a connected player's hot state as another writer would (a game master, the arena) and
+    read the status frame the change sends when it changes the bar, so that the next one read is
+    the next change's."""
+    before = await character_state_get(character_id)
+    await character_state_mutate(character_id, lambda state: (changes, None))
+    shown = {field: value for field, value in changes.items() if field in BAR_FIELDS}
+    if any(before[field] != value for field, value in shown.items()):
+        await client.until(lambda frame: shown.items() <= frame["character"].items(), kind="status")
 
 
 async def battle_clock_forward(ms: int) -> None:

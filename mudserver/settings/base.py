@@ -242,6 +242,8 @@ GAME = {
     "FRAME_LEASE": 10,
     "MAX_FRAME_BYTES": 8192,  # PROTOCOL.md: a raw frame over this is refused before it is parsed
     "MAX_LINE": 1000,
+    # Validate every event told against mudserver.events, noting in Redis any that fails (the tests).
+    "EVENT_CHECK": False,
     "HASH_QUEUE_LIMIT": 64,
     # Write-behind period. A fight's progress reaches the database within an idle cycle plus this
     # (4.5 s), and at once on stop, sign-out and shutdown.

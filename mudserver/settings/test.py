@@ -9,6 +9,7 @@ from .base import *
 from .base import GAME
 
 GAME["FLUSH_INTERVAL"] = 1.0
+GAME["EVENT_CHECK"] = True  # every event told, in every process, is checked against its schema
 CELERY_BEAT_SCHEDULE["characters-flush"]["schedule"] = GAME["FLUSH_INTERVAL"]
 # The tests type far faster than people (a walk through every scene and alias sends ~400 commands
 # back to back); the flood tests send twice a bucket at once, which still overruns these.

@@ -5,9 +5,10 @@ import asyncio
 
 import pytest
 
-from accounts.character_state import character_state_get, character_state_mutate, character_states_flush
+from accounts.character_state import character_state_get, character_states_flush
 from accounts.models import AuditEntry, Character
 from tests.flows.test_admin_flow import _change_form_post, _player
+from tests.waits import state_set
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -16,7 +17,7 @@ async def test_a_form_edit_reaches_the_hot_state_and_the_database(game_server, a
     client, character = await _player(game_server)
     # The hot state is ahead of the database: the form shows the live values (exp 30, hp 100), not the
     # row's, and saving it must not put the row's back. A lower max HP needs hp lowered with it.
-    await character_state_mutate(character.pk, lambda s: ({"exp": 30}, None))
+    await state_set(client, character.pk, exp=30)
     await Character.objects.filter(pk=character.pk).aupdate(hp=50)
     await asyncio.to_thread(_change_form_post, admin_browser, Character, character.pk, kills="12", max_hp="80", hp="80")
     await client.until(lambda f: "changed your character" in f["plain"])

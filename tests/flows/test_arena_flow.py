@@ -10,16 +10,18 @@ from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
 from arena import rooms
 from tests.client import Client, connected, session_cookie, unique
+from tests.waits import state_set
 
 pytestmark = pytest.mark.usefixtures("live_db", "celery_worker")
 
 
 async def _to_lobby(server: str, *, attack: int = 10, cookie: str | None = None, **state):
-    """A new player in the arena's lobby, with `attack` and `state` put in its hot state."""
+    """A new player in the arena's lobby, with `attack` and `state` put in its hot state (and the
+    status frame that change sends read, so that the next one read is the match's)."""
     client = await connected(server, cookie=cookie)
     name = await client.sign_up()
     character = await Character.objects.aget(name=name)
-    await character_state_mutate(character.pk, lambda s: ({"attack": attack, **state}, None))
+    await state_set(client, character.pk, attack=attack, **state)
     for line, expected in (("v", "village"), ("5", "Sir Shax"), ("2", "Trial Grounds")):
         await client.ask(line, expected)
     return client, name, character.pk

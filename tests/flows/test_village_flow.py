@@ -7,6 +7,7 @@ import pytest
 from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
 from tests.client import SCENE_PATHS, connected
+from tests.waits import state_set
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -145,21 +146,21 @@ async def test_blacksmith_spends_exp(game_server):
     await _walk(client, "enhance")
     assert "Bring me 10 exp" in (await client.command("2"))["plain"]  # a new character: w 1, no exp
     # w 999: a chance of 25·1009 / 1.1^1009 % (about 4e-38 %), a certain failure
-    await _set(cid, weapon_level=999, attack=10 + 1 + 999, exp=9_989, hp=50)
+    await state_set(client, cid, weapon_level=999, attack=10 + 1 + 999, exp=9_989, hp=50)
     assert "Bring me 9990 exp" in (await client.command("2"))["plain"]
     assert (await character_state_get(cid))["exp"] == 9_989
-    await _set(cid, exp=9_990)
+    await state_set(client, cid, exp=9_990)
     out = await client.command("2")
     assert "Enhancement failed... (-10 exp" in out["plain"]
     status = await client.status()
     assert (status["exp"], status["weapon_level"], status["attack"], status["hp"]) == (9_980, 999, 1010, 50)
     # w 1,000 is the top of GAME.md §3's range: refused whatever the exp, nothing spent
-    await _set(cid, weapon_level=1000, attack=10 + 1 + 1000, exp=50_000)
+    await state_set(client, cid, weapon_level=1000, attack=10 + 1 + 1000, exp=50_000)
     assert "Weapon level 1000! No hammer" in (await client.command("2"))["plain"]
     assert (await character_state_get(cid))["exp"] == 50_000
     # w 2: a 95.6 % chance, and unlike at w 1 a success (20 exp) and a failure (10) cost differently
     exp, weapon = 1_000, 2
-    await _set(cid, weapon_level=weapon, attack=10 + 1 + weapon, exp=exp)
+    await state_set(client, cid, weapon_level=weapon, attack=10 + 1 + weapon, exp=exp)
     while weapon == 2:
         out = await client.command("2")
         status = await client.status()
@@ -180,7 +181,7 @@ async def test_dice_for_fun_and_for_a_stake(game_server):
     out = await client.command("2")
     assert out["plain"].count("Round") == 5 and "No stake" in out["plain"]
     assert "at least 10 exp" in (await client.command("2 1"))["plain"]
-    await _set(cid, exp=100)
+    await state_set(client, cid, exp=100)
     assert "at most 10 exp" in (await client.command("2 11"))["plain"]
     assert "whole number" in (await client.command("2 abc"))["plain"]
     out = await client.command("2 10")

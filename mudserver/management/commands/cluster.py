@@ -1,6 +1,8 @@
 """The production topology on one machine, as one command: nginx on --port balancing --web daphne
 processes, --workers Celery workers and one beat, with the same Redis, migrations and final flush
-as `rungame` (whose embedded single-process run this extends).
+as `rungame` (whose embedded single-process run this extends). Every process is supervised: one
+that exits (crashed, killed, or drained by SIGTERM) is started again alone, so a rolling restart
+is one `kill -TERM $(cat var/cluster-8000/web1.pid)` at a time (mudserver.cluster.Supervisor).
 
     manage.py cluster --web 2 --workers 2 --port 8000
 
@@ -61,4 +63,5 @@ class Command(rungame.Command):
             metrics_port=metrics_port,
             flower_port=flower_port,
         )
+        self.run_dir = topology.run_dir  # where the supervisor writes each process's <name>.pid
         return topology.specs()

@@ -1,9 +1,9 @@
 """One command runs the whole game: Redis (the bundled one unless REDIS_URL names one), migrations,
-game data, then daphne, a Celery worker and celery beat, started and stopped together.
-Ctrl-C (or SIGTERM) stops them all, flushes every character to the database and stops Redis."""
+game data, then daphne, a Celery worker and celery beat, supervised (mudserver.cluster.Supervisor:
+one that exits is started again, alone). Ctrl-C (or SIGTERM) stops them all, flushes every
+character to the database and stops Redis."""
 
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -12,9 +12,8 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from honcho.manager import Manager
 
-from mudserver.cluster import ProcessSpec, beat_spec, web_argv, worker_spec
+from mudserver.cluster import ProcessSpec, Supervisor, beat_spec, web_argv, worker_spec
 
 
 class Command(BaseCommand):
@@ -91,6 +90,7 @@ class Command(BaseCommand):
         raise CommandError(f"Redis at {url} does not answer")
 
     def processes(self, *, host: str, port: int, concurrency: int, metrics_port: int, **options) -> list[ProcessSpec]:
+        self.run_dir = settings.VAR_DIR  # where the supervisor writes each process's <name>.pid
         return [
             ProcessSpec("web", web_argv(host, port), port),
             worker_spec(
@@ -104,15 +104,12 @@ class Command(BaseCommand):
         ]
 
     def _run_processes(self, env: dict, options: dict) -> int:
-        manager = Manager()
         specs = self.processes(**options)
-        for spec in specs:
-            manager.add_process(spec.name, shlex.join(spec.argv), env=dict(env, **spec.env))
         host, port = options["host"], options["port"]
         self.stdout.write(self.style.SUCCESS(f"GREAT-GREAT MUD: open http://{host}:{port}/  (Ctrl-C stops everything)"))
         self.stdout.write(
             f"Health: http://{host}:{port}/healthz  Metrics: "
             + ", ".join(f"{spec.metrics_url} ({spec.name})" for spec in specs if spec.metrics_url)
         )
-        manager.loop()
-        return manager.returncode
+        self.stdout.write(f"Supervised: a process that exits is started again; pids in {self.run_dir}/<name>.pid")
+        return Supervisor(specs, env, self.run_dir, self.stdout.write).run()
