@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import gm
 from accounts.audit import AuditedAdmin, audit_write
-from accounts.character_state import INT_FIELDS, character_state_get
+from accounts.character_state import INT_FIELDS, character_state_get_sync
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
 from accounts.passwords import ServerBusy, run_hashing
 from accounts.progression import MAX_EXP, MAX_WEAPON_LEVEL
@@ -201,7 +201,7 @@ class CharacterAdmin(AuditedAdmin, LargeTableAdmin):
         """The live values where the character has them (Redis owns them; the row may be seconds
         behind, or be missing values the database refused)."""
         character = super().get_object(request, object_id, from_field)
-        live = async_to_sync(character_state_get)(character.pk) if character is not None else None
+        live = character_state_get_sync(character.pk) if character is not None else None
         for field, value in (live or {}).items():
             setattr(character, field, value)
         return character

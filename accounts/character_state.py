@@ -1,13 +1,31 @@
-"""Each character's hot state: owned by a Redis hash, written behind to the database (invariant 3).
+"""Each character's hot state: the one owner of its Redis layout (DESIGN.md invariant 3), written
+behind to the database.
 
-Every change goes through `character_state_mutate`, an optimistic WATCH/MULTI transaction, so a
-battle worker and a village command touching the same character at once lose neither update.
-Changed characters are put in a dirty set that `character_states_flush` writes to the database in
-batches (Celery beat, every GAME["FLUSH_INTERVAL"] seconds) and at once on sign-out and shutdown.
+Layout: `mud:ch:<id>` is a hash of INT_FIELDS and its version `v`, which every write bumps;
+`mud:ch:dirty` the characters changed since the last flush; `mud:ch:set_aside` those whose last
+write the database refused. Nothing outside this module names these keys or writes these hashes.
+
+Every change is an optimistic, versioned compare-and-set: the hash is read (with whatever the
+caller reads beside it, `Read`), the change is computed in Python, and one Lua script (`_WRITE`)
+writes it only if the version is still the one read, marking the character dirty; otherwise the
+change is computed again from fresh state. A battle worker and a village command touching the same
+character at once therefore lose neither update. `characters_mutate` does it for many characters
+in two round trips a round (the battle workers' cycles); a caller's writes that must be atomic with
+the character's (its own versioned hash, a schedule, a scene field) ride in the same script as
+`Write.beside`, `Write.fields` and `Write.scores`. `character_state_mutate` is the one-character
+form. Both have a blocking and an async face, driven from the same steps (`_mutate_steps`).
+
+`character_states_flush` writes dirty characters to the database in batches (Celery beat, every
+GAME["FLUSH_INTERVAL"] seconds) and at once on sign-out and shutdown.
 """
 
-from collections.abc import Callable
-from typing import TypeVar
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, Generic, TypeVar
 
 import structlog
 from channels.db import database_sync_to_async
@@ -53,6 +71,7 @@ DIRTY_KEY = "mud:ch:dirty"
 SET_ASIDE_KEY = "mud:ch:set_aside"
 ROWS_WRITTEN_KEY = "mud:stat:db_rows"  # characters written to the database, for benchmarks
 WRITE_BATCH = 400  # rows per UPDATE (SQLite allows 500 SELECTs in one compound statement)
+RETRIES = 8  # rounds of a many-character mutate; a character still changing after them is CONTENDED
 
 State = dict[str, int]
 Mutation = Callable[[State], tuple[State, T]]
@@ -63,16 +82,359 @@ def state_key(character_id: int) -> str:
 
 
 def _decode(raw: dict[str, str]) -> State:
-    state = {field: int(raw[field]) for field in INT_FIELDS if field in raw}
+    state = {name: int(raw[name]) for name in INT_FIELDS if name in raw}
     if state:
         state.setdefault("auto_retreat", AUTO_RETREAT_DEFAULT)  # a hash loaded before the field existed
     return state
 
 
-def state_decode(raw: dict[str, str]) -> State:
-    """A hash read from Redis, with its version `v` (0 before the first change)."""
-    return {**_decode(raw), "v": int(raw.get("v", 0))}
+def _pairs(flat: list[str]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
 
+
+# --- the compare-and-set
+
+
+class Outcome(enum.Enum):
+    """What became of one character's change."""
+
+    WRITTEN = "written"  # at the version it was computed from, with the caller's writes beside it
+    UNCHANGED = "unchanged"  # the step asked for no write
+    GONE = "gone"  # the character has no hot state (never loaded, or deleted)
+    CONTENDED = "contended"  # changed by others in every one of RETRIES rounds: not written
+
+
+@dataclass(frozen=True)
+class Read:
+    """A hash read beside each character, by the key `key(character_id)`: all of it, or `fields`."""
+
+    key: Callable[[int], str]
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """A character's state as read, with its version `v`, and the hashes read beside it (one per
+    `Read`: a dict of the whole hash, or the values of the fields asked for, None when absent)."""
+
+    character_id: int
+    state: State
+    beside: list[Any]
+
+    @property
+    def version(self) -> int:
+        return self.state["v"]
+
+
+@dataclass(slots=True)
+class Versioned:
+    """A caller's own hash with a `v` of its own, checked and bumped with the character's: written
+    (`fields`, which may be empty) or deleted."""
+
+    key: str
+    version: str  # as read ("0" when the hash was absent)
+    fields: dict[str, int | str] = field(default_factory=dict)
+    delete: bool = False
+
+
+@dataclass(slots=True)
+class Write:
+    """What one character's step writes, atomically: its changed fields and the caller's writes
+    beside them. `renew` (seconds) renews the expiry of the character, of these keys and of `touch`
+    when the character's hash has one (a signed-out player's keys expire: mudserver.player_keys)."""
+
+    changes: dict[str, int] = field(default_factory=dict)
+    beside: list[Versioned] = field(default_factory=list)
+    fields: list[tuple[str, dict[str, int | str]]] = field(default_factory=list)  # plain hash fields
+    scores: list[tuple[str, int, int | None]] = field(default_factory=list)  # (sorted set, member, score or None)
+    renew: int = 0
+    touch: list[str] = field(default_factory=list)  # other keys renewed with them
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.beside or self.fields or self.scores)
+
+
+@dataclass(slots=True)
+class Mutated(Generic[T]):
+    """One character's mutate: its outcome, the state it was computed from, the changes written
+    and the step's result. The one place a change to a character is reported: `changes` against
+    `before` is what changed."""
+
+    outcome: Outcome
+    before: Snapshot | None = None
+    changes: dict[str, int] = field(default_factory=dict)
+    result: T | None = None
+
+
+Step = Callable[[Snapshot], "tuple[Write | None, T] | None"]
+
+# KEYS: per character, its hash and then one key per Read. ARGV[1]: the number of reads; per read,
+# its field count and fields (0: the whole hash).
+_READ = """
+local reads, specs, a = tonumber(ARGV[1]), {}, 2
+for i = 1, reads do
+  specs[i] = {a + 1, tonumber(ARGV[a])}
+  a = a + 1 + specs[i][2]
+end
+local out = {}
+for k = 1, #KEYS, reads + 1 do
+  out[#out + 1] = redis.call('HGETALL', KEYS[k])
+  for i = 1, reads do
+    local first, n = specs[i][1], specs[i][2]
+    if n == 0 then
+      out[#out + 1] = redis.call('HGETALL', KEYS[k + i])
+    else
+      out[#out + 1] = redis.call('HMGET', KEYS[k + i], unpack(ARGV, first, first + n - 1))
+    end
+  end
+end
+return out
+"""
+
+# Write each character's change if neither it nor its Versioned hashes changed since they were read;
+# 1 written, 0 changed meanwhile, -1 no hot state. KEYS[1] is the dirty set; other keys are named by
+# their index in KEYS. ARGV, per character: id, its key's index, version, n, n field/value pairs;
+# then nv Versioned: key index, version, 'w' or 'd', n, n pairs; nh plain hashes: key index, n, n
+# pairs; nz sorted-set entries: key index, member, score ('' removes); the renewal in seconds, nt
+# and the indexes of the keys touched.
+_WRITE = """
+local results, a = {}, 1
+while a <= #ARGV do
+  local id, char, version, nc = ARGV[a], KEYS[tonumber(ARGV[a + 1])], ARGV[a + 2], tonumber(ARGV[a + 3])
+  local first_change = a + 4
+  a = first_change + 2 * nc
+  local result, seen = 1, redis.call('HGET', char, 'v')
+  if not seen and redis.call('EXISTS', char) == 0 then
+    result = -1
+  elseif (seen or '0') ~= version then
+    result = 0
+  end
+  local nv = tonumber(ARGV[a])
+  a = a + 1
+  local first_versioned = a
+  for _ = 1, nv do
+    if result == 1 and (redis.call('HGET', KEYS[tonumber(ARGV[a])], 'v') or '0') ~= ARGV[a + 1] then result = 0 end
+    a = a + 4 + 2 * tonumber(ARGV[a + 3])
+  end
+  local nh = tonumber(ARGV[a])
+  a = a + 1
+  local first_hash = a
+  for _ = 1, nh do a = a + 2 + 2 * tonumber(ARGV[a + 1]) end
+  local nz = tonumber(ARGV[a])
+  local first_score = a + 1
+  a = first_score + 3 * nz
+  local renew, nt = tonumber(ARGV[a]), tonumber(ARGV[a + 1])
+  local first_touch = a + 2
+  a = first_touch + nt
+  if result == 1 then
+    local renewed = {char}
+    if nc > 0 then
+      redis.call('HSET', char, unpack(ARGV, first_change, first_change + 2 * nc - 1))
+      redis.call('HINCRBY', char, 'v', 1)
+      redis.call('SADD', KEYS[1], id)
+    end
+    local b = first_versioned
+    for _ = 1, nv do
+      local key, n = KEYS[tonumber(ARGV[b])], tonumber(ARGV[b + 3])
+      if ARGV[b + 2] == 'd' then
+        redis.call('DEL', key)
+      else
+        if n > 0 then redis.call('HSET', key, unpack(ARGV, b + 4, b + 3 + 2 * n)) end
+        redis.call('HINCRBY', key, 'v', 1)
+        renewed[#renewed + 1] = key
+      end
+      b = b + 4 + 2 * n
+    end
+    b = first_hash
+    for _ = 1, nh do
+      local key, n = KEYS[tonumber(ARGV[b])], tonumber(ARGV[b + 1])
+      redis.call('HSET', key, unpack(ARGV, b + 2, b + 1 + 2 * n))
+      renewed[#renewed + 1] = key
+      b = b + 2 + 2 * n
+    end
+    for i = first_score, first_score + 3 * (nz - 1), 3 do
+      local key = KEYS[tonumber(ARGV[i])]
+      if ARGV[i + 2] == '' then
+        redis.call('ZREM', key, ARGV[i + 1])
+      else
+        redis.call('ZADD', key, ARGV[i + 2], ARGV[i + 1])
+      end
+    end
+    if renew > 0 and redis.call('PTTL', char) > 0 then
+      for _, key in ipairs(renewed) do redis.call('EXPIRE', key, renew) end
+      for i = first_touch, first_touch + nt - 1 do redis.call('EXPIRE', KEYS[tonumber(ARGV[i])], renew) end
+    end
+  end
+  results[#results + 1] = result
+end
+return results
+"""
+
+
+@dataclass(frozen=True)
+class _Call:
+    script: str
+    keys: list[str]
+    args: list
+
+
+def _read_call(character_ids: list[int], reads: tuple[Read, ...]) -> _Call:
+    keys = []
+    for character_id in character_ids:
+        keys.append(state_key(character_id))
+        keys += [read.key(character_id) for read in reads]
+    args: list = [len(reads)]
+    for read in reads:
+        args += [len(read.fields), *read.fields]
+    return _Call(_READ, keys, args)
+
+
+def _snapshots(character_ids: list[int], reads: tuple[Read, ...], replies: list) -> list[Snapshot]:
+    """The characters that have a hot state, as read."""
+    width = 1 + len(reads)
+    snapshots = []
+    for i, character_id in enumerate(character_ids):
+        raw, *beside = replies[width * i : width * (i + 1)]
+        if raw:
+            raw = _pairs(raw)
+            state = _decode(raw)
+            state["v"] = int(raw.get("v", 0))
+            beside = [reply if read.fields else _pairs(reply) for read, reply in zip(reads, beside, strict=True)]
+            snapshots.append(Snapshot(character_id, state, beside))
+    return snapshots
+
+
+def _write_call(writes: list[tuple[Snapshot, Write]]) -> _Call:
+    keys: list[str] = [DIRTY_KEY]
+    index: dict[str, int] = {DIRTY_KEY: 1}
+
+    def at(key: str) -> int:
+        i = index.get(key)
+        if i is None:
+            keys.append(key)
+            i = index[key] = len(keys)
+        return i
+
+    args: list = []
+    extend = args.extend  # a cycle's batch is thousands of arguments: this is on the workers' hot path
+    for snapshot, write in writes:
+        cid = snapshot.character_id
+        extend((cid, at(state_key(cid)), snapshot.state["v"], len(write.changes)))
+        extend(chain.from_iterable(write.changes.items()))
+        args.append(len(write.beside))
+        for versioned in write.beside:
+            if versioned.delete:
+                extend((at(versioned.key), versioned.version, "d", 0))
+            else:
+                extend((at(versioned.key), versioned.version, "w", len(versioned.fields)))
+                extend(chain.from_iterable(versioned.fields.items()))
+        args.append(len(write.fields))
+        for key, values in write.fields:
+            extend((at(key), len(values)))
+            extend(chain.from_iterable(values.items()))
+        args.append(len(write.scores))
+        for key, member, score in write.scores:
+            extend((at(key), member, "" if score is None else score))
+        extend((write.renew, len(write.touch)))
+        extend(map(at, write.touch))
+    return _Call(_WRITE, keys, args)
+
+
+_RESULTS = {1: Outcome.WRITTEN, -1: Outcome.GONE}
+
+
+def _mutate_steps(
+    character_ids: Iterable[int], step: Step, reads: tuple[Read, ...], *, rounds: int | None = RETRIES
+) -> Generator[_Call, list, dict[int, Mutated]]:
+    """The mutate itself, as the calls to make: each `yield` is a script for the driver to run
+    (`_run` blocking, `_arun` async), which sends back its reply. `rounds` None: until written."""
+    done: dict[int, Mutated] = {}
+    pending = list(character_ids)
+    played = 0
+    while pending and (rounds is None or played < rounds):
+        played += 1
+        snapshots = _snapshots(pending, reads, (yield _read_call(pending, reads)))
+        done.update((cid, Mutated(Outcome.GONE)) for cid in set(pending) - {s.character_id for s in snapshots})
+        planned = [(snapshot, plan) for snapshot in snapshots if (plan := step(snapshot)) is not None]
+        writes = [(snapshot, write) for snapshot, (write, _result) in planned if write]
+        replies = iter((yield _write_call(writes)) if writes else [])
+        pending = []
+        for snapshot, (write, result) in planned:
+            outcome = _RESULTS.get(next(replies)) if write else Outcome.UNCHANGED
+            if outcome is None:
+                pending.append(snapshot.character_id)
+            else:
+                changes = write.changes if outcome is Outcome.WRITTEN else {}
+                done[snapshot.character_id] = Mutated(outcome, snapshot, changes, result)
+    done.update((cid, Mutated(Outcome.CONTENDED)) for cid in pending)
+    return done
+
+
+def _run(steps: Generator[_Call, list, T]) -> T:
+    client, reply = get_redis(), None
+    try:
+        while True:
+            call = steps.send(reply)
+            reply = client.register_script(call.script)(keys=call.keys, args=call.args)
+    except StopIteration as stop:
+        return stop.value
+
+
+async def _arun(steps: Generator[_Call, list, T]) -> T:
+    client, reply = get_async_redis(), None
+    try:
+        while True:
+            call = steps.send(reply)
+            reply = await client.register_script(call.script)(keys=call.keys, args=call.args)
+    except StopIteration as stop:
+        return stop.value
+
+
+def characters_mutate_sync(
+    character_ids: Iterable[int], step: Step[T], *, reads: tuple[Read, ...] = ()
+) -> dict[int, Mutated[T]]:
+    """Apply `step(snapshot) -> (write, result)` (or None: nothing to do, left out of the answer) to
+    each character, atomically, computing again whatever changed meanwhile (`step` may run more than
+    once for a character). Blocking: the battle workers' cycles."""
+    return _run(_mutate_steps(character_ids, step, reads))
+
+
+async def characters_mutate(
+    character_ids: Iterable[int], step: Step[T], *, reads: tuple[Read, ...] = ()
+) -> dict[int, Mutated[T]]:
+    """`characters_mutate_sync`, from an event loop."""
+    return await _arun(_mutate_steps(character_ids, step, reads))
+
+
+def _one(character_id: int, mutation: Mutation[T]) -> Generator[_Call, list, Mutated[T]]:
+    def step(snapshot: Snapshot):
+        changes, result = mutation({k: v for k, v in snapshot.state.items() if k != "v"})
+        return Write(changes), result
+
+    # One character's change is retried until it lands, as the command that asked for it waits.
+    mutated = (yield from _mutate_steps([character_id], step, (), rounds=None))[character_id]
+    if mutated.outcome is Outcome.GONE:
+        raise LookupError(f"character {character_id} has no hot state")
+    return mutated
+
+
+async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
+    """Apply `mutation(state) -> (changes, result)` atomically and mark the character dirty (two
+    round trips; one when nothing changes), again if the character changed in between (`mutation`
+    may then run more than once). LookupError when the character has no hot state."""
+    mutated = await _arun(_one(character_id, mutation))
+    if mutated.outcome is Outcome.WRITTEN:  # the status bar follows the change
+        before = mutated.before.state
+        await status_tell(character_id, before, {**before, **mutated.changes})
+    return mutated.result
+
+
+def character_state_mutate_sync(character_id: int, mutation: Mutation[T]) -> T:
+    """`character_state_mutate`, blocking (the admin's game-master actions)."""
+    return _run(_one(character_id, mutation)).result
+
+
+# --- loading, reading, dropping
 
 # Load only the fields absent: the hash in Redis may be newer than the database (not flushed yet),
 # and a hash written before a field was added gets that field from the database. A player who left
@@ -88,8 +450,8 @@ return redis.call('HGETALL', KEYS[1])
 async def character_state_ensure(character: Character) -> State:
     """Bring a character's state into Redis (if it is not already there) and return it."""
     args = []
-    for field in INT_FIELDS:
-        args += [field, getattr(character, field)]
+    for name in INT_FIELDS:
+        args += [name, getattr(character, name)]
     flat = await get_async_redis().eval(_LOAD, 1, state_key(character.pk), *args)
     return _decode(dict(zip(flat[::2], flat[1::2], strict=True)))
 
@@ -99,39 +461,9 @@ async def character_state_get(character_id: int) -> State | None:
     return _decode(raw) if raw else None
 
 
-# Write a mutation's changes if the character is still at the version it was read at: every
-# writer (mutations here, battle cycles) bumps `v`. 1 written, 0 changed meanwhile, -1 gone.
-_MUTATE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if (redis.call('HGET', KEYS[1], 'v') or '0') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('HINCRBY', KEYS[1], 'v', 1)
-redis.call('SADD', KEYS[2], ARGV[2])
-return 1
-"""
-
-
-async def character_state_mutate(character_id: int, mutation: Mutation[T]) -> T:
-    """Apply `mutation(state) -> (changes, result)` atomically and mark the character dirty: a read
-    and a compare-and-set on the version (two round trips; one when nothing changes), retried
-    if the character changed in between (`mutation` may then run more than once)."""
-    r = get_async_redis()
-    key = state_key(character_id)
-    while True:
-        raw = await r.hgetall(key)
-        if not raw:
-            raise LookupError(f"character {character_id} has no hot state")
-        state = _decode(raw)
-        changes, result = mutation(state)
-        if not changes:
-            return result
-        pairs = [item for field_value in changes.items() for item in field_value]
-        written = await r.eval(_MUTATE, 2, key, DIRTY_KEY, raw.get("v", "0"), character_id, *pairs)
-        if written == 1:
-            await status_tell(character_id, state, {**state, **changes})  # the status bar follows the change
-            return result
-        if written == -1:
-            raise LookupError(f"character {character_id} has no hot state")
+def character_state_get_sync(character_id: int) -> State | None:
+    raw = get_redis().hgetall(state_key(character_id))
+    return _decode(raw) if raw else None
 
 
 async def character_state_drop(character_id: int) -> None:

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 
 from accounts import hooks
 from accounts.audit import audit_write
-from accounts.character_state import INT_FIELDS, character_state_get, character_state_mutate, character_states_flush
+from accounts.character_state import (
+    INT_FIELDS,
+    character_state_get_sync,
+    character_state_mutate,
+    character_states_flush,
+)
 from accounts.models import AuditEntry, Character, User
 from accounts.progression import MAX_WEAPON_LEVEL, attack_for, exp_gain, stats_for_level
 from mudserver import push
@@ -29,7 +34,7 @@ NOTICE_MAX_LENGTH = 300  # as a chat message: one line of the players' panes
 
 
 def _snapshot(character: Character) -> dict:
-    hot = async_to_sync(character_state_get)(character.pk)
+    hot = character_state_get_sync(character.pk)
     return dict(hot) if hot else {field: getattr(character, field) for field in INT_FIELDS}
 
 

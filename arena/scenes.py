@@ -1,7 +1,5 @@
 """The Trial Grounds (시련의 장): the lobby, a room waiting for six, and the match (GAME.md §6)."""
 
-import time
-
 from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +10,6 @@ from accounts.validation import name_as_stored, name_reserved
 from arena import presenters, rooms, services
 from chat.services import mute_notice
 from mudserver.markup import escape, pad, red, rule, yellow
-from mudserver.redis_client import get_async_redis
 from mudserver.router import (
     Arrival,
     Command,
@@ -99,22 +96,10 @@ async def lobby_refresh(ctx: Context, args: str) -> Reply:
     return Reply(await lobby_enter(ctx))
 
 
-RANK_CACHE_SECONDS = 10  # for edits made in the admin; a match's end refreshes it at once
-
-_top_ten_held: tuple[str | None, float, list[tuple[str, int, int, int]]] = (None, 0.0, [])
-
-
 async def _top_ten() -> list[tuple[str, int, int, int]]:
-    """The ranking, held by this process (every lobby may ask) until a match ends anywhere (the
-    version services.match_end bumps) or RANK_CACHE_SECONDS pass: one Redis read a look, and a
-    database query only when it may have changed."""
-    global _top_ten_held
-    version = await get_async_redis().get(services.RANK_VERSION_KEY)
-    held_version, expires, rows = _top_ten_held
-    if version != held_version or time.monotonic() >= expires:
-        rows = await _top_ten_query()
-        _top_ten_held = (version, time.monotonic() + RANK_CACHE_SECONDS, rows)
-    return rows
+    """The ranking, held by this process (every lobby may ask) until a match ends or a character is
+    edited (services.RANKINGS): a database query only when it may have changed."""
+    return await services.RANKINGS.aget("top ten", lambda _version: _top_ten_query())
 
 
 @database_sync_to_async

@@ -1,14 +1,13 @@
 """The fight content as the rules engine sees it: a snapshot of the Dungeon, MonsterTemplate and
-Skill tables, kept per process and reloaded when a game master edits them (a version number in
-Redis, bumped on every save or delete, is checked at most once a second). The NPC lines cached in
-village.services follow the same version.
+Skill tables, held by each process and reloaded when a game master edits them (mudserver.held: a
+version in Redis, bumped on every save or delete, checked at most once a second). The NPC lines
+held by village.services follow the same version.
 
 The snapshot is also kept in Redis with its version, so a process loads it from there rather than
 from the database: a worker or web process started, or meeting its first fight, while the database
 is away still runs battles (they need nothing else of it)."""
 
 import json
-import time
 from dataclasses import asdict, dataclass
 
 from asgiref.sync import sync_to_async
@@ -17,11 +16,11 @@ from django.db.models.signals import post_delete, post_save
 
 from battles.engine import Content, MonsterInfo, SkillInfo
 from battles.models import Dungeon, MonsterTemplate, Skill
+from mudserver.held import Held
 from mudserver.redis_client import get_redis
 
 VERSION_KEY = "mud:catalog:version"
 SNAPSHOT_KEY = "mud:catalog:snapshot"
-CHECK_EVERY = 1.0
 
 
 @dataclass(frozen=True)
@@ -109,43 +108,34 @@ def _snapshot_read(version: int) -> Catalog | None:
     return Catalog(version, dungeons, content)
 
 
-_cached: Catalog | None = None
-_checked_at = 0.0
+# The game content held by each process (mudserver.held): the catalog, and the NPC lines (village.services).
+CONTENT = Held(VERSION_KEY)
 
 
-def _fresh(now: float) -> bool:
-    return _cached is not None and now - _checked_at <= CHECK_EVERY
+def _catalog_load(version: int) -> Catalog:
+    loaded = _snapshot_read(version)
+    if loaded is None:
+        loaded = _load(version)
+        get_redis().set(SNAPSHOT_KEY, _snapshot_dump(loaded))
+    return loaded
 
 
 def catalog_get() -> Catalog:
-    global _cached, _checked_at
-    now = time.monotonic()
-    if not _fresh(now):
-        version = int(get_redis().get(VERSION_KEY) or 0)
-        if _cached is None or _cached.version != version:
-            loaded = _snapshot_read(version)
-            if loaded is None:
-                loaded = _load(version)
-                get_redis().set(SNAPSHOT_KEY, _snapshot_dump(loaded))
-            _cached = loaded
-        _checked_at = now
-    return _cached
+    return CONTENT.get("catalog", _catalog_load)
 
 
-_catalog_refresh = sync_to_async(catalog_get, thread_sensitive=True)
+_catalog_aload = sync_to_async(_catalog_load, thread_sensitive=True)
 
 
 async def catalog_aget() -> Catalog:
-    """For the event loop: the snapshot in hand while it is fresh, as it nearly always is; once a
-    second the version check (and, after an edit, the reload) on the database thread. Hopping to
-    that one thread on every dungeon command queued them behind sign-ins' database work."""
-    if _fresh(time.monotonic()):
-        return _cached
-    return await _catalog_refresh()
+    """For the event loop: the catalog in hand while it is fresh, as it nearly always is; after an
+    edit, the reload on the database thread. Hopping to that one thread on every dungeon command
+    queued them behind sign-ins' database work."""
+    return CONTENT.fresh("catalog") or await CONTENT.aget("catalog", _catalog_aload)
 
 
 def catalog_changed(**kwargs) -> None:
-    get_redis().incr(VERSION_KEY)
+    CONTENT.invalidate()
 
 
 def catalog_signals_connect() -> None:

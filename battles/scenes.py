@@ -10,6 +10,7 @@ from accounts.progression import AUTO_RETREAT_MAX
 from battles import services
 from battles.catalog import catalog_aget, localized
 from battles.feed import encounter_hint, events_text, healer_hint, monster_title, summary_text
+from battles.services import Refusal
 from mudserver import hooks
 from mudserver.markup import cyan, escape, grey, menu_line, red, rule, yellow
 from mudserver.numbers import typed_int
@@ -27,7 +28,8 @@ from mudserver.router import (
     register,
 )
 
-# Battle services block (Redis round trips, the engine): they run in a worker thread.
+# Battle services block: a return catches up to hours of fights in the engine, which must not hold the
+# event loop. They run in a worker thread (the Celery worker calls them directly).
 battle_start = sync_to_async(services.battle_start, thread_sensitive=False)
 battle_attack = sync_to_async(services.battle_attack, thread_sensitive=False)
 battle_skill = sync_to_async(services.battle_skill, thread_sensitive=False)
@@ -155,12 +157,12 @@ def _gate_start(mode: str):
         if mode == "auto" and args:
             return await auto_settings(ctx, args)
         outcome = await battle_start(ctx.character_id, dungeon=ctx.data["dungeon"], mode=mode)
-        if outcome.error == "dead":
+        if outcome.error is Refusal.DEAD:
             return Reply(
                 red(_("You are too wounded to fight. Visit Agnes the healer first.")) + "\n" + healer_hint(),
                 goto="heal",
             )
-        if outcome.error == "already":
+        if outcome.error is Refusal.ALREADY:
             loaded = await battle_get(ctx.character_id)
             return Reply(yellow(_("You are already fighting.")), goto=scene_of_battle(loaded) if loaded else "dungeon")
         return Reply(goto="auto_battle" if mode == "auto" else "encounter")
@@ -188,7 +190,7 @@ async def encounter_enter(ctx: Context) -> str:
 
 async def encounter_attack(ctx: Context, args: str) -> Reply:
     outcome = await battle_attack(ctx.character_id)
-    if outcome.error == "busy":
+    if outcome.error is Refusal.BUSY:
         return Reply(goto="manual_battle")
     if not outcome.ok:
         return await _battle_over(ctx)
@@ -245,19 +247,19 @@ def _use_skill(slot: int):
         outcome = await battle_skill(ctx.character_id, slot=slot)
         catalog = await catalog_aget()
         match outcome.error:
-            case "cooldown":
+            case Refusal.COOLDOWN:
                 return Reply(
                     red(_("The skill is not ready yet: %(seconds).1f s left.") % {"seconds": outcome.wait_ms / 1000})
                 )
-            case "empty":
+            case Refusal.EMPTY:
                 return Reply(
                     red(_("Slot %(slot)d is empty. Equip skills with 'skill' in the village.") % {"slot": slot})
                 )
-            case "no_mp":
+            case Refusal.NO_MP:
                 return Reply(events_text(outcome.events, catalog.content, ctx.lang))
-            case "not_fighting":
+            case Refusal.NOT_FIGHTING:
                 return Reply(yellow(_("There is nothing to strike yet.")) + "\n" + encounter_hint(), goto="encounter")
-            case "none":
+            case Refusal.NONE:
                 return await _battle_over(ctx)
         text = events_text(outcome.events, catalog.content, ctx.lang)
         if outcome.fight.phase == "dead":
@@ -350,15 +352,15 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
 
     def equip(state):
         if skill is not None and state["level"] < skill.unlock_level:
-            return {}, "locked"
+            return {}, False
         slots = {f"skill_{n}": state[f"skill_{n}"] for n in (1, 2, 3)}
         for name, value in slots.items():  # a skill sits in one slot only
             if skill_id and value == skill_id:
                 slots[name] = 0
         slots[f"skill_{slot}"] = skill_id
-        return slots, "ok"
+        return slots, True
 
-    if await character_state_mutate(ctx.character_id, equip) == "locked":
+    if not await character_state_mutate(ctx.character_id, equip):
         return Reply(
             red(
                 _("%(name)s unlocks at level %(level)d.")

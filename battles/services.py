@@ -1,9 +1,12 @@
 """Battles in Redis: start, attack, skills, stop, offline catch-up and the workers' cycles.
 
-A battle is the hash `mud:bt:<character id>` beside the character's hot state `mud:ch:<id>`. Every
-change reads both, runs the rules engine, and writes both back with one compare-and-set script
-that checks both versions: a village command or another cycle that changed either meanwhile makes
-the write fail, and the change is computed again from fresh state (invariant 3). Battle time is
+A battle is the hash `mud:bt:<character id>` beside the character's hot state, which
+accounts.character_state owns. Every change goes through that store's mutate: it reads the
+character with the battle and the player's scene, runs the rules engine, and writes both back
+(the battle as a versioned hash of its own, the schedule and the scene beside the character) in
+one compare-and-set that checks both versions: a village command or another cycle that changed
+either meanwhile makes the write fail, and the change is computed again from fresh state
+(invariant 3). Battle time is
 wall time since `origin`, so a cycle delivered twice, or late, finds nothing left to do and
 rewards nothing twice (invariant 4). Functions here are blocking: the consumer runs them in a
 thread, the Celery worker directly.
@@ -11,13 +14,15 @@ thread, the Celery worker directly.
 
 from __future__ import annotations
 
+import enum
 import random
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from accounts.character_state import DIRTY_KEY, State, state_decode, state_key
+from accounts.character_state import Outcome as Written
+from accounts.character_state import Read, Snapshot, State, Versioned, Write, characters_mutate_sync
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
 from mudserver import metrics
@@ -42,7 +47,20 @@ FIGHT_FIELDS = (
 )
 AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths", "away_retreats")
 TEXT_FIELDS = ("mode", "phase")
-RETRIES = 8
+PLAYER_FIELDS = ("scene", "lang", "name", "channel")
+
+
+class Refusal(enum.Enum):
+    """Why a command changed nothing."""
+
+    NONE = "none"  # no battle (or not a manual one)
+    ALREADY = "already"
+    DEAD = "dead"
+    BUSY = "busy"  # the exchange is under way
+    NOT_FIGHTING = "not_fighting"
+    COOLDOWN = "cooldown"  # the skill is not ready: Outcome.wait_ms says for how long
+    EMPTY = "empty"  # no skill in that slot
+    NO_MP = "no_mp"
 
 
 def battle_key(character_id: int) -> str:
@@ -75,62 +93,6 @@ def offline_cap_ms() -> int:
     return int(settings.GAME["OFFLINE_CAP_SECONDS"] * 1000)
 
 
-# Both scripts work on a whole batch in one round trip: redis-py's per-command cost (~25 us) was
-# most of a cycle's CPU. KEYS are the battle, character and player hashes of each battle in turn.
-_READ = """
-local out = {}
-for i = 1, #KEYS, 3 do
-  out[#out + 1] = redis.call('HGETALL', KEYS[i])
-  out[#out + 1] = redis.call('HGETALL', KEYS[i + 1])
-  out[#out + 1] = redis.call('HMGET', KEYS[i + 2], 'scene', 'lang', 'name', 'channel')
-end
-return out
-"""
-
-# Write each battle and its character together, if neither changed since they were read. The three
-# hashes of a player who left expire after the idle time (mudserver.player_keys): a write that keeps
-# the battle renews them, so that it never loses them while it goes on.
-# KEYS: the schedule, the dirty set, then three hashes per battle; ARGV: the idle time in seconds,
-# then per battle: character id, battle version, character version, due ("" unschedules, "del"
-# deletes the battle), scene ("" keeps it), n, n battle field/value pairs, m, m character
-# field/value pairs.
-_WRITE = """
-local results, a, k = {}, 2, 3
-while a <= #ARGV do
-  local id, due, scene = ARGV[a], ARGV[a + 3], ARGV[a + 4]
-  local nb = tonumber(ARGV[a + 5])
-  local first_battle = a + 6
-  local nc = tonumber(ARGV[first_battle + 2 * nb])
-  local first_char = first_battle + 2 * nb + 1
-  local battle, char, player = KEYS[k], KEYS[k + 1], KEYS[k + 2]
-  local ok = (redis.call('HGET', battle, 'v') or '0') == ARGV[a + 1]
-    and (redis.call('HGET', char, 'v') or '0') == ARGV[a + 2]
-  if ok then
-    if due == 'del' then
-      redis.call('DEL', battle)
-      redis.call('ZREM', KEYS[1], id)
-    else
-      if nb > 0 then redis.call('HSET', battle, unpack(ARGV, first_battle, first_char - 2)) end
-      redis.call('HINCRBY', battle, 'v', 1)
-      if due == '' then redis.call('ZREM', KEYS[1], id) else redis.call('ZADD', KEYS[1], due, id) end
-    end
-    if nc > 0 then
-      redis.call('HSET', char, unpack(ARGV, first_char, first_char + 2 * nc - 1))
-      redis.call('HINCRBY', char, 'v', 1)
-      redis.call('SADD', KEYS[2], id)
-    end
-    if scene ~= '' then redis.call('HSET', player, 'scene', scene, 'data', '{}') end
-    if due ~= 'del' and redis.call('PTTL', char) > 0 then
-      for _, key in ipairs({battle, char, player}) do redis.call('EXPIRE', key, ARGV[1]) end
-    end
-  end
-  results[#results + 1] = ok and 1 or 0
-  a, k = first_char + 2 * nc, k + 3
-end
-return results
-"""
-
-
 @dataclass
 class Loaded:
     """A battle and its character as read from Redis, with their versions."""
@@ -155,6 +117,11 @@ class Loaded:
     def watched(self) -> bool:
         """The player is connected and looking at the fight."""
         return self.online and self.scene in BATTLE_SCENES
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> Loaded:
+        battle, (scene, lang, name, channel) = snapshot.beside
+        return cls(snapshot.character_id, battle, snapshot.state, scene or "", lang or "ko", name or "", channel or "")
 
     def num(self, name: str) -> int:
         return int(self.battle.get(name, 0))
@@ -188,90 +155,57 @@ class Change:
     battle: dict[str, int | str] = field(default_factory=dict)
     due: str = ""  # a score, "" to leave the schedule, "del" to delete the battle
     scene: str = ""
-    error: str = ""
+    error: Refusal | None = None
+    wait_ms: int = 0
     summary: dict[str, int] | None = None
 
 
-def _hash_keys(character_id: int) -> list[str]:
-    return [battle_key(character_id), state_key(character_id), player_key(character_id)]
+# Read with each character: its battle, and the player's scene, language, name and connection.
+_READS = (Read(battle_key), Read(player_key, PLAYER_FIELDS))
 
 
-def _pairs(flat: list[str]) -> dict[str, str]:
-    return dict(zip(flat[::2], flat[1::2], strict=True))
+def _write(item: Loaded, change: Change) -> Write:
+    """The store's write for a change: the character's changed fields, and beside them the battle
+    (its own version checked too), its place in the schedule and the player's scene."""
+    cid, fight, character = item.character_id, change.fight, item.character
+    if fight is None:
+        changes, battle = {}, dict(change.battle)
+    else:
+        values = vars(fight)
+        changes = {name: values[name] for name in CHARACTER_FIELDS if values[name] != character[name]}
+        # Only what changed: the battle's version, checked with the character's, says the rest stands.
+        read = item.battle
+        battle = {name: values[name] for name in FIGHT_FIELDS if str(values[name]) != read.get(name)}
+        battle.update(change.battle)
+    version, player = item.battle.get("v", "0"), player_key(cid)
+    # A connected player's scene is their connection's to write: a cycle's move reaches it as an event
+    # (battles.tasks), a command's with its reply. Only an absent player's is written here.
+    scenes = [(player, {"scene": change.scene, "data": "{}"})] if change.scene and not item.online else []
+    if change.due == "del":
+        return Write(changes, [Versioned(battle_key(cid), version, delete=True)], scenes, [(DUE_KEY, cid, None)])
+    schedule = [(DUE_KEY, cid, int(change.due) if change.due else None)]
+    renew = settings.GAME["PLAYER_IDLE_SECONDS"]
+    return Write(changes, [Versioned(battle_key(cid), version, battle)], scenes, schedule, renew, [player])
 
 
-def _load_many(character_ids: list[int]) -> list[Loaded]:
-    keys = [key for character_id in character_ids for key in _hash_keys(character_id)]
-    replies = get_redis().register_script(_READ)(keys=keys)
-    loaded = []
-    for i, character_id in enumerate(character_ids):
-        battle, character, (scene, lang, name, channel) = replies[3 * i : 3 * i + 3]
-        if character:
-            loaded.append(
-                Loaded(
-                    character_id,
-                    _pairs(battle),
-                    state_decode(_pairs(character)),
-                    scene or "",
-                    lang or "ko",
-                    name or "",
-                    channel or "",
-                )
-            )
-    return loaded
+def _apply(character_ids: list[int], step) -> tuple[dict[int, tuple[Loaded, Change]], list[int]]:
+    """Run `step(loaded) -> Change | None` through the store for each battle; return the changes
+    made (or refused) and the characters that have no hot state."""
 
+    def plan(snapshot: Snapshot):
+        item = Loaded.of(snapshot)
+        change = step(item)
+        if change is None:
+            return None
+        return (None if change.error else _write(item, change)), (item, change)
 
-def _write_args(item: Loaded, change: Change) -> list:
-    battle_pairs, character_pairs = [], []
-    if change.fight is not None:
-        for name in FIGHT_FIELDS:
-            battle_pairs += [name, getattr(change.fight, name)]
-        for name in CHARACTER_FIELDS:
-            if getattr(change.fight, name) != item.character[name]:
-                character_pairs += [name, getattr(change.fight, name)]
-    for name, value in change.battle.items():
-        battle_pairs += [name, value]
-    return [
-        item.character_id,
-        item.battle.get("v", "0"),
-        item.character["v"],
-        change.due,
-        # A connected player's scene is their connection's to write: a cycle's move reaches it as
-        # an event (battles.tasks), a command's with its reply. Only an absent player's is written here.
-        "" if item.online else change.scene,
-        len(battle_pairs) // 2,
-        *battle_pairs,
-        len(character_pairs) // 2,
-        *character_pairs,
-    ]
-
-
-def _apply(character_ids: list[int], step) -> dict[int, tuple[Loaded, Change]]:
-    """Load, compute `step(loaded) -> Change | None` and write, again for whatever changed meanwhile."""
-    write = get_redis().register_script(_WRITE)
-    done: dict[int, tuple[Loaded, Change]] = {}
-    pending = list(character_ids)
-    for _attempt in range(RETRIES):
-        if not pending:
-            break
-        planned = [(item, change) for item in _load_many(pending) if (change := step(item)) is not None]
-        writes = [(item, change) for item, change in planned if not change.error]
-        keys, args = [DUE_KEY, DIRTY_KEY], [settings.GAME["PLAYER_IDLE_SECONDS"]]
-        for item, change in writes:
-            keys += _hash_keys(item.character_id)
-            args += _write_args(item, change)
-        results = iter(write(keys=keys, args=args) if writes else [])
-        pending = []
-        for item, change in planned:
-            if change.error or next(results) == 1:
-                done[item.character_id] = (item, change)
-            else:
-                pending.append(item.character_id)
-    return done
+    mutated = characters_mutate_sync(character_ids, plan, reads=_READS)
+    done = {cid: m.result for cid, m in mutated.items() if m.outcome in (Written.WRITTEN, Written.UNCHANGED)}
+    return done, [cid for cid, m in mutated.items() if m.outcome is Written.GONE]
 
 
 def _apply_one(character_id: int, step) -> tuple[Loaded, Change] | None:
-    return _apply([character_id], step).get(character_id)
+    return _apply([character_id], step)[0].get(character_id)
 
 
 def _count_away(item: Loaded, events: list[Event], battle: dict) -> None:
@@ -322,7 +256,7 @@ class Outcome:
     """What a command did, for the scene to describe."""
 
     ok: bool
-    error: str = ""
+    error: Refusal | None = None
     fight: Fight | None = None
     events: list[Event] = field(default_factory=list)
     wait_ms: int = 0
@@ -335,9 +269,9 @@ def battle_start(character_id: int, *, dungeon: int, mode: str, now: int | None 
 
     def start(item: Loaded) -> Change:
         if item.exists:
-            return Change(None, error="already")
+            return Change(None, error=Refusal.ALREADY)
         if item.character["hp"] <= 0:
-            return Change(None, error="dead")
+            return Change(None, error=Refusal.DEAD)
         fight = fight_new(
             character=item.character, dungeon=dungeon, seed=random.getrandbits(62), mode=mode, content=content
         )
@@ -352,10 +286,10 @@ def battle_attack(character_id: int, *, now: int | None = None) -> Outcome:
 
     def attack(item: Loaded) -> Change:
         if not item.exists or item.battle["mode"] != "manual":
-            return Change(None, error="none")
+            return Change(None, error=Refusal.NONE)
         fight = item.fight()
         if fight.phase != "encounter":
-            return Change(None, error="busy" if fight.phase == "fighting" else "none")
+            return Change(None, error=Refusal.BUSY if fight.phase == "fighting" else Refusal.NONE)
         attack_start(fight, now - item.num("origin"))
         return Change(fight, [], due=_schedule(fight, item.num("origin"), now, capped=False))
 
@@ -368,19 +302,19 @@ def battle_skill(character_id: int, *, slot: int, now: int | None = None) -> Out
 
     def use(item: Loaded) -> Change:
         if not item.exists or item.battle["mode"] != "manual":
-            return Change(None, error="none")
+            return Change(None, error=Refusal.NONE)
         wait = item.num("skill_ready_at") - now
         if wait > 0:
-            return Change(None, error="cooldown", battle={"wait": wait})
+            return Change(None, error=Refusal.COOLDOWN, wait_ms=wait)
         fight = item.fight()
         if fight.phase != "fighting":
-            return Change(None, error="not_fighting")
+            return Change(None, error=Refusal.NOT_FIGHTING)
         skill_id = fight.skills[slot - 1]
         if skill_id not in content.skills:
-            return Change(None, error="empty")
+            return Change(None, error=Refusal.EMPTY)
         events = skill_use(fight, slot, now - item.num("origin"), content)
         if events and events[-1].kind == "no_mp":
-            return Change(None, error="no_mp", events=events)
+            return Change(None, error=Refusal.NO_MP, events=events)
         battle = {"skill_ready_at": now + SKILL_COOLDOWN_MS}
         return _after(item, fight, events, battle, now)
 
@@ -395,7 +329,7 @@ def battle_stop(character_id: int, *, now: int | None = None) -> Outcome:
 
     def stop(item: Loaded) -> Change:
         if not item.exists:
-            return Change(None, error="none")
+            return Change(None, error=Refusal.NONE)
         fight = item.fight()
         events = advance(fight, item.target(now), content)
         return Change(fight, events, due="del", scene="heal" if fight.phase == "dead" else "")
@@ -457,10 +391,10 @@ def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: i
 
 def _outcome(done: tuple[Loaded, Change] | None) -> Outcome:
     if done is None:
-        return Outcome(False, error="none")
+        return Outcome(False, error=Refusal.NONE)
     _item, change = done
     if change.error:
-        return Outcome(False, error=change.error, events=change.events, wait_ms=int(change.battle.get("wait", 0)))
+        return Outcome(False, error=change.error, events=change.events, wait_ms=change.wait_ms)
     return Outcome(True, fight=change.fight, events=change.events, summary=change.summary)
 
 
@@ -490,26 +424,15 @@ def battles_cycle(batch: list[tuple[int, int]], *, now: int | None = None) -> Cy
         return _after(item, fight, events, {}, now, due[item.character_id])
 
     due = dict(batch)
-    done = _apply(list(due), step)
-    if len(done) < len(due):
-        _orphans_unschedule([character_id for character_id in due if character_id not in done])
+    done, gone = _apply(list(due), step)
+    if gone:
+        # A battle whose character has no hot state (its account was deleted) leaves the schedule, so it
+        # is not claimed again every lease; its hash, if any, stays for a return that reloads the character.
+        get_redis().zrem(DUE_KEY, *gone)
     lags = [
         max(0, now - due[character_id]) for character_id, (_item, change) in done.items() if change.fight is not None
     ]
     return CycleReport([pair for pair in done.values() if pair[1].fight is not None], lags)
-
-
-# A battle whose character has no hot state (its account was deleted) leaves the schedule, so it is
-# not claimed again every lease; its hash, if any, stays for a return that reloads the character.
-_ORPHANS = """
-for i, id in ipairs(ARGV) do
-  if redis.call('EXISTS', KEYS[i + 1]) == 0 then redis.call('ZREM', KEYS[1], id) end
-end
-"""
-
-
-def _orphans_unschedule(character_ids: list[int]) -> None:
-    get_redis().eval(_ORPHANS, 1 + len(character_ids), DUE_KEY, *map(state_key, character_ids), *character_ids)
 
 
 def battle_delete(character_id: int) -> None:
@@ -519,8 +442,9 @@ def battle_delete(character_id: int) -> None:
 
 
 def battle_get(character_id: int) -> Loaded | None:
-    loaded = _load_many([character_id])
-    return loaded[0] if loaded and loaded[0].exists else None
+    done, _gone = _apply([character_id], lambda item: Change(None, error=Refusal.NONE))
+    item = done[character_id][0] if character_id in done else None
+    return item if item is not None and item.exists else None
 
 
 # --- the schedule

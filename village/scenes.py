@@ -11,7 +11,15 @@ from mudserver.numbers import typed_int
 from mudserver.router import Command, Context, Reply, Scene, goto, register
 from village.models import Npc
 from village.rules import dice_roll
-from village.services import RNG, StakeRefused, character_heal, dice_play, npc_line_pick, weapon_enhance
+from village.services import (
+    RNG,
+    Enhanced,
+    StakeRefused,
+    character_heal,
+    dice_play,
+    npc_line_pick,
+    weapon_enhance,
+)
 
 NPC_ORDER = [Npc.STORY, Npc.HEALER, Npc.BLACKSMITH, Npc.DICE, Npc.ARENA]
 
@@ -157,21 +165,21 @@ async def healer_heal(ctx: Context, args: str) -> Reply:
 
 async def blacksmith_enhance(ctx: Context, args: str) -> Reply:
     result = await weapon_enhance(ctx.character_id)
-    if result.outcome == "maxed":
+    if result.outcome is Enhanced.MAXED:
         return Reply(
             yellow(
                 _("Fergus: Weapon level %(level)d! No hammer of mine can take it any further.")
                 % {"level": result.weapon_level}
             )
         )
-    if result.outcome == "too_poor":
+    if result.outcome is Enhanced.TOO_POOR:
         return Reply(
             red(
                 _("Fergus: Bring me %(cost)d exp for the next enhancement. Off you go and earn it!")
                 % {"cost": result.cost}
             )
         )
-    if result.outcome == "success":
+    if result.outcome is Enhanced.SUCCESS:
         return Reply(
             green(
                 _("Enhancement succeeded! Weapon level %(level)d (-%(cost)d exp).")

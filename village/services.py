@@ -1,5 +1,6 @@
 """The NPCs' actions on a character's hot state (atomic: see accounts.character_state)."""
 
+import enum
 import random
 from dataclasses import dataclass
 
@@ -8,7 +9,7 @@ from django.db.models.signals import post_delete, post_save
 
 from accounts.character_state import State, character_state_mutate
 from accounts.progression import MAX_WEAPON_LEVEL, attack_for
-from battles.catalog import catalog_aget, catalog_changed
+from battles.catalog import CONTENT, catalog_changed
 from mudserver.failures import DATABASE_UNAVAILABLE
 from village.content import NPC_LINES
 from village.models import NpcLine
@@ -17,26 +18,22 @@ from village.rules import FAILED_ENHANCE_COST, dice_score, enhance_chance, enhan
 RNG = random.SystemRandom()
 
 
-# Kept in each process's memory: a talk is one of the commonest actions, and a database round trip
+# Held in each process's memory: a talk is one of the commonest actions, and a database round trip
 # (on the web process's single database thread) for a few lines of text is waste. An edit in the
-# admin bumps the game content's version (battles.catalog), which every process checks once a
-# second: the next talk after that shows the new line, without a restart.
-_npc_lines: dict[str, tuple[int, list[NpcLine]]] = {}
+# admin bumps the game content's version (battles.catalog.CONTENT): the next talk after a process
+# sees it (within a second) shows the new line, without a restart.
 post_save.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-save")
 post_delete.connect(catalog_changed, sender=NpcLine, dispatch_uid="npc-line-delete")
 
 
 async def npc_line_pick(npc: str, lang: str, *, rng: random.Random = RNG) -> str | None:
-    version = (await catalog_aget()).version
-    cached = _npc_lines.get(npc)
-    if cached is None or cached[0] != version:
-        try:
-            _npc_lines[npc] = cached = (version, await _npc_lines_load(npc))
-        except DATABASE_UNAVAILABLE:
-            if cached is None:
-                raise  # nothing to say instead: the player is asked to try again
-            # While the database is away the lines known do; it is asked again at the next talk.
-    lines = cached[1]
+    try:
+        lines = await CONTENT.aget(("npc", npc), lambda _version: _npc_lines_load(npc))
+    except DATABASE_UNAVAILABLE:
+        lines = CONTENT.last(("npc", npc))
+        if lines is None:
+            raise  # nothing to say instead: the player is asked to try again
+        # While the database is away the lines known do; it is asked again at the next talk.
     return rng.choice(lines).text(lang) if lines else None
 
 
@@ -56,9 +53,16 @@ async def character_heal(character_id: int) -> bool:
     return await character_state_mutate(character_id, heal)
 
 
+class Enhanced(enum.Enum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+    TOO_POOR = "too_poor"  # not enough exp for the cost
+    MAXED = "maxed"  # the weapon is at its highest level
+
+
 @dataclass
 class Enhancement:
-    outcome: str  # "success", "failure", "too_poor" or "maxed"
+    outcome: Enhanced
     weapon_level: int
     cost: int
     chance: float
@@ -71,13 +75,13 @@ async def weapon_enhance(character_id: int, *, rng: random.Random = RNG) -> Enha
         w = s["weapon_level"]
         cost, chance = enhance_cost(w), enhance_chance(w)
         if w >= MAX_WEAPON_LEVEL:
-            return {}, Enhancement("maxed", w, 0, 0.0)
+            return {}, Enhancement(Enhanced.MAXED, w, 0, 0.0)
         if s["exp"] < cost:
-            return {}, Enhancement("too_poor", w, cost, chance)
+            return {}, Enhancement(Enhanced.TOO_POOR, w, cost, chance)
         if roll < chance:
             changes = {"weapon_level": w + 1, "attack": attack_for(s["level"], w + 1), "exp": s["exp"] - cost}
-            return changes, Enhancement("success", w + 1, cost, chance)
-        return {"exp": s["exp"] - FAILED_ENHANCE_COST}, Enhancement("failure", w, FAILED_ENHANCE_COST, chance)
+            return changes, Enhancement(Enhanced.SUCCESS, w + 1, cost, chance)
+        return {"exp": s["exp"] - FAILED_ENHANCE_COST}, Enhancement(Enhanced.FAILURE, w, FAILED_ENHANCE_COST, chance)
 
     return await character_state_mutate(character_id, enhance)
 
@@ -117,5 +121,5 @@ def npc_lines_load(*, reset: bool = False) -> int:
         return 0
     rows = [NpcLine(npc=npc, text_ko=ko, text_en=en) for npc, lines in NPC_LINES.items() for ko, en in lines]
     NpcLine.objects.bulk_create(rows)
-    catalog_changed()  # bulk_create sends no post_save: the processes' cached lines are stale
+    catalog_changed()  # bulk_create sends no post_save: the processes' held lines are stale
     return len(rows)

@@ -3,7 +3,8 @@
 import pytest
 from asgiref.sync import async_to_sync
 
-from accounts.character_state import character_state_ensure, state_key
+from accounts import character_state
+from accounts.character_state import character_state_ensure, character_state_mutate_sync, state_key
 from accounts.models import Character, User
 from battles import services
 from mudserver.redis_client import get_redis
@@ -40,18 +41,18 @@ def test_a_cycle_delivered_twice_changes_nothing_the_second_time():
 def test_a_village_change_between_read_and_write_is_kept(monkeypatch):
     cid = _strong_character()
     assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
-    real_load = services._load_many
+    real_snapshots = character_state._snapshots
     calls = []
 
-    def load_then_enhance(ids):
-        loaded = real_load(ids)
-        if not calls:  # another writer slips in between the cycle's read and its write
-            get_redis().hset(state_key(cid), mapping={"weapon_level": 999, "attack": 1010})
-            get_redis().hincrby(state_key(cid), "v", 1)
-        calls.append(ids)
-        return loaded
+    def read_then_enhance(ids, reads, replies):
+        snapshots = real_snapshots(ids, reads, replies)
+        if reads:  # the cycle's read (the village change's own read reads nothing beside)
+            calls.append(ids)
+            if len(calls) == 1:  # another writer slips in between the cycle's read and its write
+                character_state_mutate_sync(cid, lambda s: ({"weapon_level": 999, "attack": 1010}, None))
+        return snapshots
 
-    monkeypatch.setattr(services, "_load_many", load_then_enhance)
+    monkeypatch.setattr(character_state, "_snapshots", read_then_enhance)
     services.battles_cycle([(cid, T0 + 1000)], now=T0 + 5000)
     state = _state(cid)
     assert len(calls) == 2  # the first write was refused and computed again
@@ -74,10 +75,10 @@ def test_the_schedule_hands_a_battle_out_once_per_lease():
 def test_starting_twice_is_refused_and_the_dead_cannot_start():
     cid = _strong_character()
     assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
-    assert services.battle_start(cid, dungeon=2, mode="manual", now=T0).error == "already"
+    assert services.battle_start(cid, dungeon=2, mode="manual", now=T0).error is services.Refusal.ALREADY
     services.battle_stop(cid, now=T0)
     get_redis().hset(state_key(cid), "hp", 0)
-    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).error == "dead"
+    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).error is services.Refusal.DEAD
 
 
 def test_a_scheduled_battle_whose_character_is_gone_leaves_the_schedule():

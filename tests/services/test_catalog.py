@@ -19,7 +19,7 @@ def test_shipped_content_and_formula():
 
 
 def test_an_edit_is_seen_without_a_restart(monkeypatch):
-    monkeypatch.setattr(catalog, "CHECK_EVERY", 0.0)
+    monkeypatch.setattr(catalog.CONTENT, "check_every", -1)
     squirrel = MonsterTemplate.objects.get(dungeon=1, kind=0)
     before = catalog.catalog_get()
     try:
@@ -51,9 +51,9 @@ def test_content_reset_restores_the_shipped_content(capsys):
 
 def test_a_new_process_takes_the_snapshot_in_redis_not_the_database(monkeypatch):
     """So that a worker started while the database is away still runs battles."""
-    monkeypatch.setattr(catalog, "CHECK_EVERY", 0.0)  # the current version, not this process's last one
+    monkeypatch.setattr(catalog.CONTENT, "check_every", -1)  # the current version, not this process's last one
     loaded = catalog.catalog_get()
-    monkeypatch.setattr(catalog, "_cached", None)  # as in a process that has not read it yet
+    monkeypatch.setattr(catalog.CONTENT, "_values", {})  # as in a process that has not read it yet
     monkeypatch.setattr(catalog, "_load", lambda version: pytest.fail("read the database"))
     assert catalog.catalog_get() == loaded
 

@@ -8,7 +8,7 @@ from accounts.character_state import character_state_ensure, character_state_get
 from accounts.models import Character, User
 from tests.client import unique
 from village.rules import dice_roll
-from village.services import StakeRefused, character_heal, dice_play, npc_line_pick, weapon_enhance
+from village.services import Enhanced, StakeRefused, character_heal, dice_play, npc_line_pick, weapon_enhance
 
 pytestmark = pytest.mark.usefixtures("live_db")
 
@@ -44,16 +44,16 @@ async def test_heal():
 async def test_enhance_success_failure_and_refusal():
     cid = await _hot(exp=100, level=5, attack=16)
     result = await weapon_enhance(cid, rng=FixedRoll(0.5))  # roll 50 < 96.39 %
-    assert (result.outcome, result.weapon_level, result.cost) == ("success", 2, 10)
+    assert (result.outcome, result.weapon_level, result.cost) == (Enhanced.SUCCESS, 2, 10)
     state = await character_state_get(cid)
     assert (state["weapon_level"], state["attack"], state["exp"]) == (2, 17, 90)
     result = await weapon_enhance(cid, rng=FixedRoll(0.99))  # roll 99 > 95.59 %
-    assert (result.outcome, result.weapon_level, result.cost) == ("failure", 2, 10)
+    assert (result.outcome, result.weapon_level, result.cost) == (Enhanced.FAILURE, 2, 10)
     state = await character_state_get(cid)
     assert (state["weapon_level"], state["attack"], state["exp"], state["hp"]) == (2, 17, 80, 100)
     await character_state_mutate(cid, lambda s: ({"exp": 19, "hp": 50}, None))
     result = await weapon_enhance(cid, rng=FixedRoll(0.0))
-    assert (result.outcome, result.cost) == ("too_poor", 20)
+    assert (result.outcome, result.cost) == (Enhanced.TOO_POOR, 20)
     state = await character_state_get(cid)
     assert (state["exp"], state["hp"]) == (19, 50)  # a failure never heals
 
@@ -64,7 +64,7 @@ async def test_enhance_outcomes_follow_the_seed():
         cid = await _hot(exp=10_000)
         rng = random.Random(1234)
         outcomes.append([(await weapon_enhance(cid, rng=rng)).outcome for _ in range(30)])
-    assert outcomes[0] == outcomes[1] and {"success", "failure"} <= set(outcomes[0])
+    assert outcomes[0] == outcomes[1] and {Enhanced.SUCCESS, Enhanced.FAILURE} <= set(outcomes[0])
 
 
 async def test_dice_stakes():
@@ -98,10 +98,10 @@ async def test_npc_lines_known_do_while_the_database_is_away(monkeypatch):
         raise OperationalError(2002, "Can't connect to server")
 
     await npc_line_pick("heal", "en")  # loaded
-    monkeypatch.setattr(catalog, "CHECK_EVERY", -1)
+    monkeypatch.setattr(catalog.CONTENT, "check_every", -1)
     catalog.catalog_changed()  # and due for a reload
     monkeypatch.setattr(services, "_npc_lines_load", database_away)
     assert await npc_line_pick("heal", "en")
-    monkeypatch.delitem(services._npc_lines, "story", raising=False)  # never loaded: nothing to say
+    monkeypatch.delitem(catalog.CONTENT._values, ("npc", "story"), raising=False)  # never loaded: nothing to say
     with pytest.raises(OperationalError):
         await npc_line_pick("story", "en")
