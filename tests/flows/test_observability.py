@@ -180,8 +180,12 @@ async def test_metrics_and_logs_of_the_worker(game_server, celery_worker):
     dispatch_ids = {line["command_id"] for line in lines if line.get("task") == "battles.tasks.battles_dispatch"}
     advanced = [line for line in done if line["task"] == "battles.tasks.battles_advance"]
     assert all(COMMAND_ID.match(line["command_id"]) and line["task_id"] for line in done)
-    # beat gives each dispatch a fresh id; the cycles a dispatch hands out carry it in their headers
-    assert len(dispatch_ids) > 1 and advanced and all(line["command_id"] in dispatch_ids for line in advanced)
+    # beat gives each dispatch a fresh id; the cycles a dispatch hands out carry it in their headers. A worker
+    # that a test killed after a dispatch had handed out its cycles, but before that dispatch logged its end,
+    # leaves cycles (run, redelivered, by the next start) whose dispatch is in no log: at most one dispatch
+    # per pool process (2) per kill. Cycles that carried any other id would leave hundreds unmatched.
+    orphaned = {line["command_id"] for line in advanced} - dispatch_ids
+    assert len(dispatch_ids) > 1 and advanced and len(orphaned) <= 2 * (len(logs) - 1), orphaned
 
 
 # --- the command id in logs
