@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from accounts.status import status_event
 from battles.catalog import catalog_get, localized
 from battles.engine import Content, Event
-from battles.services import offline_cap_ms
+from battles.services import AwayEnd, Summary, offline_cap_ms
 from mudserver.events import BattleCycle, FightLine
 from mudserver.markup import blue, cyan, red, yellow
 from mudserver.push import Route, Told, presenter
@@ -80,23 +80,44 @@ def events_text(events: list[Event] | tuple[FightLine, ...], content: Content, l
     return "\n".join(lines)
 
 
-def summary_text(summary: dict[str, int]) -> str:
+def duration_text(ms: int) -> str:
+    seconds = ms // 1000
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def summary_text(summary: Summary, content: Content, lang: str) -> str:
+    """The away summary: a small table of what the offline chain did, and what ended it."""
+    counts = summary.counts
+    rows = [
+        (_("Time fought"), duration_text(summary.fought_ms)),
+        (_("Kills"), str(counts["away_kills"])),
+        (
+            _("Exp"),
+            _("+%(exp)d (%(per_hour)d an hour)") % {"exp": counts["away_exp"], "per_hour": summary.exp_per_hour},
+        ),
+        (_("Levels"), f"+{counts['away_levels']}"),
+        (_("Deaths"), str(counts["away_deaths"])),
+        (_("Retreats"), str(counts["away_retreats"])),
+    ]
+    width = max(len(label) for label, _value in rows)
     lines = [yellow(_("While you were away:"))]
-    lines.append(
-        _("  Fights %(away_fights)d, kills %(away_kills)d, exp +%(away_exp)d, level-ups %(away_levels)d") % summary
-    )
-    if summary["away_retreats"]:
-        lines.append(_("  Retreats to recover: %(away_retreats)d") % summary)
-    if summary["away_deaths"]:
-        lines.append(red(_("  ...and you fell in battle.")))
-    if summary["capped"]:
-        lines.append(
-            yellow(
-                _("  After %(hours)d hours away the auto-battle paused; it goes on now.")
-                % {"hours": offline_cap_ms() // 3_600_000}
-            )
-        )
+    lines += [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    for monster, count in sorted(summary.kills_by.items(), key=lambda pair: (-pair[1], pair[0])):
+        name = monster_title(content, monster, lang) if monster in content.monsters else f"#{monster}"
+        lines.append(f"  {' ' * width}    {name} x{count}")
+    lines.append(_end_line(summary.end))
     return "\n".join(lines)
+
+
+def _end_line(end: AwayEnd) -> str:
+    if end is AwayEnd.DEATH:
+        return red(_("  Ended by: you fell in battle."))
+    if end is AwayEnd.CAP:
+        return yellow(
+            _("  Ended by: the %(hours)d-hour offline cap; the auto-battle paused there and goes on now.")
+            % {"hours": offline_cap_ms() // 3_600_000}
+        )
+    return _("  Ended by: your return; the auto-battle goes on.")
 
 
 def healer_hint() -> str:

@@ -308,7 +308,8 @@ async def battle_arrival(ctx: Context) -> Arrival | None:
     outcome = await battle_return(ctx.character_id)
     if not outcome.ok:
         return None
-    text = summary_text(outcome.summary) if outcome.summary and outcome.summary["away"] else ""
+    summary = outcome.summary
+    text = summary_text(summary, (await catalog_aget()).content, ctx.lang) if summary and summary.away else ""
     if outcome.fight.phase == "dead":
         return Arrival("\n".join(t for t in (text, healer_hint()) if t), "heal")
     loaded = await battle_get(ctx.character_id)

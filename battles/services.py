@@ -46,6 +46,21 @@ FIGHT_FIELDS = (
     "rest_until",
 )
 AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths", "away_retreats")
+# Kills while away by monster, compact ("monster id:count,..."), and what ended or paused the chain
+# while away, written when it happens.
+AWAY_KILLS_BY = "away_kills_by"
+AWAY_END = "away_end"
+AWAY_RESET = {**dict.fromkeys(AWAY_FIELDS, 0), AWAY_KILLS_BY: "", AWAY_END: ""}
+
+
+class AwayEnd(enum.StrEnum):
+    """What ended the offline chain (or, when neither happened, the player's return)."""
+
+    DEATH = "death"
+    CAP = "cap"
+    RETURN = "return"
+
+
 TEXT_FIELDS = ("mode", "phase")
 PLAYER_FIELDS = ("scene", "lang", "name", "channel")
 
@@ -157,7 +172,32 @@ class Change:
     scene: str = ""
     error: Refusal | None = None
     wait_ms: int = 0
-    summary: dict[str, int] | None = None
+    summary: Summary | None = None
+
+
+@dataclass
+class Summary:
+    """What happened while the player was away."""
+
+    away: bool
+    counts: dict[str, int]
+    kills_by: dict[int, int]  # monster id -> kills
+    fought_ms: int  # battle time fought while away (at most the offline cap)
+    end: AwayEnd
+    dungeon: int
+
+    @property
+    def exp_per_hour(self) -> int:
+        return self.counts["away_exp"] * 3_600_000 // self.fought_ms if self.fought_ms > 0 else 0
+
+
+def kills_by_parse(text: str) -> dict[int, int]:
+    pairs = (pair.split(":") for pair in text.split(",") if pair)
+    return {int(monster): int(count) for monster, count in pairs}
+
+
+def kills_by_text(kills_by: dict[int, int]) -> str:
+    return ",".join(f"{monster}:{count}" for monster, count in kills_by.items())
 
 
 # Read with each character: its battle, and the player's scene, language, name and connection.
@@ -212,26 +252,33 @@ def _count_away(item: Loaded, events: list[Event], battle: dict) -> None:
     """While the player is offline, what happens is added up for the summary on return."""
     if item.online:
         return
-    counts = _tally(events)
+    counts, kills_by = _tally(events)
     for name in AWAY_FIELDS:
         battle[name] = item.num(name) + counts[name]
+    if kills_by:
+        so_far = kills_by_parse(item.battle.get(AWAY_KILLS_BY, ""))
+        for monster, count in kills_by.items():
+            so_far[monster] = so_far.get(monster, 0) + count
+        battle[AWAY_KILLS_BY] = kills_by_text(so_far)
 
 
-def _tally(events: list[Event]) -> dict[str, int]:
+def _tally(events: list[Event]) -> tuple[dict[str, int], dict[int, int]]:
     counts = dict.fromkeys(AWAY_FIELDS, 0)
+    kills_by: dict[int, int] = {}
     for event in events:
         if event.kind == "spawn":
             counts["away_fights"] += 1
         elif event.kind == "kill":
             counts["away_kills"] += 1
             counts["away_exp"] += event.value
+            kills_by[event.ref] = kills_by.get(event.ref, 0) + 1
         elif event.kind == "level":
             counts["away_levels"] += 1
         elif event.kind == "death":
             counts["away_deaths"] += 1
         elif event.kind == "retreat":
             counts["away_retreats"] += 1
-    return counts
+    return counts, kills_by
 
 
 def _schedule(
@@ -260,7 +307,7 @@ class Outcome:
     fight: Fight | None = None
     events: list[Event] = field(default_factory=list)
     wait_ms: int = 0
-    summary: dict[str, int] | None = None
+    summary: Summary | None = None
 
 
 def battle_start(character_id: int, *, dungeon: int, mode: str, now: int | None = None) -> Outcome:
@@ -275,7 +322,7 @@ def battle_start(character_id: int, *, dungeon: int, mode: str, now: int | None 
         fight = fight_new(
             character=item.character, dungeon=dungeon, seed=random.getrandbits(62), mode=mode, content=content
         )
-        extra = {"origin": now, "offline_at": -1, "skill_ready_at": 0, **dict.fromkeys(AWAY_FIELDS, 0)}
+        extra = {"origin": now, "offline_at": -1, "skill_ready_at": 0, **AWAY_RESET}
         return Change(fight, fight.events, extra, due=_schedule(fight, now, now, capped=False))
 
     return _outcome(_apply_one(character_id, start))
@@ -363,16 +410,27 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
         events = advance(fight, item.target(now), content)
         battle: dict[str, int | str] = {}
         _count_away(item, events, battle)
-        summary = {name: int(battle.get(name, item.num(name))) for name in AWAY_FIELDS}
-        summary["away"] = int(not item.online)
-        summary["capped"] = int(item.capped(now) and fight.phase == "fighting")
-        battle.update(dict.fromkeys(AWAY_FIELDS, 0), offline_at=-1)
+        summary = _summary(item, fight, battle, now)
+        battle.update(AWAY_RESET, offline_at=-1)
         if fight.phase == "dead":
             return Change(fight, events, due="del", scene="heal", summary=summary)
         battle["origin"] = now - fight.t  # a chain paused at its cap resumes from here
         return Change(fight, events, battle, due=_schedule(fight, now - fight.t, now, capped=False), summary=summary)
 
     return _outcome(_apply_one(character_id, back))
+
+
+def _summary(item: Loaded, fight: Fight, battle: dict, now: int) -> Summary:
+    counts = {name: int(battle.get(name, item.num(name))) for name in AWAY_FIELDS}
+    kills_by = kills_by_parse(str(battle.get(AWAY_KILLS_BY, item.battle.get(AWAY_KILLS_BY, ""))))
+    if fight.phase == "dead":
+        end = AwayEnd.DEATH
+    elif item.battle.get(AWAY_END) == AwayEnd.CAP or (item.capped(now) and fight.phase == "fighting"):
+        end = AwayEnd.CAP
+    else:
+        end = AwayEnd.RETURN
+    fought = max(0, fight.t - item.num("offline_at")) if not item.online else 0
+    return Summary(not item.online, counts, kills_by, fought, end, fight.dungeon)
 
 
 def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: int, due: int | None = None) -> Change:
@@ -382,8 +440,12 @@ def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: i
     if fight.phase == "dead":
         # Online, the player sees the death and goes to the healer; offline, the battle waits
         # (unscheduled) to be summed up on return.
+        if not online:
+            battle[AWAY_END] = AwayEnd.DEATH
         return Change(fight, events, battle, due="del" if online else "", scene="heal")
     capped = not online and fight.t >= item.num("offline_at") + offline_cap_ms()
+    if capped:
+        battle[AWAY_END] = AwayEnd.CAP
     scene = "encounter" if fight.mode == "manual" and fight.phase == "encounter" else ""
     schedule = _schedule(fight, item.num("origin"), now, capped=capped, watched=item.watched, due=due)
     return Change(fight, events, battle, due=schedule, scene=scene)

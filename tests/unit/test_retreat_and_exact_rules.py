@@ -2,6 +2,8 @@
 against values written out here in exact arithmetic (Fraction), not computed by the code under test."""
 
 import random
+import re
+from collections import Counter
 from fractions import Fraction
 
 import pytest
@@ -11,7 +13,7 @@ from accounts.progression import stats_for_level
 from battles import content as shipped
 from battles.engine import REST_MS, advance, fight_new, hit, strength
 from battles.feed import summary_text
-from battles.services import _tally
+from battles.services import AwayEnd, Summary, _tally
 from tests.unit.test_engine import CONTENT
 
 TEN_MINUTES = 10 * 60 * 1000
@@ -123,11 +125,13 @@ def test_a_newcomer_left_ten_minutes_in_dungeon_1_lives_gains_exp_and_the_summar
         assert online.phase == "fighting" and online.deaths == 0 and online.hp > 0, seed
         assert online.exp > 0 and online.kills > 0, seed
         retreats = [e for e in events if e.kind == "retreat"]
-        summary = {**_tally(pieces), "away": 1, "capped": 0}
-        assert summary["away_retreats"] == len(retreats)
+        counts, kills_by = _tally(pieces)
+        assert counts["away_retreats"] == len(retreats)
+        assert kills_by == Counter(e.ref for e in events if e.kind == "kill")
+        summary = Summary(True, counts, kills_by, TEN_MINUTES, AwayEnd.RETURN, 1)
         with translation.override("en"):
-            text = summary_text(summary)
-        assert (f"Retreats to recover: {len(retreats)}" in text) == bool(retreats), text
+            text = summary_text(summary, CONTENT, "en")
+        assert re.search(rf"Retreats +{len(retreats)}\n", text), text
         retreated += bool(retreats)
     assert retreated > 0  # the newcomers are saved by retreating, not by luck
 
@@ -181,7 +185,7 @@ def test_a_retreat_is_a_fight_not_a_kill():
     for seed in range(20):
         fight = _newcomer(seed)
         events = advance(fight, TEN_MINUTES, CONTENT)
-        counts = _tally(events)
+        counts, _kills_by = _tally(events)
         retreats = sum(e.kind == "retreat" for e in events)
         resting = int(fight.rest_until > 0)
         # After each kill and at the end of each rest a new fight begins; a retreat is no kill.
