@@ -5,6 +5,7 @@ middle of an auto-battle or an arena match (GAME.md §1, §2, §5, §6)."""
 
 import asyncio
 import re
+from collections import Counter
 
 import pytest
 
@@ -44,8 +45,38 @@ async def _scheduled(character_id: int) -> bool:
 
 
 def _retreats_line(plain: str) -> int:
-    found = re.search(r"Retreats to recover: (\d+)", plain)
-    return int(found.group(1)) if found else 0
+    return int(_summary_rows(plain)["Retreats"])
+
+
+SUMMARY_ROW = re.compile(r"^  (Time fought|Kills|Exp|Levels|Deaths|Retreats) +(.+)$", re.M)
+KILLS_ROW = re.compile(r"^ {6,}(.+) x(\d+)$", re.M)
+TITLES = {0: "%s", 1: "[Elite] %s", 2: "[Boss] %s"}  # the feed's monster titles in English
+
+
+def _summary_rows(plain: str) -> dict[str, str]:
+    return dict(SUMMARY_ROW.findall(plain))
+
+
+def _summary_kills(plain: str) -> dict[str, int]:
+    return {name: int(count) for name, count in KILLS_ROW.findall(plain)}
+
+
+def _expected_summary(events, fought_ms: int, content) -> tuple[dict[str, str], dict[str, int]]:
+    """The away summary's rows and kills by monster, worked out from the engine's events."""
+    kills = [e for e in events if e.kind == "kill"]
+    exp = sum(e.value for e in kills)
+    seconds = fought_ms // 1000
+    rows = {
+        "Time fought": f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}",
+        "Kills": str(len(kills)),
+        "Exp": f"+{exp} ({exp * 3_600_000 // fought_ms if fought_ms else 0} an hour)",
+        "Levels": f"+{sum(e.kind == 'level' for e in events)}",
+        "Deaths": str(sum(e.kind == "death" for e in events)),
+        "Retreats": str(sum(e.kind == "retreat" for e in events)),
+    }
+    by_monster = Counter(e.ref for e in kills)
+    names = {TITLES[content.monsters[m].kind] % content.monsters[m].name_en: n for m, n in by_monster.items()}
+    return rows, names
 
 
 async def _auto_offline(game_server):
@@ -66,48 +97,69 @@ async def _auto_offline(game_server):
 
 async def test_the_offline_chain_pauses_exactly_at_the_8_hour_cap_and_the_summary_says_so(game_server):
     cookie, cid, start, away = await _auto_offline(game_server)
+    for hour in range(1, 8):  # hour by hour: the summary adds up many cycles' counts
+        await battle_clock_forward(3_600_000)
+        target = away.num("offline_at") + hour * 3_600_000
+        await _battle_until(cid, lambda loaded, target=target: int(loaded.battle["t"]) >= target, timeout=60)
     await battle_past_cap(cid)
     await battle_clock_forward(60_000)  # a minute more: the chain stays where the cap stopped it
     cap_at = away.num("offline_at") + CAP_MS
     end = await _battle_until(cid, lambda loaded: int(loaded.battle["t"]) >= cap_at, timeout=60)
     assert int(end.battle["t"]) == cap_at and not await _scheduled(cid)
     replay = start.fight()
-    events = advance(replay, cap_at, (await catalog_aget()).content)
+    content = (await catalog_aget()).content
+    events = advance(replay, cap_at, content)
     assert {f: end.character[f] for f in COMPARED} == {f: getattr(replay, f) for f in COMPARED}
     assert replay.phase == "fighting" and replay.deaths == 0  # the retreats kept it alive for 8 hours
 
     again = await Client.connect(game_server, cookie=cookie)
     welcome = await again.welcome()
     assert welcome["scene"] == "auto_battle"
-    kills = sum(e.kind == "kill" for e in events)
-    assert f"kills {kills}, exp +{replay.exp}" in welcome["plain"], welcome["plain"]
-    assert _retreats_line(welcome["plain"]) == sum(e.kind == "retreat" for e in events) > 0
-    assert "After 8 hours away the auto-battle paused; it goes on now." in welcome["plain"]
+    plain = welcome["plain"]
+    rows, kills = _expected_summary(events, CAP_MS, content)
+    assert _summary_rows(plain) == rows and rows["Time fought"] == "8:00:00", plain
+    assert _summary_kills(plain) == kills and len(kills) > 1, plain
+    assert int(rows["Retreats"]) > 0 and int(rows["Levels"][1:]) > 0
+    assert "Ended by: the 8-hour offline cap; the auto-battle paused there and goes on now." in plain
     assert await _scheduled(cid)  # back: the chain goes on
     await again.ask("s", "stop fighting")
     await again.close()
 
 
-async def test_a_newcomer_left_ten_minutes_lives_gains_exp_and_the_summary_counts_its_retreats(game_server):
-    cookie, cid, start, _away = await _auto_offline(game_server)
+async def test_a_newcomer_left_ten_minutes_lives_and_the_summary_on_return_matches_the_engine(game_server):
+    cookie, cid, start, away = await _auto_offline(game_server)
     await battle_clock_forward(TEN_MINUTES_MS)
     end = await _battle_until(cid, lambda loaded: int(loaded.battle["t"]) >= TEN_MINUTES_MS)
     content = (await catalog_aget()).content
     replay = start.fight()
-    events = advance(replay, int(end.battle["t"]), content)
+    advance(replay, int(end.battle["t"]), content)
     assert {f: end.character[f] for f in COMPARED} == {f: getattr(replay, f) for f in COMPARED}
     assert end.character["hp"] > 0 and end.character["deaths"] == 0 and end.character["exp"] > 0
 
     again = await Client.connect(game_server, cookie=cookie)
     welcome = await again.welcome()
-    assert welcome["scene"] == "auto_battle" and "While you were away" in welcome["plain"]
     later = await asyncio.to_thread(battle_get, cid)
-    advance(replay, int(later.battle["t"]), content)
-    events += replay.events
-    # The summary was made between the two reads; the retreats it counts lie between theirs.
-    counted = _retreats_line(welcome["plain"])
-    at_end = sum(e.kind == "retreat" and e.t <= int(end.battle["t"]) for e in events)
-    assert at_end <= counted <= sum(e.kind == "retreat" for e in events)
+    plain = welcome["plain"]
+    assert welcome["scene"] == "auto_battle" and "While you were away" in plain
+    assert "Ended by: your return; the auto-battle goes on." in plain
+    # The summary was made at a battle time between the two reads; the time it shows (whole
+    # seconds) narrows that down to a window, and what it counts is the engine's up to a cut in it.
+    shown = _summary_rows(plain)
+    hours, minutes, seconds = map(int, shown["Time fought"].split(":"))
+    off = away.num("offline_at")
+    low = max(int(end.battle["t"]), off + 1000 * (3600 * hours + 60 * minutes + seconds))
+    high = min(int(later.battle["t"]), off + 1000 * (3600 * hours + 60 * minutes + seconds) + 999)
+    assert low <= high, (low, high, shown)
+    events = advance(start.fight(), high, content)
+    cuts = [low] + [e.t for e in events if low < e.t <= high]
+    made = [_expected_summary([e for e in events if e.t <= cut], cut - off, content) for cut in cuts]
+    counted = [(rows | {"Time fought": "", "Exp": rows["Exp"].split()[0]}, kills) for rows, kills in made]
+    told = (shown | {"Time fought": "", "Exp": shown["Exp"].split()[0]}, _summary_kills(plain))
+    assert told in counted, (told, counted)
+    exp = int(shown["Exp"].split()[0])
+    per_hour = int(shown["Exp"].split()[1][1:])
+    assert exp > 0 and exp * 3_600_000 // (high - off) <= per_hour <= exp * 3_600_000 // (low - off)
+    assert int(shown["Deaths"]) == 0 and len(told[1]) >= 1
     await again.ask("s", "stop fighting")
     await again.close()
 
@@ -138,13 +190,22 @@ async def test_an_auto_battle_death_while_away_is_in_the_summary_and_ends_at_the
     cookie = session_cookie(game_server)
     client, cid = await _weak_auto_battle(game_server, cookie=cookie)
     await client.command("a")
+    start = await asyncio.to_thread(battle_get, cid)
     await client.close()
-    await _battle_until(cid, lambda loaded: loaded.battle["phase"] == "dead")
+    away = await battle_offline_wait(cid)
+    dead = await _battle_until(cid, lambda loaded: loaded.battle["phase"] == "dead")
+    replay = start.fight()
+    events = advance(replay, int(dead.battle["t"]) + 60_000, (content := (await catalog_aget()).content))
+    assert replay.phase == "dead" and replay.t == int(dead.battle["t"])  # the engine stops at the death
+    rows, kills = _expected_summary(events, replay.t - away.num("offline_at"), content)
     again = await Client.connect(game_server, cookie=cookie)
     welcome = await again.welcome()
+    plain = welcome["plain"]
     assert welcome["scene"] == "heal"
-    assert "While you were away" in welcome["plain"] and "you fell in battle" in welcome["plain"]
-    assert "Agnes" in welcome["plain"]
+    assert "While you were away" in plain and "Ended by: you fell in battle." in plain
+    assert _summary_rows(plain) == rows and rows["Deaths"] == "1", plain
+    assert _summary_kills(plain) == kills
+    assert "Agnes" in plain
     assert await asyncio.to_thread(battle_get, cid) is None
     await again.ask("2", "HP and MP are full")
     await again.close()
