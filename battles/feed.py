@@ -7,7 +7,7 @@ from battles.catalog import catalog_get, localized
 from battles.engine import Content, Event
 from battles.services import AwayEnd, Summary, offline_cap_ms
 from mudserver.events import BattleCycle, FightLine
-from mudserver.markup import blue, cyan, red, yellow
+from mudserver.markup import blue, columns, cyan, pad, red, yellow
 from mudserver.push import Route, Told, presenter
 
 FEED_LINES = 12  # a cycle shows at most this many lines; older ones are summed up
@@ -99,9 +99,9 @@ def summary_text(summary: Summary, content: Content, lang: str) -> str:
         (_("Deaths"), str(counts["away_deaths"])),
         (_("Retreats"), str(counts["away_retreats"])),
     ]
-    width = max(len(label) for label, _value in rows)
+    width = max(columns(label) for label, _value in rows)
     lines = [yellow(_("While you were away:"))]
-    lines += [f"  {label.ljust(width)}  {value}" for label, value in rows]
+    lines += [f"  {pad(label, width)}  {value}" for label, value in rows]
     for monster, count in sorted(summary.kills_by.items(), key=lambda pair: (-pair[1], pair[0])):
         name = monster_title(content, monster, lang) if monster in content.monsters else f"#{monster}"
         lines.append(f"  {' ' * width}    {name} x{count}")

@@ -44,11 +44,15 @@ def menu_line(keys: str, text: str, width: int = 0) -> str:
     return f"  {yellow(keys)}{' ' * max(1, width - len(keys) + 1)}{text}"
 
 
+def columns(text: str) -> int:
+    """The columns `text` takes in a terminal, where Hangul and other wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def pad(text: str, width: int) -> str:
-    """`text` and spaces up to `width` columns of a terminal, where Hangul and other wide characters
-    take two (str.ljust counts characters, and pushed Korean table rows out of line)."""
-    columns = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-    return text + " " * max(0, width - columns)
+    """`text` and spaces up to `width` columns of a terminal (str.ljust counts characters, and
+    pushed Korean table rows out of line)."""
+    return text + " " * max(0, width - columns(text))
 
 
 def rule() -> str:
