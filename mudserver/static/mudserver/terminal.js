@@ -128,7 +128,8 @@
     var buf = '';
     function flush() {
       if (!buf) return;
-      frag.appendChild(colour ? withOptions(node('span', 'c-' + colour), buf) : withOptions(frag, buf));
+      if (colour) frag.appendChild(withOptions(node('span', 'c-' + colour), buf));
+      else withOptions(frag, buf);
       buf = '';
     }
     for (var i = 0; i < text.length; i++) {
@@ -510,6 +511,7 @@
       el.command.focus();
     });
     el.command.addEventListener('keydown', onCommandKey);
+    el.command.addEventListener('input', function () { completion = null; });  // typed, pasted, composed
     el.chatForm.addEventListener('submit', function (e) { e.preventDefault(); submitChat(); });
     el.output.addEventListener('click', sendOption);
     el.terminal.addEventListener('click', focusCommandOnClick);
