@@ -30,6 +30,7 @@ class Player(Protocol):
 
     pk: int
     name: str
+    level: int
     user: Account
 
 

@@ -187,7 +187,8 @@ def _items(event: Event, route: Route, scene: str) -> list:
         return [*items, _encoded(status_frame(character))]
     if isinstance(event, ChatSaid):
         frame = chat_frame(channel=event.channel, sender=event.sender, text=event.text, at=event.at, to=event.to)
-        return [*items, _encoded(frame)]
+        # Said by someone: each connection drops it if its player ignores them (GameConsumer.told).
+        return [*items, {"said_by": event.sender, "frame": _encoded(frame)}]
     if isinstance(event, ChatPresence):
         return [*items, _encoded(chat_presence_frame(**asdict(event)))]
     with translation.override(route.lang):

@@ -250,6 +250,11 @@ GAME = {
     # (4.5 s), and at once on stop, sign-out and shutdown.
     "FLUSH_INTERVAL": env.float("FLUSH_INTERVAL", default=2.5),
     "WHO_PAGE_SIZE": 20,
+    "WHO_FRESH_MS": 1000,  # `who` lists levels at most this old (accounts.selectors.online_ranked_page)
+    "IGNORE_LIMIT": 100,  # names a player may ignore (chat.people)
+    "REPORT_LIMIT": 3,  # reports a player may file per REPORT_WINDOW seconds
+    "REPORT_WINDOW": 600,
+    "REPORT_CHAT_MESSAGES": 20,  # each player's last messages kept with a report
     # A watched auto-battle is advanced (and its feed sent) this often; an unwatched one (the player
     # offline or elsewhere in the game) less often, which is most of the load of an idle game.
     "BATTLE_CYCLE_SECONDS": env.float("BATTLE_CYCLE_SECONDS", default=1.0),
