@@ -67,8 +67,9 @@ async def character_card_get(name: str) -> Card | None:
 
 # Who is online by level (highest first) then name: a sorted set (score minus the level, so that equal
 # levels come in name order) made from the online players' hot states at most once every
-# GAME["WHO_FRESH_MS"] (sign-ins and sign-outs change it at once: mudserver.presence), so a page
-# costs O(log n) whatever the number online; its levels may be that old. KEYS: the snapshot, the
+# GAME["WHO_FRESH_MS"] per 2,000 online (sign-ins and sign-outs change it at once: mudserver.presence),
+# so a page costs O(log n) whatever the number online, the rebuild's cost per second stays near
+# constant, and levels shown may be that old. KEYS: the snapshot, the
 # online name -> id hash. ARGV: the hot states' prefix, the snapshot's life (ms), the page's offset
 # and size. Returns the total, the offset shown (the last
 # page's when past it), then name, level, id for each player of the page.
@@ -79,7 +80,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
     local level = redis.call('HGET', ARGV[1] .. online[i + 1], 'level') or '1'
     redis.call('ZADD', KEYS[1], -tonumber(level), online[i])
   end
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  redis.call('PEXPIRE', KEYS[1], math.max(1, #online / 2 / 2000) * tonumber(ARGV[2]))
 end
 local total, offset, size = redis.call('ZCARD', KEYS[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if offset >= total and total > 0 then offset = math.floor((total - 1) / size) * size end
