@@ -194,6 +194,8 @@ async def test_ignore_refusals(game_server):
     assert (await player.command("ignore nosuchplayer9"))["plain"] == "There is no character named 'nosuchplayer9'."
     assert (await player.command(f"unignore {staff_name}"))["plain"] == f"You were not ignoring {staff_name}."
     assert (await player.command("ignore"))["plain"].startswith("You ignore nobody.")
+    await player.command("lang ko")
+    assert (await player.command("차단"))["plain"].startswith("차단한 플레이어가 없습니다.")
     for client in (player, staff):
         await client.close()
 
