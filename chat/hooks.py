@@ -4,6 +4,7 @@ arena room's channel while in the room (moved by `chat_move`), and nothing once 
 from accounts import hooks as account_hooks
 from chat import channels
 from chat.commands import people_commands_register
+from chat.events import ChatMoved
 from chat.people import ignored_names
 from chat.services import (
     Refusal,
@@ -68,7 +69,7 @@ def chat_hooks_register() -> None:
     hooks.sign_in_hooks.add(_mute_restore, order=20)
     account_hooks.chat_muter.provide(chat_mute)
     hooks.frame_handlers.add("chat", _chat_frame)
-    push.connection_actions["chat_move"] = _chat_moved
+    push.connection_actions.add(ChatMoved.action, _chat_moved)
     on_arrival(chat_arrival, order=20)
     on_departure(chat_departure, order=20)
     people_commands_register()

@@ -354,7 +354,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._closed_by(code=item["close"], reason=item["reason"])
         elif self.ctx.signed_in:
             with translation.override(self.ctx.lang):
-                for frame in await push.connection_actions[item["act"]](self.ctx, item):
+                for frame in await push.connection_actions.get(item["act"])(self.ctx, item):
                     await self._send(frame)
 
     async def _closed_by(self, *, code: int, reason: str) -> None:

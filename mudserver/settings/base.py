@@ -99,7 +99,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Each thread that reaches the database keeps one, so a process holds at most one per such thread:
 # - a web process: its WEB_HTTP_THREADS (mudserver.http_threads), the consumers' database thread
 #   (database_sync_to_async), accounts.passwords.HASH_THREADS (2) and /healthz's check thread, which
-#   closes its own after each check: 4 + 1 + 2 + 1 = 8 with the defaults;
+#   closes its own after each check: 4 + 1 + 2 + 1 = 8 with the defaults (its hashing processes,
+#   GAME["HASH_PROCESSES"], compute argon2 only and hold none);
 # - a Celery worker: one per pool process (--concurrency); Celery closes it around each task;
 # - beat: none. README ("Operating it") sums them against MariaDB's max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -246,6 +247,8 @@ GAME = {
     # Validate every event told against mudserver.events, noting in Redis any that fails (the tests).
     "EVENT_CHECK": False,
     "HASH_QUEUE_LIMIT": 64,
+    # Processes per web process that compute argon2 (accounts.passwords); 0 computes it in the caller.
+    "HASH_PROCESSES": 2,
     # Write-behind period. A fight's progress reaches the database within an idle cycle plus this
     # (4.5 s), and at once on stop, sign-out and shutdown.
     "FLUSH_INTERVAL": env.float("FLUSH_INTERVAL", default=2.5),

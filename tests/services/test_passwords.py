@@ -18,6 +18,23 @@ async def test_a_full_queue_answers_busy(settings):
         await passwords.password_hash("secret12")
 
 
-async def test_hashing_yields_the_cpu_to_play():
-    assert await passwords.run_hashing(os.sched_getscheduler, 0) == os.SCHED_IDLE
-    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the event loop's thread keeps its priority
+def _hashing_process_policy() -> tuple[int, int]:
+    return os.getpid(), os.sched_getscheduler(0)
+
+
+async def test_argon2_runs_in_a_process_that_yields_the_cpu_to_play():
+    pid, policy = await passwords.run_hashing(passwords.argon2_offloaded, _hashing_process_policy)
+    assert pid != os.getpid()
+    assert policy == os.SCHED_IDLE
+    # The hashing threads share the web process's GIL with the event loop: they keep its priority.
+    assert await passwords.run_hashing(os.sched_getscheduler, 0) == os.sched_getscheduler(0)
+
+
+async def test_a_hashing_process_that_dies_is_replaced():
+    pid, _policy = await passwords.run_hashing(passwords.argon2_offloaded, _hashing_process_policy)
+    os.kill(pid, 9)
+    hashed = await passwords.password_hash("secret12")
+    assert check_password("secret12", hashed)
+    assert not check_password("secret13", hashed)
+    now, _policy = await passwords.run_hashing(passwords.argon2_offloaded, _hashing_process_policy)
+    assert now not in (pid, os.getpid())
