@@ -204,6 +204,7 @@ async def test_report_keeps_both_players_chat_and_is_throttled(game_server):
     reporter, reporter_name = await _chatter(game_server)
     target, target_name = await _chatter(game_server)
     await _say(target, "a rude line")
+    await _chat_until(target, "a rude line")  # said before the answer, on whichever web process
     await _say(reporter, "please stop")
     await _chat_until(target, "please stop")
     out = await reporter.command(f"report {target_name} insults in chat")
