@@ -263,6 +263,9 @@ GAME = {
     # offline or elsewhere in the game) less often, which is most of the load of an idle game.
     "BATTLE_CYCLE_SECONDS": env.float("BATTLE_CYCLE_SECONDS", default=1.0),
     "BATTLE_IDLE_CYCLE_SECONDS": env.float("BATTLE_IDLE_CYCLE_SECONDS", default=2.0),
+    # An absent player's auto-battle (battles.services.cycle_ms): one cycle a minute does the work of
+    # thirty at the idle cadence, with the same result (invariant 4).
+    "BATTLE_OFFLINE_CYCLE_SECONDS": env.float("BATTLE_OFFLINE_CYCLE_SECONDS", default=60.0),
     "BATTLE_DISPATCH_SECONDS": 0.25,  # beat hands out the due battles this often
     "BATTLE_BATCH": env.int("BATTLE_BATCH", default=200),  # battles per Celery task
     "OFFLINE_CAP_SECONDS": 8 * 3600,  # an auto-battle pauses after this much battle time offline
