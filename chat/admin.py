@@ -26,7 +26,7 @@ def _may_handle_reports(request) -> bool:
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(EvidenceAdmin):
     """Players' reports, open ones first. Only staff with `handle_reports` (or superusers) see them at
     all; nobody adds, edits or deletes one here: the one change is closing, which is audited."""
 
@@ -46,15 +46,6 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_handle_permission(self, request):
         return _may_handle_reports(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("recent chat of both players (when reported)"))
     def chat_shown(self, report: Report):
