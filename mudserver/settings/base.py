@@ -168,10 +168,12 @@ CHANNEL_LAYERS = {
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"
 # argon2id at OWASP's minimum (19 MiB, t=2, p=1): ~10 ms a hash here (bin/argon2-native); hashing runs off
-# the event loop.
+# the event loop, argon2 itself in the hashing processes (accounts.passwords). One hasher per algorithm:
+# Django verifies with the last one listed under a name, so Django's own Argon2PasswordHasher here
+# would verify every "argon2" hash itself, in the caller's thread (ours reads any argon2 hash's
+# parameters from the hash, as Django's does).
 PASSWORD_HASHERS = [
     "accounts.hashers.OwaspArgon2PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # Staff passwords (the admin's password forms, createsuperuser, changepassword). Players' passwords
