@@ -27,9 +27,27 @@ from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.player_keys import player_keys_keep, player_leave
 from mudserver.presence import heartbeat, presence_claim
-from mudserver.protocol import STATUS_TEXT_PREFIX, BadFrame, error_frame, frame_parse, output_frame, pong_frame
+from mudserver.protocol import (
+    OUTPUT_TEXT_PREFIX,
+    STATUS_TEXT_PREFIX,
+    BadFrame,
+    error_frame,
+    frame_parse,
+    output_frame,
+    output_text_with_commands,
+    pong_frame,
+)
 from mudserver.ratelimit import EventCounter, FrameBudget
-from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
+from mudserver.router import (
+    SCENES,
+    Arrival,
+    Context,
+    arrival_run,
+    departure_run,
+    enter_scene,
+    route_line,
+    scene_commands,
+)
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
 from mudserver.sessions import (
     session_key_of_cookie,
@@ -78,6 +96,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     left = False  # set by _leave, which runs once whatever ends the connection
     closed = False  # set when told to close (a takeover, a kick, a ban)
     last_status = ""  # the last status frame sent on this socket, encoded
+    last_commands: tuple[str, ...] | None = None  # the last `commands` sent on this socket
     # What the player was told while a command was in hand, or that waits for one (a move, a
     # close): sent in order once the command's reply has gone (told).
     waiting: deque | None = None
@@ -310,6 +329,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def told(self, items: list) -> None:
         """Frames go out at once, unless a command is in hand: then they wait for its reply, as a
         move or a close always does, and whatever comes after them waits behind them."""
+        items = self._unignored(items)
         if self.waiting is None and not self.command_lock.locked() and all(isinstance(i, str) for i in items):
             for text in items:
                 await self._send_text(text)
@@ -318,6 +338,17 @@ class GameConsumer(AsyncWebsocketConsumer):
             self.waiting = deque()
             self.waiting_task = asyncio.create_task(self._told_in_turn())
         self.waiting.extend(items)
+
+    def _unignored(self, items: list) -> list:
+        """What someone said, as its frame, unless the player ignores them: one set lookup each."""
+        shown = []
+        for item in items:
+            if isinstance(item, dict) and "said_by" in item:
+                if item["said_by"] in self.ctx.ignored:
+                    continue
+                item = item["frame"]
+            shown.append(item)
+        return shown
 
     async def _told_in_turn(self) -> None:
         async with self.command_lock:
@@ -342,7 +373,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._closed_by(code=item["close"], reason=item["reason"])
         elif self.ctx.signed_in:
             with translation.override(self.ctx.lang):
-                for frame in await push.connection_actions[item["act"]](self.ctx, item):
+                for frame in await push.connection_actions.get(item["act"])(self.ctx, item):
                     await self._send(frame)
 
     async def _closed_by(self, *, code: int, reason: str) -> None:
@@ -373,6 +404,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             session=session_key,
             character_id=character.pk,
             name=character.name,
+            level=character.level,
         )
         if previous is not None:
             await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
@@ -411,6 +443,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await player_leave(user_id=self.ctx.user_id, channel=self.channel_name, character_id=self.ctx.character_id)
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False
+        self.ctx.ignored = set()
 
     async def _beat(self, user_id: int, character_id: int) -> None:
         """While this socket lives, say so: the sweep removes players whose web process died."""
@@ -428,6 +461,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         self._heartbeat_stop()
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False
+        self.ctx.ignored = set()
 
     def _heartbeat_stop(self) -> None:
         if self.heartbeat is not None:
@@ -469,6 +503,14 @@ class GameConsumer(AsyncWebsocketConsumer):
             if text == self.last_status:
                 return
             self.last_status = text
+        elif text.startswith(OUTPUT_TEXT_PREFIX):
+            # An output frame carries the scene's commands only when they differ from the last ones
+            # this socket sent (the client keeps them): the scene is the connection's, which a
+            # pushed move has set before the frames that follow it.
+            commands = scene_commands(self.ctx.scene, self.ctx.lang)
+            if commands != self.last_commands:
+                self.last_commands = commands
+                text = output_text_with_commands(text, commands)
         try:
             await self.send(text_data=text)
         except Disconnected:
