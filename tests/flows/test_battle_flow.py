@@ -3,6 +3,7 @@ and beat advancing the battles (GAME.md §2, §4, §5)."""
 
 import asyncio
 import itertools
+import re
 
 import pytest
 
@@ -138,7 +139,10 @@ async def test_auto_battle_goes_on_offline_and_the_summary_matches_the_database(
     again = await Client.connect(game_server, cookie=cookie)
     welcome = await again.welcome()
     assert welcome["scene"] == "auto_battle"
-    assert f"kills {row.kills}, exp +{row.exp}" in welcome["plain"], welcome["plain"]
+    plain = welcome["plain"]
+    assert re.search(rf"^  Kills +{row.kills}$", plain, re.M) and re.search(rf"^  Exp +\+{row.exp} ", plain, re.M), (
+        plain
+    )
     await again.ask("s", "stop fighting")
     await again.close()
 
