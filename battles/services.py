@@ -46,11 +46,11 @@ FIGHT_FIELDS = (
     "rest_until",
 )
 AWAY_FIELDS = ("away_fights", "away_kills", "away_exp", "away_levels", "away_deaths", "away_retreats")
-# Kills while away by monster, compact ("monster id:count,..."), and what ended or paused the chain
-# while away, written when it happens.
-AWAY_KILLS_BY = "away_kills_by"
+# Kills while away by monster, a field each ("away_k:<monster id>", written with the other counts:
+# adding to one costs no parsing), and what ended or paused the chain while away, written when it happens.
+AWAY_KILLS_PREFIX = "away_k:"
 AWAY_END = "away_end"
-AWAY_RESET = {**dict.fromkeys(AWAY_FIELDS, 0), AWAY_KILLS_BY: "", AWAY_END: ""}
+AWAY_RESET = {**dict.fromkeys(AWAY_FIELDS, 0), AWAY_END: ""}
 
 
 class AwayEnd(enum.StrEnum):
@@ -198,13 +198,10 @@ class Summary:
         return self.counts["away_exp"] * 3_600_000 // self.fought_ms if self.fought_ms > 0 else 0
 
 
-def kills_by_parse(text: str) -> dict[int, int]:
-    pairs = (pair.split(":") for pair in text.split(",") if pair)
-    return {int(monster): int(count) for monster, count in pairs}
-
-
-def kills_by_text(kills_by: dict[int, int]) -> str:
-    return ",".join(f"{monster}:{count}" for monster, count in kills_by.items())
+def _kills_by(battle: dict) -> dict[int, int]:
+    prefix = len(AWAY_KILLS_PREFIX)
+    kills = {int(name[prefix:]): int(n) for name, n in battle.items() if name.startswith(AWAY_KILLS_PREFIX)}
+    return {monster: n for monster, n in kills.items() if n}
 
 
 # Read with each character: its battle, and the player's scene, language, name and connection.
@@ -262,11 +259,9 @@ def _count_away(item: Loaded, events: list[Event], battle: dict) -> None:
     counts, kills_by = _tally(events)
     for name in AWAY_FIELDS:
         battle[name] = item.num(name) + counts[name]
-    if kills_by:
-        so_far = kills_by_parse(item.battle.get(AWAY_KILLS_BY, ""))
-        for monster, count in kills_by.items():
-            so_far[monster] = so_far.get(monster, 0) + count
-        battle[AWAY_KILLS_BY] = kills_by_text(so_far)
+    for monster, count in kills_by.items():
+        name = f"{AWAY_KILLS_PREFIX}{monster}"
+        battle[name] = item.num(name) + count
 
 
 def _tally(events: list[Event]) -> tuple[dict[str, int], dict[int, int]]:
@@ -425,7 +420,8 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
         battle: dict[str, int | str] = {}
         _count_away(item, events, battle)
         summary = _summary(item, fight, battle, now)
-        battle.update(AWAY_RESET, offline_at=-1)
+        kill_fields = [name for name in {**item.battle, **battle} if name.startswith(AWAY_KILLS_PREFIX)]
+        battle.update(AWAY_RESET, **dict.fromkeys(kill_fields, 0), offline_at=-1)
         if fight.phase == "dead":
             return Change(fight, events, due="del", scene="heal", summary=summary)
         battle["origin"] = now - fight.t  # a chain paused at its cap resumes from here
@@ -436,7 +432,7 @@ def battle_return(character_id: int, *, now: int | None = None) -> Outcome:
 
 def _summary(item: Loaded, fight: Fight, battle: dict, now: int) -> Summary:
     counts = {name: int(battle.get(name, item.num(name))) for name in AWAY_FIELDS}
-    kills_by = kills_by_parse(str(battle.get(AWAY_KILLS_BY, item.battle.get(AWAY_KILLS_BY, ""))))
+    kills_by = _kills_by({**item.battle, **battle})
     if fight.phase == "dead":
         end = AwayEnd.DEATH
     elif item.battle.get(AWAY_END) == AwayEnd.CAP or (item.capped(now) and fight.phase == "fighting"):
