@@ -359,6 +359,10 @@ def battle_offline(character_id: int, *, now: int | None = None) -> None:
         if not item.exists or not item.online:
             return None
         due = _schedule(item.fight(), item.num("origin"), now, capped=False, watched=False, online=False)
+        if due:
+            # Spread over the period: players who leave together (a web process restarted) would
+            # otherwise all be due in the same second of every minute for hours.
+            due = str(int(due) - random.randrange(cycle_ms(watched=False, online=False) // 2))
         return Change(None, battle={"offline_at": now - item.num("origin")}, due=due)
 
     _apply_one(character_id, leave)
