@@ -78,21 +78,33 @@ def board_load_keys(week: int) -> list[str]:
     return [BOARD_KEYS["level"], BOARD_KEYS["kills"], BOARD_KEYS["arena"], week_key(week)]
 
 
-# Lua for the scripts that place a character on every board from its numbers (as strings): its hash
-# at load (accounts.character_state), or its hash or its row in a rebuild (accounts.rankings). KEYS[1..4]
-# are board_load_keys. The level score is the level's digits then exp's ten: level * 10**10 + exp,
-# made as text so no Lua number (a double printed with 14 digits) is in between.
+# Lua for the scripts that place characters on every board from their numbers (as strings): from the
+# hash at load (accounts.character_state), from the hash or else the row in a rebuild
+# (accounts.rankings). KEYS[1..4] are board_load_keys. `place` adds a character to the pending
+# entries of each board, `boards_write` writes them in one ZADD a board. The level score is the
+# level's digits then exp's ten: level * 10**10 + exp, made as text so no Lua number (a double
+# printed with 14 digits) is in between.
 BOARDS_LUA = """
-local function rank(id, level, exp, kills, rating, week, week_exp, current_week)
-  redis.call('ZADD', KEYS[1], level .. string.rep('0', 10 - #exp) .. exp, id)
-  redis.call('ZADD', KEYS[2], kills, id)
-  redis.call('ZADD', KEYS[3], rating, id)
-  if week == current_week and tonumber(week_exp) > 0 then redis.call('ZADD', KEYS[4], week_exp, id) end
+local function place(boards, id, v, current_week)
+  local level, kills, arena, week = boards[1], boards[2], boards[3], boards[4]
+  level[#level + 1] = v[1] .. string.rep('0', 10 - #v[2]) .. v[2]
+  level[#level + 1] = id
+  kills[#kills + 1] = v[3]
+  kills[#kills + 1] = id
+  arena[#arena + 1] = v[4]
+  arena[#arena + 1] = id
+  if (v[5] or '0') == current_week and tonumber(v[6] or '0') > 0 then
+    week[#week + 1] = v[6]
+    week[#week + 1] = id
+  end
 end
-local function rank_from_hash(char, id, current_week)
+local function hot(char)
   local v = redis.call('HMGET', char, 'level', 'exp', 'kills', 'arena_rating', 'week', 'week_exp')
-  if not v[1] then return false end
-  rank(id, v[1], v[2], v[3], v[4], v[5] or '0', v[6] or '0', current_week)
-  return true
+  if v[1] then return v end
+end
+local function boards_write(boards)
+  for i = 1, 4 do
+    if #boards[i] > 0 then redis.call('ZADD', KEYS[i], unpack(boards[i])) end
+  end
 end
 """

@@ -462,7 +462,9 @@ local id, week = ARGV[#ARGV - 1], ARGV[#ARGV]
 for i = 1, #ARGV - 2, 2 do
   redis.call('HSETNX', KEYS[5], ARGV[i], ARGV[i + 1])
 end
-rank_from_hash(KEYS[5], id, week)
+local boards = {{}, {}, {}, {}}
+place(boards, id, hot(KEYS[5]), week)
+boards_write(boards)
 return redis.call('HGETALL', KEYS[5])
 """
 )

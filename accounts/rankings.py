@@ -29,7 +29,7 @@ from mudserver.clock import now_ms
 from mudserver.redis_client import get_async_redis, get_redis
 
 PAGE_SIZE = 10
-REBUILD_BATCH = 2_000  # rows a script (its ZADDs block Redis a few ms)
+REBUILD_BATCH = 1_000  # rows a script: Redis is busy with one for a few ms
 REBUILD_LOCK_KEY = "mud:top:rebuilding"
 REBUILD_LOCK_SECONDS = 15 * 60
 WEEKS_KEPT = 2  # a week's board expires two weeks after it ends
@@ -95,13 +95,12 @@ def _rows(ids: list[int], fields: tuple[str, ...]) -> dict[int, tuple]:
 _REBUILD = (
     BOARDS_LUA
     + """
-local current_week, a = ARGV[1], 2
+local current_week, a, boards = ARGV[1], 2, {{}, {}, {}, {}}
 for i = 5, #KEYS do
-  if not rank_from_hash(KEYS[i], ARGV[a], current_week) then
-    rank(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], current_week)
-  end
+  place(boards, ARGV[a], hot(KEYS[i]) or {unpack(ARGV, a + 1, a + 6)}, current_week)
   a = a + 7
 end
+boards_write(boards)
 return #KEYS - 4
 """
 )
