@@ -81,8 +81,11 @@ State = dict[str, int]
 Mutation = Callable[[State], tuple[State, T]]
 
 
+STATE_PREFIX = "mud:ch:"  # for a script that reads many characters' hashes (accounts.selectors.online_ranked_page)
+
+
 def state_key(character_id: int) -> str:
-    return f"mud:ch:{character_id}"
+    return f"{STATE_PREFIX}{character_id}"
 
 
 def _decode(raw: dict[str, str]) -> State:

@@ -18,10 +18,11 @@ from accounts.character_state import (
     character_state_mutate,
     character_states_flush,
 )
+from accounts.events import GmChanged, GmMuted, GmNotice
 from accounts.models import AuditEntry, Character, User
 from accounts.progression import MAX_WEAPON_LEVEL, attack_for, exp_gain, stats_for_level
 from mudserver import push
-from mudserver.events import Event, GmChanged, GmMuted, GmNotice
+from mudserver.events import Event
 from mudserver.markup import escape, yellow
 from mudserver.presence import online_character_ids, presence_owner
 from mudserver.push import presenter

@@ -1,12 +1,12 @@
-from django.contrib.auth.hashers import Argon2PasswordHasher
+from accounts.argon2_work import OwaspArgon2, argon2_encode, argon2_verify
+from accounts.passwords import argon2_offloaded
 
 
-class OwaspArgon2PasswordHasher(Argon2PasswordHasher):
-    """argon2id at OWASP's minimum parameters (19 MiB, t=2, p=1): ~10 ms of CPU a hash on our
-    machines with argon2 built for AVX2 (bin/argon2-native; ~20 ms with the generic wheel), against
-    ~125 ms for Django's Argon2 defaults; never lower than this."""
+class OwaspArgon2PasswordHasher(OwaspArgon2):
+    """The game's hasher: OWASP's minimum argon2id, computed in a hashing process (accounts.passwords)."""
 
-    algorithm = "argon2"
-    time_cost = 2
-    memory_cost = 19 * 1024
-    parallelism = 1
+    def encode(self, password, salt):
+        return argon2_offloaded(argon2_encode, password, salt)
+
+    def verify(self, password, encoded):
+        return argon2_offloaded(argon2_verify, password, encoded)

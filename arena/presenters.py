@@ -1,8 +1,8 @@
-"""The arena's events (mudserver.events) in the player's language."""
+"""The arena's events (arena.events) in the player's language."""
 
 from django.utils.translation import gettext as _
 
-from mudserver.events import (
+from arena.events import (
     ArenaForfeit,
     ArenaHit,
     ArenaJoined,
@@ -12,9 +12,9 @@ from mudserver.events import (
     ArenaMatchStarted,
     ArenaRoomClosed,
     ArenaTable,
-    Event,
     Fighter,
 )
+from mudserver.events import Event
 from mudserver.markup import blue, escape, green, red, rule, yellow
 from mudserver.push import presenter
 

@@ -11,10 +11,7 @@ from accounts.character_state import character_state_get, character_state_mutate
 from accounts.models import Character
 from accounts.progression import exp_gain
 from arena import presenters, rooms
-from arena.rules import match_reward, rating_after, rating_change
-from battles.catalog import catalog_aget
-from chat.services import chat_move
-from mudserver.events import (
+from arena.events import (
     ArenaForfeit,
     ArenaHit,
     ArenaJoined,
@@ -24,9 +21,12 @@ from mudserver.events import (
     ArenaMatchStarted,
     ArenaRoomClosed,
     ArenaTable,
-    Event,
     Fighter,
 )
+from arena.rules import match_reward, rating_after, rating_change
+from battles.catalog import catalog_aget
+from chat.services import chat_move
+from mudserver.events import Event
 from mudserver.push import tell
 
 START_RATING = Character._meta.get_field("arena_rating").default

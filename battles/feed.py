@@ -5,8 +5,8 @@ from django.utils.translation import gettext as _
 from accounts.status import status_event
 from battles.catalog import catalog_get, localized
 from battles.engine import Content, Event
+from battles.events import BattleCycle, FightLine
 from battles.services import offline_cap_ms
-from mudserver.events import BattleCycle, FightLine
 from mudserver.markup import blue, cyan, red, yellow
 from mudserver.push import Route, Told, presenter
 

@@ -70,8 +70,15 @@ def battle_key(character_id: int) -> str:
 BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
 
 
-def cycle_ms(*, watched: bool) -> int:
-    key = "BATTLE_CYCLE_SECONDS" if watched else "BATTLE_IDLE_CYCLE_SECONDS"
+def cycle_ms(*, watched: bool, online: bool = True) -> int:
+    """How often an auto-battle is advanced: each second while its player watches, less often while
+    they are connected elsewhere, and seldom once they left: nobody sees an absent player's fight,
+    and the battle is a pure function of its start, seed and elapsed time (DESIGN.md invariant 4),
+    so a return catches it up to the second whatever the cadence. Its progress still reaches the
+    character (a `look`, the rankings, the database) within a period."""
+    key = (
+        "BATTLE_CYCLE_SECONDS" if watched else "BATTLE_IDLE_CYCLE_SECONDS" if online else "BATTLE_OFFLINE_CYCLE_SECONDS"
+    )
     return int(settings.GAME[key] * 1000)
 
 
@@ -221,7 +228,14 @@ def _tally(events: list[Event]) -> dict[str, int]:
 
 
 def _schedule(
-    fight: Fight, item_origin: int, now: int, *, capped: bool, watched: bool = True, due: int | None = None
+    fight: Fight,
+    item_origin: int,
+    now: int,
+    *,
+    capped: bool,
+    watched: bool = True,
+    online: bool = True,
+    due: int | None = None,
 ) -> str:
     """When the battle is due next: auto every cycle, on a fixed cadence from its last due time (a
     battle running late is due at once), less often when nobody watches it; manual at its next
@@ -229,7 +243,7 @@ def _schedule(
     if fight.phase != "fighting" or capped:
         return ""
     if fight.mode == "auto":
-        period = cycle_ms(watched=watched)
+        period = cycle_ms(watched=watched, online=online)
         return str(now + period if due is None else max(due + period, now))
     return str(item_origin + fight.next_exchange)
 
@@ -330,7 +344,7 @@ def battle_offline(character_id: int, *, now: int | None = None) -> None:
     def leave(item: Loaded) -> Change | None:
         if not item.exists or not item.online:
             return None
-        due = _schedule(item.fight(), item.num("origin"), now, capped=False, watched=False)
+        due = _schedule(item.fight(), item.num("origin"), now, capped=False, watched=False, online=False)
         return Change(None, battle={"offline_at": now - item.num("origin")}, due=due)
 
     _apply_one(character_id, leave)
@@ -371,7 +385,7 @@ def _after(item: Loaded, fight: Fight, events: list[Event], battle: dict, now: i
         return Change(fight, events, battle, due="del" if online else "", scene="heal")
     capped = not online and fight.t >= item.num("offline_at") + offline_cap_ms()
     scene = "encounter" if fight.mode == "manual" and fight.phase == "encounter" else ""
-    schedule = _schedule(fight, item.num("origin"), now, capped=capped, watched=item.watched, due=due)
+    schedule = _schedule(fight, item.num("origin"), now, capped=capped, watched=item.watched, online=online, due=due)
     return Change(fight, events, battle, due=schedule, scene=scene)
 
 

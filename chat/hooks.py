@@ -3,6 +3,9 @@ arena room's channel while in the room (moved by `chat_move`), and nothing once 
 
 from accounts import hooks as account_hooks
 from chat import channels
+from chat.commands import people_commands_register
+from chat.events import ChatMoved
+from chat.people import ignored_names
 from chat.services import (
     Refusal,
     chat_mute,
@@ -22,10 +25,13 @@ async def _enter(ctx: Context, membership: channels.Membership) -> list[dict]:
     notice = presence_event(membership.channel, membership.members, joined=ctx.name if membership.changed else None)
     if membership.changed:
         await channels.channel_tell(membership.channel, notice)
-    return [*(await history_frames(membership.channel)), presence_frame(notice)]
+    history = [frame for frame in await history_frames(membership.channel) if frame["from"] not in ctx.ignored]
+    return [*history, presence_frame(notice)]
 
 
 async def chat_arrival(ctx: Context) -> Arrival:
+    # The names whose messages the connection drops (chat.people), before the channel's history.
+    ctx.ignored = await ignored_names(ctx.character_id)
     return Arrival(frames=await _enter(ctx, await channels.shard_join(ctx.character_id)))
 
 
@@ -58,10 +64,12 @@ async def _chat_moved(ctx: Context, item: dict) -> list[dict]:
 
 def chat_hooks_register() -> None:
     """Join a chat shard on arrival, leave the channel on departure; a mute kept in the database
-    back on sign-in; the `chat` frame, and the move to another channel (chat.services.chat_move)."""
+    back on sign-in; the `chat` frame, and the move to another channel (chat.services.chat_move);
+    the ignores loaded on arrival, and the commands `ignore`, `unignore` and `report`."""
     hooks.sign_in_hooks.add(_mute_restore, order=20)
     account_hooks.chat_muter.provide(chat_mute)
     hooks.frame_handlers.add("chat", _chat_frame)
-    push.connection_actions["chat_move"] = _chat_moved
+    push.connection_actions.add(ChatMoved.action, _chat_moved)
     on_arrival(chat_arrival, order=20)
     on_departure(chat_departure, order=20)
+    people_commands_register()

@@ -17,9 +17,10 @@ from accounts.models import Character, User
 from accounts.validation import name_as_stored
 from battles.services import battle_offline
 from chat import channels
+from chat.events import ChatMoved
 from chat.models import ChatMessage
 from mudserver import metrics
-from mudserver.events import ChatMoved, ChatPresence, ChatSaid
+from mudserver.events import ChatPresence, ChatSaid
 from mudserver.markup import escape
 from mudserver.player_keys import player_keys_idle
 from mudserver.presence import heartbeat_key, online_character_id, presence_forget

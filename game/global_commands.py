@@ -7,14 +7,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.character_state import character_state_get
 from accounts.progression import exp_to_leave
-from accounts.selectors import character_card_get
+from accounts.selectors import character_card_get, online_ranked_page
 from accounts.validation import name_as_stored
 from battles.catalog import catalog_aget, localized
 from game.top import global_top
-from mudserver.markup import escape, menu_line, red, rule, yellow
+from mudserver.markup import escape, menu_line, pad, red, rule, yellow
 from mudserver.numbers import typed_int
-from mudserver.places import Place, place_get
-from mudserver.presence import online_page
+from mudserver.places import Place, place_get, places_get
 from mudserver.router import Command, Context, Reply, register_global
 from mudserver.text import text_clean
 
@@ -32,6 +31,9 @@ def _global_help() -> str:
             menu_line("who [page]", _("who is online"), 10),
             menu_line("look <name>", _("another player's level, weapon, record and whereabouts"), 10),
             menu_line("top [board] [page]", _("the rankings: level, kills, arena, week"), 10),
+            menu_line("ignore <name>", _("hide a player's chat and whispers ('ignore': the list)"), 10),
+            menu_line("unignore <name>", _("see their messages again"), 10),
+            menu_line("report <name> <reason>", _("report a player to the game masters"), 10),
             menu_line("password", _("change your password"), 10),
             menu_line("status", _("your character"), 10),
             menu_line("lang ko||en", _("language"), 10),
@@ -52,6 +54,7 @@ async def global_g(ctx: Context, args: str) -> Reply:
 
 
 async def global_who(ctx: Context, args: str) -> Reply:
+    """Who is online, by level then name, with where each is: two round trips a page."""
     size = settings.GAME["WHO_PAGE_SIZE"]
     page = typed_int(args) if args else 1
     if not page:
@@ -61,14 +64,22 @@ async def global_who(ctx: Context, args: str) -> Reply:
                 % {"page": escape(args)}
             )
         )
-    total, page, names = await online_page(page=page, size=size)
-    pages = max(1, -(-total // size))
+    shown = await online_ranked_page(page=page, size=size)
+    here = [player for player in shown.players if player.character_id]
+    places = dict(zip(here, await places_get([player.character_id for player in here]), strict=True))
     lines = [
-        yellow(_("%(count)d online (page %(page)d of %(pages)d)") % {"count": total, "page": page, "pages": pages})
+        yellow(
+            _("%(count)d online (page %(page)d of %(pages)d)")
+            % {"count": shown.total, "page": shown.page, "pages": shown.pages}
+        )
     ]
-    lines.append(", ".join(escape(name) for name in names) or _("(nobody)"))
-    if page < pages:
-        lines.append(_("'who %(next)d' shows the next page.") % {"next": page + 1})
+    for rank, player in enumerate(shown.players, start=(shown.page - 1) * size + 1):
+        where = await _place_text(places[player], ctx.lang) if player in places else _("offline")
+        lines.append(f"{rank:>4}. {pad(escape(player.name), 16)}  Lv. {player.level:<3}  {where}")
+    if not shown.players:
+        lines.append(_("(nobody)"))
+    if shown.page < shown.pages:
+        lines.append(_("'who %(next)d' shows the next page.") % {"next": shown.page + 1})
     return Reply("\n".join(lines))
 
 

@@ -310,6 +310,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     async def told(self, items: list) -> None:
         """Frames go out at once, unless a command is in hand: then they wait for its reply, as a
         move or a close always does, and whatever comes after them waits behind them."""
+        items = self._unignored(items)
         if self.waiting is None and not self.command_lock.locked() and all(isinstance(i, str) for i in items):
             for text in items:
                 await self._send_text(text)
@@ -318,6 +319,17 @@ class GameConsumer(AsyncWebsocketConsumer):
             self.waiting = deque()
             self.waiting_task = asyncio.create_task(self._told_in_turn())
         self.waiting.extend(items)
+
+    def _unignored(self, items: list) -> list:
+        """What someone said, as its frame, unless the player ignores them: one set lookup each."""
+        shown = []
+        for item in items:
+            if isinstance(item, dict) and "said_by" in item:
+                if item["said_by"] in self.ctx.ignored:
+                    continue
+                item = item["frame"]
+            shown.append(item)
+        return shown
 
     async def _told_in_turn(self) -> None:
         async with self.command_lock:
@@ -342,7 +354,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._closed_by(code=item["close"], reason=item["reason"])
         elif self.ctx.signed_in:
             with translation.override(self.ctx.lang):
-                for frame in await push.connection_actions[item["act"]](self.ctx, item):
+                for frame in await push.connection_actions.get(item["act"])(self.ctx, item):
                     await self._send(frame)
 
     async def _closed_by(self, *, code: int, reason: str) -> None:
@@ -373,6 +385,7 @@ class GameConsumer(AsyncWebsocketConsumer):
             session=session_key,
             character_id=character.pk,
             name=character.name,
+            level=character.level,
         )
         if previous is not None:
             await push.connection_close(previous.channel, code=CLOSE_TAKEOVER, reason="signed_in_elsewhere")
@@ -411,6 +424,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         await player_leave(user_id=self.ctx.user_id, channel=self.channel_name, character_id=self.ctx.character_id)
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False
+        self.ctx.ignored = set()
 
     async def _beat(self, user_id: int, character_id: int) -> None:
         """While this socket lives, say so: the sweep removes players whose web process died."""
@@ -428,6 +442,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         self._heartbeat_stop()
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False
+        self.ctx.ignored = set()
 
     def _heartbeat_stop(self) -> None:
         if self.heartbeat is not None:

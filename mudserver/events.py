@@ -1,10 +1,13 @@
-"""What services and workers tell players: every event type, the one schema (DESIGN.md, "Pushes").
+"""What services and workers tell players: the event type, the shell's own events and the one
+schema check (DESIGN.md, "Pushes").
 
 An event says what happened in plain data (numbers, names, ids), never in words or frames: each
-app's presenter (registered with mudserver.push) renders its events in each player's language.
-Each type has a stable `kind` and a `version`, bumped when its fields change meaning. Events are
-data only, so this module imports no feature app; `event_check` validates one against its
-annotations (the tests turn it on for every event that reaches `tell`, GAME["EVENT_CHECK"]).
+app defines its events (its `events` module: battles, arena, chat, accounts) and registers a
+presenter with mudserver.push that renders them in each player's language. Each type has a stable
+`kind`, claimed once, and a `version`, bumped when its fields change meaning. The shell's own are
+those that are PROTOCOL.md frames in every language: the status bar and chat. `event_check`
+validates an event against its annotations (the tests turn it on for every event that reaches
+`tell`, GAME["EVENT_CHECK"]).
 """
 
 import types
@@ -12,11 +15,26 @@ import typing
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
+from mudserver.registry import RegistryError
+
+# Every event type by its kind, as the apps define them (Event.__init_subclass__).
+EVENT_TYPES: dict[str, type["Event"]] = {}
+
 
 @dataclass(frozen=True)
 class Event:
     kind: ClassVar[str] = ""
     version: ClassVar[int] = 1
+    # An event the connection acts on rather than shows: the name of its action (mudserver.push's
+    # `connection_actions`, registered by the app that defines the event); "" for one rendered.
+    action: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            claimed = EVENT_TYPES.setdefault(cls.kind, cls)
+            if claimed is not cls:
+                raise RegistryError(f"event kind {cls.kind!r} is {claimed.__qualname__}'s already")
 
     @property
     def moves_to(self) -> str:
@@ -64,159 +82,14 @@ class ChatPresence(Event):
     left: str | None = None
 
 
-@dataclass(frozen=True)
-class ChatMoved(Event):
-    """The player's chat moves to a room channel, or back to a global shard (None)."""
-
-    kind = "chat.moved"
-    room: str | None
-
-
-# --- battles
-
-
-@dataclass(frozen=True)
-class FightLine:
-    """One line of a fight (battles.engine.Event without its time)."""
-
-    kind: str
-    value: int
-    ref: int
-    strength: str
-
-
-@dataclass(frozen=True)
-class BattleCycle(Event):
-    """What a battle's cycle did, for the player watching it (or moved by it: a death, an encounter)."""
-
-    kind = "battle.cycle"
-    lines: tuple[FightLine, ...]
-    scene: str = ""  # where the cycle moves the player
-
-    @property
-    def moves_to(self) -> str:
-        return self.scene
-
-
-# --- the arena
-
-
-@dataclass(frozen=True)
-class Fighter:
-    name: str
-    team: str
-    level: int
-    damage: int
-    hp: int
-    max_hp: int
-
-
-@dataclass(frozen=True)
-class ArenaJoined(Event):
-    kind = "arena.joined"
-    name: str
-    players: int
-
-
-@dataclass(frozen=True)
-class ArenaLeft(Event):
-    kind = "arena.left"
-    name: str
-
-
-@dataclass(frozen=True)
-class ArenaMatchSoon(Event):
-    kind = "arena.match_soon"
-
-
-@dataclass(frozen=True)
-class ArenaMatchStarted(Event):
-    kind = "arena.match_started"
-    fighters: tuple[Fighter, ...]
-
-    @property
-    def moves_to(self) -> str:
-        return "arena_match"
-
-
-@dataclass(frozen=True)
-class ArenaHit(Event):
-    kind = "arena.hit"
-    attacker: str
-    target: str
-    damage: int
-    hp: int
-    max_hp: int
-
-
-@dataclass(frozen=True)
-class ArenaTable(Event):
-    """The match's status table, every 10 s while it lasts."""
-
-    kind = "arena.table"
-    fighters: tuple[Fighter, ...]
-
-
-@dataclass(frozen=True)
-class ArenaMatchEnded(Event):
-    kind = "arena.match_ended"
-    winner: str
-    reward: int
-    fighters: tuple[Fighter, ...]
-
-
-@dataclass(frozen=True)
-class ArenaForfeit(Event):
-    kind = "arena.forfeit"
-    name: str
-
-
-@dataclass(frozen=True)
-class ArenaRoomClosed(Event):
-    kind = "arena.room_closed"
-
-    @property
-    def moves_to(self) -> str:
-        return "village"
-
-
-# --- game masters (accounts.gm)
-
-
-@dataclass(frozen=True)
-class GmNotice(Event):
-    kind = "gm.notice"
-    text: str
-
-
-@dataclass(frozen=True)
-class GmChanged(Event):
-    """A game master changed the character: `what` is heal, exp, weapon, reset or edit."""
-
-    kind = "gm.changed"
-    what: str
-    amount: int = 0  # the exp granted, the weapon level set
-
-
-@dataclass(frozen=True)
-class GmMuted(Event):
-    kind = "gm.muted"
-    until: str  # the game's local time, as shown; "" when the mute is lifted
-
-
-EVENT_TYPES: tuple[type[Event], ...] = tuple(
-    value for value in list(globals().values()) if isinstance(value, type) and issubclass(value, Event) and value.kind
-)
-
-
 class SchemaError(TypeError):
     pass
 
 
 def event_check(event: Event) -> None:
     """Raise SchemaError unless `event` is one of EVENT_TYPES with every field of its annotated type."""
-    if type(event) not in EVENT_TYPES:
-        raise SchemaError(f"{type(event).__name__} is not an event type of mudserver.events")
+    if EVENT_TYPES.get(type(event).kind) is not type(event):
+        raise SchemaError(f"{type(event).__name__} is not a registered event type")
     _value_check(type(event).__name__, event, type(event))
 
 

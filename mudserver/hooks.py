@@ -8,8 +8,8 @@
 - `sign_out_hooks`: run in order with the character id when a player signs out, before anything
   else: what needs the database, so that its being away leaves nothing changed (accounts).
 - `frame_handlers`: a frame type other than `line` and `ping` (`chat`: chat) -> its handler.
-- the actions a connection takes on a pushed item (`chat_move`: chat) are mudserver.push's
-  `connection_actions`.
+- the actions a connection takes on an event that names one (`chat_move`: chat) are
+  mudserver.push's `connection_actions`; each event kind's presenter, mudserver.push's `presenters`.
 - `player_keys`: the Redis keys a player keeps while connected, each by the app that owns it.
 - `place_details`: for an area, where a player is within it (battles: the dungeon fought in).
 """
@@ -30,6 +30,7 @@ class Player(Protocol):
 
     pk: int
     name: str
+    level: int
     user: Account
 
 

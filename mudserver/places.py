@@ -18,14 +18,26 @@ class Place:
 
 
 async def place_get(character_id: int) -> Place:
-    """One round trip: the scene, its data (a dungeon's gate holds the dungeon) and, for each area
-    with a detail (mudserver.hooks.place_details), the field of the key that holds it."""
+    return (await places_get([character_id]))[0]
+
+
+async def places_get(character_ids: list[int]) -> list[Place]:
+    """One round trip for them all: each player's scene, its data (a dungeon's gate holds the
+    dungeon) and, for each area with a detail (mudserver.hooks.place_details), the field of the key
+    that holds it."""
     details = list(hooks.place_details.items())
     pipe = get_async_redis().pipeline(transaction=False)
-    pipe.hmget(player_key(character_id), "scene", "data")
-    for _area, detail in details:
-        pipe.hget(detail.key_of(character_id), detail.field)
-    (scene_name, data), *held = await pipe.execute()
+    for character_id in character_ids:
+        pipe.hmget(player_key(character_id), "scene", "data")
+        for _area, detail in details:
+            pipe.hget(detail.key_of(character_id), detail.field)
+    replies = await pipe.execute()
+    width = 1 + len(details)
+    return [_place_of(details, replies[i : i + width]) for i in range(0, len(replies), width)]
+
+
+def _place_of(details: list, replies: list) -> Place:
+    (scene_name, data), *held = replies
     scene = SCENES.get(scene_name or "")
     area = scene.place if scene is not None else ""
     for (detail_area, detail), value in zip(details, held, strict=True):

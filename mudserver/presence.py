@@ -15,6 +15,9 @@ from mudserver.redis_client import get_async_redis
 from mudserver.scene_store import player_key
 
 ONLINE_KEY = "mud:online"
+# Who is online by level then name (accounts.selectors.online_ranked_page makes it from the hot states
+# every little while); a sign-in or a sign-out changes it at once, when it is there.
+RANKED_KEY = "mud:online:ranked"
 IDS_KEY = "mud:online:ids"
 NAMES_KEY = "mud:online:names"
 
@@ -45,11 +48,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[5])
 redis.call('ZADD', KEYS[2], 0, ARGV[4])
 redis.call('HSET', KEYS[3], ARGV[4], ARGV[3])
 redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
+if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('ZADD', KEYS[5], -tonumber(ARGV[6]), ARGV[4]) end
 return old
 """
 
 # Release only if this connection still owns the account (a takeover may have replaced it). Once no
-# connection owns it, the heartbeat (KEYS[5]) goes and the player's own keys (KEYS[6...]) expire
+# connection owns it, the heartbeat (KEYS[5]) goes and the player's own keys (KEYS[7...]) expire
 # after ARGV[2] seconds, in the same step, so that a connection taking over meanwhile keeps them.
 _RELEASE = """
 local owner = redis.call('HGET', KEYS[1], 'channel')
@@ -60,13 +64,14 @@ if owner == ARGV[1] then
   if name then
     redis.call('ZREM', KEYS[2], name)
     redis.call('HDEL', KEYS[3], name)
+    redis.call('ZREM', KEYS[6], name)
   end
   if character then redis.call('HDEL', KEYS[4], character) end
 elseif owner then
   return
 end
 redis.call('DEL', KEYS[5])
-for i = 6, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+for i = 7, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 """
 
 # Forget a character whose connection vanished (found by the sweep); returns its name.
@@ -76,16 +81,19 @@ if name then
   redis.call('ZREM', KEYS[1], name)
   redis.call('HDEL', KEYS[2], name)
   redis.call('HDEL', KEYS[3], ARGV[1])
+  redis.call('ZREM', KEYS[4], name)
 end
 return name
 """
 
 
-async def presence_claim(*, user_id: int, channel: str, session: str, character_id: int, name: str) -> Owner | None:
+async def presence_claim(
+    *, user_id: int, channel: str, session: str, character_id: int, name: str, level: int
+) -> Owner | None:
     r = get_async_redis()
-    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY)
+    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY, RANKED_KEY)
     seconds = _beats_missed_seconds()
-    old_channel, old_session = await r.eval(_CLAIM, 4, *keys, channel, session, character_id, name, seconds)
+    old_channel, old_session = await r.eval(_CLAIM, 5, *keys, channel, session, character_id, name, seconds, level)
     if old_channel and old_channel != channel:
         return Owner(channel=old_channel, session=old_session or "")
     return None
@@ -100,7 +108,7 @@ async def presence_owner(user_id: int) -> Owner | None:
 async def presence_release(*, user_id: int, channel: str, character_id: int, expiring: list[str], seconds: int) -> None:
     """Let the account go if this connection owns it; then, unless another connection has taken it
     over meanwhile, the `expiring` keys expire after `seconds` (mudserver.player_keys)."""
-    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY, heartbeat_key(character_id), *expiring)
+    keys = (_conn_key(user_id), ONLINE_KEY, IDS_KEY, NAMES_KEY, heartbeat_key(character_id), RANKED_KEY, *expiring)
     await get_async_redis().eval(_RELEASE, len(keys), *keys, channel, seconds)
 
 
@@ -112,7 +120,7 @@ async def heartbeat(*, user_id: int, character_id: int) -> None:
 
 
 async def presence_forget(character_id: int) -> str | None:
-    return await get_async_redis().eval(_FORGET, 3, ONLINE_KEY, IDS_KEY, NAMES_KEY, character_id)
+    return await get_async_redis().eval(_FORGET, 4, ONLINE_KEY, IDS_KEY, NAMES_KEY, RANKED_KEY, character_id)
 
 
 async def online_character_id(name: str) -> int | None:
@@ -126,19 +134,6 @@ async def online_character_ids() -> list[int]:
 
 async def online_count() -> int:
     return await get_async_redis().zcard(ONLINE_KEY)
-
-
-async def online_page(*, page: int, size: int) -> tuple[int, int, list[str]]:
-    """How many are online, and the page of their names (alphabetical) that is shown: `page`, or the
-    last one when `page` is past it. One round trip, two when it is past the last page."""
-    pipe = get_async_redis().pipeline(transaction=False)
-    pipe.zcard(ONLINE_KEY)
-    pipe.zrange(ONLINE_KEY, "-", "+", bylex=True, offset=(page - 1) * size, num=size)
-    total, names = await pipe.execute()
-    last = max(1, -(-total // size))
-    if page > last:
-        page, names = last, await online_names(page=last, size=size)
-    return total, page, names
 
 
 async def online_names(*, page: int, size: int) -> list[str]:

@@ -18,9 +18,10 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.utils import translation
 
-from mudserver.events import ChatMoved, ChatPresence, ChatSaid, Event, SchemaError, StatusChanged, event_check
+from mudserver.events import ChatPresence, ChatSaid, Event, SchemaError, StatusChanged, event_check
 from mudserver.protocol import chat_frame, chat_presence_frame, output_frame, status_frame
 from mudserver.redis_client import get_async_redis, get_redis
+from mudserver.registry import Named
 from mudserver.router import SCENES
 from mudserver.scene_store import player_key
 
@@ -28,7 +29,7 @@ from mudserver.scene_store import player_key
 # in the player's scene) or a frame of mudserver.protocol.
 View = str | dict
 Presenter = Callable[[Event, str], list[View]]
-_presenters: dict[type[Event], Presenter] = {}
+presenters: Named[Presenter] = Named("the presenter of event kind")
 
 
 def presenter(*event_types: type[Event]):
@@ -36,7 +37,7 @@ def presenter(*event_types: type[Event]):
 
     def register(present: Presenter) -> Presenter:
         for event_type in event_types:
-            _presenters[event_type] = present
+            presenters.add(event_type.kind, present)
         return present
 
     return register
@@ -54,9 +55,10 @@ class Route:
 
 
 _ROUTE_FIELDS = ("channel", "lang", "scene", "name")
-# The events a connection acts on (chat.hooks registers "chat_move"); the rest is frames.
+# What a connection does with an event that names an action (Event.action: chat.hooks registers
+# "chat_move"); the rest is frames.
 ConnectionAction = Callable
-connection_actions: dict[str, ConnectionAction] = {}
+connection_actions: Named[ConnectionAction] = Named("the connection action")
 
 # While a command is handled, the player it is for: their status bar goes with the command's reply
 # (mudserver.consumers) rather than through the mailbox.
@@ -178,8 +180,8 @@ def _mail(told: list[tuple[list[int], Event]], routes: dict[int, Route]) -> Mail
 
 def _items(event: Event, route: Route, scene: str) -> list:
     items: list = [{"scene": scene}] if event.moves_to else []
-    if isinstance(event, ChatMoved):
-        return [*items, {"act": "chat_move", "room": event.room}]
+    if event.action:
+        return [*items, {"act": event.action, **asdict(event)}]
     if isinstance(event, StatusChanged):
         # The fields in PROTOCOL.md's order, as the connection's own status frames have them: a
         # status frame like the connection's last one is left out (mudserver.consumers).
@@ -187,11 +189,12 @@ def _items(event: Event, route: Route, scene: str) -> list:
         return [*items, _encoded(status_frame(character))]
     if isinstance(event, ChatSaid):
         frame = chat_frame(channel=event.channel, sender=event.sender, text=event.text, at=event.at, to=event.to)
-        return [*items, _encoded(frame)]
+        # Said by someone: each connection drops it if its player ignores them (GameConsumer.told).
+        return [*items, {"said_by": event.sender, "frame": _encoded(frame)}]
     if isinstance(event, ChatPresence):
         return [*items, _encoded(chat_presence_frame(**asdict(event)))]
     with translation.override(route.lang):
-        views = _presenters[type(event)](event, route.lang)
+        views = presenters.get(event.kind)(event, route.lang)
     for view in views:
         frame = view if isinstance(view, dict) else output_frame(scene=scene, text=view, input=input_of(scene))
         items.append(_encoded(frame))

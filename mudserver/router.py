@@ -111,6 +111,9 @@ class Context:
     # The account may use the admin (read on signing in): only then are game masters' commands
     # looked at, each of which checks its own permission anew.
     staff: bool = False
+    # The players (names) whose chat and whispers this connection drops, filled by the chat app on
+    # arrival and by its `ignore` commands; the connection filters what it is told (mudserver.push).
+    ignored: set[str] = field(default_factory=set)
 
     @property
     def signed_in(self) -> bool:

@@ -99,7 +99,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Each thread that reaches the database keeps one, so a process holds at most one per such thread:
 # - a web process: its WEB_HTTP_THREADS (mudserver.http_threads), the consumers' database thread
 #   (database_sync_to_async), accounts.passwords.HASH_THREADS (2) and /healthz's check thread, which
-#   closes its own after each check: 4 + 1 + 2 + 1 = 8 with the defaults;
+#   closes its own after each check: 4 + 1 + 2 + 1 = 8 with the defaults (its hashing processes,
+#   GAME["HASH_PROCESSES"], compute argon2 only and hold none);
 # - a Celery worker: one per pool process (--concurrency); Celery closes it around each task;
 # - beat: none. README ("Operating it") sums them against MariaDB's max_connections.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -167,10 +168,12 @@ CHANNEL_LAYERS = {
 # --- Accounts
 AUTH_USER_MODEL = "accounts.User"
 # argon2id at OWASP's minimum (19 MiB, t=2, p=1): ~10 ms a hash here (bin/argon2-native); hashing runs off
-# the event loop.
+# the event loop, argon2 itself in the hashing processes (accounts.passwords). One hasher per algorithm:
+# Django verifies with the last one listed under a name, so Django's own Argon2PasswordHasher here
+# would verify every "argon2" hash itself, in the caller's thread (ours reads any argon2 hash's
+# parameters from the hash, as Django's does).
 PASSWORD_HASHERS = [
     "accounts.hashers.OwaspArgon2PasswordHasher",
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # Staff passwords (the admin's password forms, createsuperuser, changepassword). Players' passwords
@@ -246,14 +249,25 @@ GAME = {
     # Validate every event told against mudserver.events, noting in Redis any that fails (the tests).
     "EVENT_CHECK": False,
     "HASH_QUEUE_LIMIT": 64,
+    # Processes per web process that compute argon2 (accounts.passwords); 0 computes it in the caller.
+    "HASH_PROCESSES": 2,
     # Write-behind period. A fight's progress reaches the database within an idle cycle plus this
     # (4.5 s), and at once on stop, sign-out and shutdown.
     "FLUSH_INTERVAL": env.float("FLUSH_INTERVAL", default=2.5),
     "WHO_PAGE_SIZE": 20,
+    # `who` lists levels at most this old per 2,000 online (accounts.selectors.online_ranked_page)
+    "WHO_FRESH_MS": 1000,
+    "IGNORE_LIMIT": 100,  # names a player may ignore (chat.people)
+    "REPORT_LIMIT": 3,  # reports a player may file per REPORT_WINDOW seconds
+    "REPORT_WINDOW": 600,
+    "REPORT_CHAT_MESSAGES": 20,  # each player's last messages kept with a report
     # A watched auto-battle is advanced (and its feed sent) this often; an unwatched one (the player
     # offline or elsewhere in the game) less often, which is most of the load of an idle game.
     "BATTLE_CYCLE_SECONDS": env.float("BATTLE_CYCLE_SECONDS", default=1.0),
     "BATTLE_IDLE_CYCLE_SECONDS": env.float("BATTLE_IDLE_CYCLE_SECONDS", default=2.0),
+    # An absent player's auto-battle (battles.services.cycle_ms): one cycle a minute does the work of
+    # thirty at the idle cadence, with the same result (invariant 4).
+    "BATTLE_OFFLINE_CYCLE_SECONDS": env.float("BATTLE_OFFLINE_CYCLE_SECONDS", default=60.0),
     "BATTLE_DISPATCH_SECONDS": 0.25,  # beat hands out the due battles this often
     "BATTLE_BATCH": env.int("BATTLE_BATCH", default=200),  # battles per Celery task
     "OFFLINE_CAP_SECONDS": 8 * 3600,  # an auto-battle pauses after this much battle time offline

@@ -349,39 +349,3 @@ async def test_takeover_signs_the_older_browser_out(game_server):
     assert username in (await new.command("who"))["plain"]  # and did not take the account back
     await reloaded.close()
     await new.close()
-
-
-def _who_pages(online: list[str], size: int) -> list[str]:
-    """What `who <page>` shows for each page, written from GAME.md §1 and the page size: the count,
-    the names in alphabetical order, and the next page's command on every page but the last."""
-    names = sorted(online)
-    pages = max(1, -(-len(names) // size))
-    shown = []
-    for page in range(1, pages + 1):
-        lines = [f"{len(names)} online (page {page} of {pages})", ", ".join(names[(page - 1) * size : page * size])]
-        if page < pages:
-            lines.append(f"'who {page + 1}' shows the next page.")
-        shown.append("\n".join(lines))
-    return shown
-
-
-async def test_who_pages_names(game_server):
-    size = settings.GAME["WHO_PAGE_SIZE"]
-    clients = [await connected(game_server) for _ in range(size + 1)]  # more than a page of players
-    names = [await client.sign_up() for client in clients]
-    asker = clients[0]
-    for _attempt in range(5):
-        online = await get_async_redis().zrange(ONLINE_KEY, 0, -1)  # ours, and any an earlier test left
-        pages = _who_pages(online, size)
-        shown = [(await asker.command(f"who {page}"))["plain"] for page in range(1, len(pages) + 1)]
-        last = (await asker.command("who 999"))["plain"]  # past the end: the last page
-        plain = (await asker.command("who"))["plain"]  # no number: the first
-        if await get_async_redis().zrange(ONLINE_KEY, 0, -1) == online:
-            break  # nobody came or went meanwhile
-    assert set(names) <= set(online) and len(pages) >= 2
-    assert shown == pages
-    assert last == pages[-1] and plain == pages[0]
-    for client in clients:
-        await client.close()
-    for name in names:
-        await _until_offline(name)

@@ -16,19 +16,7 @@ from mudserver.presence import heartbeat_key
 from mudserver.redis_client import get_async_redis
 from tests.client import Client, connected
 
-pytestmark = pytest.mark.usefixtures("live_db")
-
-
-@pytest.fixture(autouse=True)
-async def quiet_chat():
-    """Shard numbers and histories depend on who chatted before: start from empty channels."""
-    r = get_async_redis()
-    deadline = time.monotonic() + 10
-    while await r.scard(channels.ALL_KEY):
-        assert time.monotonic() < deadline, "players of an earlier test are still in chat"
-        await asyncio.sleep(0.2)
-    async for key in r.scan_iter("mud:chat:h:*"):
-        await r.delete(key)
+pytestmark = pytest.mark.usefixtures("live_db", "quiet_chat")
 
 
 async def _chatter(game_server) -> tuple[Client, str]:

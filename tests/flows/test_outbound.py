@@ -13,9 +13,9 @@ from accounts import gm
 from accounts.character_state import character_state_mutate
 from accounts.models import Character, User
 from arena import rooms
+from battles.events import BattleCycle, FightLine
 from chat.services import chat_say
 from mudserver import push
-from mudserver.events import BattleCycle, FightLine
 from mudserver.scene_store import player_key
 from tests.client import connected, unique
 from tests.flows.test_arena_flow import _to_lobby

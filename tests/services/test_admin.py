@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.management.commands.bench_admin import admin_pages
 from accounts.models import AuditEntry, Character, SetAsideWrite, User
-from chat.models import ChatMessage
+from chat.models import ChatMessage, Report
 from mudserver import admin_tools
 from mudserver.admin_tools import LargeTablePaginator
 
@@ -30,6 +30,7 @@ ADMIN_PAGES = [
         "&created_at__lt=2026-02-01+00%3A00%3A00%2B09%3A00",
         4,
     ),  # the date filter's "this month"
+    ("/admin/chat/report/", 4),
     ("/admin/live/online/", 1),
     ("/admin/live/battles/", 1),
     ("/admin/battles/monstertemplate/", 5),
@@ -68,6 +69,13 @@ def a_row_of_every_kind(characters):
         after={"hp": 100},
     )
     Group.objects.create(name="game masters")
+    Report.objects.create(
+        reporter=user.character,
+        reporter_name=user.username,
+        target_name="user2x",
+        reason="rude",
+        chat=[{"at": "2026-01-01T00:00:00+00:00", "channel": "global", "from": "user2x", "to": "", "text": "x"}],
+    )
     SetAsideWrite.objects.create(
         character_id=user.character.pk,
         character_name=user.username,

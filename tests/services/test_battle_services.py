@@ -6,7 +6,8 @@ from asgiref.sync import async_to_sync
 from accounts import character_state
 from accounts.character_state import character_state_ensure, character_state_mutate_sync, state_key
 from accounts.models import Character, User
-from battles import services
+from battles import engine, services
+from battles.catalog import catalog_get
 from mudserver.redis_client import get_redis
 from tests.client import unique
 
@@ -93,3 +94,32 @@ def test_a_scheduled_battle_whose_character_is_gone_leaves_the_schedule():
     services.battle_stop(alive, now=T0 + 2000)
     services.battle_delete(gone)
     assert not get_redis().exists(services.battle_key(gone))
+
+
+def _loaded(cid: int) -> services.Loaded:
+    done, _gone = services._apply([cid], lambda item: services.Change(None, error=services.Refusal.NONE))
+    return done[cid][0]
+
+
+def test_an_absent_players_battle_is_advanced_once_a_minute_to_the_same_result(settings):
+    """Invariant 4: the shipped offline cadence (60 s) plays the same fight as the engine run over the
+    same seed and elapsed time, and the next cycle is due a minute after the last."""
+    settings.GAME = {**settings.GAME, "BATTLE_OFFLINE_CYCLE_SECONDS": 60.0}
+    cid = _strong_character()
+    assert services.battle_start(cid, dungeon=1, mode="auto", now=T0).ok
+    services.battle_offline(cid, now=T0)
+    due = get_redis().zscore(services.DUE_KEY, cid)
+    assert due == T0 + 60_000
+
+    reference = _loaded(cid).fight()  # the fight as it started, run by the engine alone
+    engine.advance(reference, 60_000, catalog_get().content)
+    services.battles_cycle([(cid, int(due))], now=T0 + 60_000)
+    state = _state(cid)
+    assert (int(state["level"]), int(state["exp"]), int(state["kills"])) == (
+        reference.level,
+        reference.exp,
+        reference.kills,
+    )
+    assert int(state["kills"]) > 0
+    assert get_redis().zscore(services.DUE_KEY, cid) == T0 + 120_000
+    services.battle_stop(cid, now=T0 + 60_000)

@@ -44,6 +44,7 @@ GM_PERMISSIONS = {
     *(f"battles.{verb}_{model}" for verb in ("view", "change") for model in ("dungeon", "monstertemplate", "skill")),
     "village.view_npcline",
     "village.change_npcline",
+    "chat.handle_reports",
 }
 MODERATOR_PERMISSIONS = {
     "accounts.mute_player",
@@ -51,6 +52,7 @@ MODERATOR_PERMISSIONS = {
     "accounts.view_character",
     "accounts.view_user",
     "chat.view_chatmessage",
+    "chat.handle_reports",
 }
 
 

@@ -1,9 +1,9 @@
 import os
 
 import pytest
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 
-from accounts import passwords
+from accounts import hashers, passwords
 
 
 async def test_hashes_are_argon2id_at_owasp_minimum():
@@ -18,6 +18,39 @@ async def test_a_full_queue_answers_busy(settings):
         await passwords.password_hash("secret12")
 
 
-async def test_hashing_yields_the_cpu_to_play():
-    assert await passwords.run_hashing(os.sched_getscheduler, 0) == os.SCHED_IDLE
-    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the event loop's thread keeps its priority
+def _hashing_process_policy() -> tuple[int, int]:
+    return os.getpid(), os.sched_getscheduler(0)
+
+
+async def test_argon2_runs_in_a_process_that_yields_the_cpu_to_play():
+    pid, policy = await passwords.run_hashing(passwords.argon2_offloaded, _hashing_process_policy)
+    assert pid != os.getpid()
+    assert policy == os.SCHED_IDLE
+    # The hashing threads share the web process's GIL with the event loop: they keep its priority.
+    assert await passwords.run_hashing(os.sched_getscheduler, 0) == os.sched_getscheduler(0)
+
+
+async def test_a_hashing_process_that_dies_is_replaced():
+    pid, _policy = await passwords.run_hashing(passwords.argon2_offloaded, _hashing_process_policy)
+    os.kill(pid, 9)
+    hashed = await passwords.password_hash("secret12")
+    assert check_password("secret12", hashed)
+    assert not check_password("secret13", hashed)
+    now, _policy = await passwords.run_hashing(passwords.argon2_offloaded, _hashing_process_policy)
+    assert now not in (pid, os.getpid())
+
+
+def test_sign_in_verifies_in_a_hashing_process(monkeypatch):
+    """Every argon2 hash, made or checked, goes through the hashing processes: Django verifies with
+    the hasher listed last under an algorithm's name, which must be the game's."""
+    offloaded = []
+    real = passwords.argon2_offloaded
+
+    def counting(fn, *args):
+        offloaded.append(fn.__name__)
+        return real(fn, *args)
+
+    monkeypatch.setattr(hashers, "argon2_offloaded", counting)
+    hashed = make_password("secret12")
+    assert check_password("secret12", hashed) and not check_password("secret13", hashed)
+    assert offloaded == ["argon2_encode", "argon2_verify", "argon2_verify"]

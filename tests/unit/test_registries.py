@@ -84,7 +84,7 @@ def test_the_game_orders_its_arrivals_battle_chat_arena():
 
 def test_the_feature_apps_fill_what_the_shell_and_accounts_ask_for():
     assert hooks.character_loader.get() and hooks.status_frame.get()
-    assert hooks.frame_handlers.get("chat") and push.connection_actions["chat_move"]
+    assert hooks.frame_handlers.get("chat") and push.connection_actions.get("chat_move")
     assert [name for name, _key_of in hooks.player_keys.items()] == ["character state", "battle"]
     assert [area for area, _detail in hooks.place_details.items()] == ["dungeon"]
     assert account_hooks.fight_scene.get() and account_hooks.chat_muter.get()

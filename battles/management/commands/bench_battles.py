@@ -66,6 +66,7 @@ class Command(BaseCommand):
             cycle_seconds=settings.GAME["BATTLE_CYCLE_SECONDS"],
             batch=settings.GAME["BATTLE_BATCH"],
             idle_cycle_seconds=settings.GAME["BATTLE_IDLE_CYCLE_SECONDS"],
+            offline_cycle_seconds=settings.GAME["BATTLE_OFFLINE_CYCLE_SECONDS"],
             flush_seconds=settings.GAME["FLUSH_INTERVAL"],
             database=settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         )
@@ -159,7 +160,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"battles {result['battles']}  seconds {result['seconds']}  "
             f"workers {result['workers']}x{result['concurrency']}"
-            f"  db {result['database']}  cycle {result['cycle_seconds']} s (unwatched {result['idle_cycle_seconds']} s)"
+            f"  db {result['database']}  cycle {result['cycle_seconds']} s (unwatched {result['idle_cycle_seconds']} s,"
+            f" offline {result['offline_cycle_seconds']} s)"
             f"  flush {result['flush_seconds']} s  batch {result['batch']}\n"
             f"cycles/s {result['cycles_per_second']}  lag p50 {lag[50]} ms  p95 {lag[95]} ms  p99 {lag[99]} ms"
             f"  max {lag['max']} ms  ({result['lag_samples']} samples)\n"
