@@ -63,7 +63,9 @@ def board_entries(
         entries.append((BOARD_KEYS["level"], cid, level_score(level, exp)))
         gained = exp - state["exp"]
         if gained > 0:
-            week_exp = (state.get("week_exp", 0) if state.get("week") == week else 0) + gained
+            # Within exp's own bound: a week's exp is exp, and a wrong value set aside (exp out of
+            # range, corrected by a game master) must not leave a week's count the database refuses.
+            week_exp = min(MAX_EXP, (state.get("week_exp", 0) if state.get("week") == week else 0) + gained)
             changes = {**changes, "week": week, "week_exp": week_exp}
             entries.append((week_key(week), cid, week_exp))
     if "kills" in changes:

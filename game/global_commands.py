@@ -165,7 +165,7 @@ def global_commands_register() -> None:
         Command(
             ("top", "랭킹", "순위"),
             global_top,
-            gettext_lazy("top [level|kills|arena|week] [page]: the rankings, with your own place"),
+            gettext_lazy("top <level|kills|arena|week> <page>: the rankings, with your own place"),
         )
     )
     register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))
