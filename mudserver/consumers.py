@@ -27,9 +27,27 @@ from mudserver.logs import command_logging
 from mudserver.markup import escape, red, yellow
 from mudserver.player_keys import player_keys_keep, player_leave
 from mudserver.presence import heartbeat, presence_claim
-from mudserver.protocol import STATUS_TEXT_PREFIX, BadFrame, error_frame, frame_parse, output_frame, pong_frame
+from mudserver.protocol import (
+    OUTPUT_TEXT_PREFIX,
+    STATUS_TEXT_PREFIX,
+    BadFrame,
+    error_frame,
+    frame_parse,
+    output_frame,
+    output_text_with_commands,
+    pong_frame,
+)
 from mudserver.ratelimit import EventCounter, FrameBudget
-from mudserver.router import SCENES, Arrival, Context, arrival_run, departure_run, enter_scene, route_line
+from mudserver.router import (
+    SCENES,
+    Arrival,
+    Context,
+    arrival_run,
+    departure_run,
+    enter_scene,
+    route_line,
+    scene_commands,
+)
 from mudserver.scene_store import player_meta_save, scene_load, scene_save
 from mudserver.sessions import (
     session_key_of_cookie,
@@ -78,6 +96,7 @@ class GameConsumer(AsyncWebsocketConsumer):
     left = False  # set by _leave, which runs once whatever ends the connection
     closed = False  # set when told to close (a takeover, a kick, a ban)
     last_status = ""  # the last status frame sent on this socket, encoded
+    last_commands: tuple[str, ...] | None = None  # the last `commands` sent on this socket
     # What the player was told while a command was in hand, or that waits for one (a move, a
     # close): sent in order once the command's reply has gone (told).
     waiting: deque | None = None
@@ -484,6 +503,14 @@ class GameConsumer(AsyncWebsocketConsumer):
             if text == self.last_status:
                 return
             self.last_status = text
+        elif text.startswith(OUTPUT_TEXT_PREFIX):
+            # An output frame carries the scene's commands only when they differ from the last ones
+            # this socket sent (the client keeps them): the scene is the connection's, which a
+            # pushed move has set before the frames that follow it.
+            commands = scene_commands(self.ctx.scene, self.ctx.lang)
+            if commands != self.last_commands:
+                self.last_commands = commands
+                text = output_text_with_commands(text, commands)
         try:
             await self.send(text_data=text)
         except Disconnected:

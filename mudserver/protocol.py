@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 FRAME_FIELDS = {"command": ("line",), "chat": ("text",), "ping": ()}
 # How an encoded status frame begins: every server frame is json.dumps of a dict whose first key is "type".
 STATUS_TEXT_PREFIX = '{"type": "status"'
+OUTPUT_TEXT_PREFIX = '{"type": "output"'
 
 
 class BadFrame(Exception):
@@ -73,6 +74,12 @@ def _encodable(text: str) -> bool:
 def output_frame(*, scene: str, text: str, input: str, lang: str | None = None) -> dict:
     frame = {"type": "output", "scene": scene, "text": text, "input": input}
     return frame if lang is None else {**frame, "lang": lang}
+
+
+def output_text_with_commands(text: str, commands: tuple[str, ...]) -> str:
+    """An encoded output frame with its `commands` added: the connection adds them to whichever
+    output frame it sends (its own or one pushed encoded), only when they changed."""
+    return f'{text[:-1]}, "commands": {json.dumps(list(commands), ensure_ascii=False)}}}'
 
 
 def status_frame(character: dict | None) -> dict:

@@ -7,7 +7,9 @@ whether the status bar changed. Handlers never touch the socket (DESIGN.md, "Sce
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -232,6 +234,26 @@ async def staff_commands_of(ctx: Context) -> list[Command]:
 
 
 HELP_COMMAND = Command(("help", "도움말", "h"), _help)
+
+
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+@functools.cache
+def scene_commands(name: str, lang: str) -> tuple[str, ...]:
+    """The command words a scene accepts (its own, help, and the global ones a player may use), in
+    the player's language: each command's Korean aliases for "ko", its others for any other
+    language, or all of them when it has none of that kind (a skill's slot number). The output
+    frame's `commands` (PROTOCOL.md), for completion. Cached: scenes are fixed once the apps are ready."""
+    scene = SCENES.get(name) or SCENES["front"]
+    commands = [*scene.commands, HELP_COMMAND]
+    if scene.globals:
+        commands += [command for command in GLOBAL_COMMANDS if command.allowed is None]
+    words: dict[str, None] = {}
+    for command in commands:
+        mine = [alias for alias in command.aliases if bool(HANGUL.search(alias)) == (lang == "ko")]
+        words.update(dict.fromkeys(mine or command.aliases))
+    return tuple(words)
 
 
 def goto(scene: str) -> Handler:

@@ -21,6 +21,9 @@
     4008: function () { return gettext('Disconnected: too many bad messages. Reload to reconnect.'); }
   };
   var COLOUR_CODES = 'rgybcmwx';
+  // A bracketed option in the game's text: `[D]ungeon`, `[1]`, `[UP]` (capitals or digits, as the
+  // scenes write them; `[Notice]` or a name in brackets is left as text).
+  var OPTION = /\[([A-Z0-9]{1,4})\]/g;
 
   // ---- language ---------------------------------------------------------------------------
   /* The page's own strings come from Django's djangojs catalogues, both languages embedded in the
@@ -77,6 +80,8 @@
   var history = [];
   var historyPos = 0;             // == history.length means "at the draft"
   var draft = '';
+  var commands = [];              // the current scene's command words: the last `commands` sent
+  var completion = null;          // the Tab cycle in progress: { matches, index }
 
   // ---- small DOM helpers ----------------------------------------------------------------
   function node(tag, className, text) {
@@ -123,7 +128,8 @@
     var buf = '';
     function flush() {
       if (!buf) return;
-      frag.appendChild(colour ? node('span', 'c-' + colour, buf) : document.createTextNode(buf));
+      if (colour) frag.appendChild(withOptions(node('span', 'c-' + colour), buf));
+      else withOptions(frag, buf);
       buf = '';
     }
     for (var i = 0; i < text.length; i++) {
@@ -137,6 +143,24 @@
     }
     flush();
     return frag;
+  }
+
+  /* Append `text` to `parent`, each bracketed option as a button that sends it (text nodes only). */
+  function withOptions(parent, text) {
+    var at = 0;
+    var match;
+    OPTION.lastIndex = 0;
+    while ((match = OPTION.exec(text)) !== null) {
+      if (match.index > at) parent.appendChild(document.createTextNode(text.slice(at, match.index)));
+      var option = node('button', 'option', match[0]);
+      option.type = 'button';
+      option.title = gettext('Send this option');
+      option.setAttribute('data-line', match[1].toLowerCase());
+      parent.appendChild(option);
+      at = match.index + match[0].length;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
+    return parent;
   }
 
   // ---- output pane ----------------------------------------------------------------------
@@ -264,6 +288,9 @@
     if (typeof f.scene === 'string') {
       scene = f.scene;
       document.body.setAttribute('data-scene', scene);
+    }
+    if (Array.isArray(f.commands)) {
+      commands = f.commands.filter(function (word) { return typeof word === 'string'; });
     }
     addBlock('', renderMarkup(String(f.text == null ? '' : f.text)), false);
     if (f.input === 'password' || f.input === 'text') setInputType(f.input);
@@ -419,8 +446,40 @@
     showHistoryEntry(next === history.length ? draft : history[next]);
   }
 
+  /* Tab completes the first word from the scene's commands; Tab again cycles through the matches.
+   * The key never moves the focus out of the input. */
+  function complete() {
+    var value = el.command.value;
+    if (!completion) {
+      if (/\s/.test(value)) return;
+      var prefix = value.toLowerCase();
+      var matches = commands.filter(function (word) { return word.toLowerCase().indexOf(prefix) === 0; });
+      if (!matches.length) return;
+      completion = { matches: matches, index: -1 };
+    }
+    completion.index = (completion.index + 1) % completion.matches.length;
+    showHistoryEntry(completion.matches[completion.index]);
+  }
+
+  function sendOption(e) {
+    var option = e.target.closest('button.option');
+    if (!option || !el.output.contains(option)) return;
+    e.preventDefault();
+    if (!connected) { notice(notConnectedText()); return; }
+    var line = option.getAttribute('data-line');
+    send({ type: 'command', line: line });
+    addBlock('echo', '> ' + line, true);
+    el.command.focus({ preventScroll: true });
+  }
+
   function onCommandKey(e) {
     if (e.isComposing || e.keyCode === 229) return;   // Hangul IME is mid-syllable
+    if (e.key === 'Tab' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      if (inputType !== 'password') complete();
+      return;
+    }
+    completion = null;                               // any other key ends a Tab cycle
     if (inputType === 'password') return;            // no recall into a masked field
     if (e.key === 'ArrowUp') { e.preventDefault(); walkHistory(-1); }
     else if (e.key === 'ArrowDown') { e.preventDefault(); walkHistory(1); }
@@ -452,7 +511,9 @@
       el.command.focus();
     });
     el.command.addEventListener('keydown', onCommandKey);
+    el.command.addEventListener('input', function () { completion = null; });  // typed, pasted, composed
     el.chatForm.addEventListener('submit', function (e) { e.preventDefault(); submitChat(); });
+    el.output.addEventListener('click', sendOption);
     el.terminal.addEventListener('click', focusCommandOnClick);
     window.addEventListener('online', reconnectNow);
     keepFollowingOnResize(el.output);
@@ -465,7 +526,9 @@
 
     // Debug hook for tests.
     window.mud = {
-      state: function () { return { connected: connected, scene: scene, inputType: inputType, lang: LANG }; }
+      state: function () {
+        return { connected: connected, scene: scene, inputType: inputType, lang: LANG, commands: commands.slice() };
+      }
     };
   }
 
