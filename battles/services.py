@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import random
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from accounts.character_state import Read, Snapshot, State, Versioned, Write, ch
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
 from mudserver import metrics
+from mudserver.clock import now_ms
 from mudserver.percentiles import percentile
 from mudserver.redis_client import get_redis
 from mudserver.scene_store import player_key
@@ -65,20 +65,6 @@ class Refusal(enum.Enum):
 
 def battle_key(character_id: int) -> str:
     return f"mud:bt:{character_id}"
-
-
-def _wall_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _shifted_ms() -> int:
-    """The test settings' clock: wall time plus the offset a test keeps in Redis."""
-    return _wall_ms() + int(get_redis().get(settings.GAME["BATTLE_CLOCK_KEY"]) or 0)
-
-
-# The battles' clock (ms). Production reads the plain clock; the test settings name a Redis key that
-# lets tests move it forward in every process.
-now_ms = _shifted_ms if settings.GAME["BATTLE_CLOCK_KEY"] else _wall_ms
 
 
 BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
