@@ -33,9 +33,11 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.boards import BOARDS_LUA, RANKED_FIELDS, board_entries, board_load_keys, week_of
 from accounts.models import Character, SetAsideWrite
 from accounts.progression import AUTO_RETREAT_DEFAULT, exp_to_leave
 from accounts.status import status_tell
+from mudserver.clock import now_ms
 from mudserver.failures import DATABASE_UNAVAILABLE
 from mudserver.metrics import CHARACTER_WRITES_SET_ASIDE
 from mudserver.protocol import status_frame
@@ -65,6 +67,8 @@ INT_FIELDS = (
     "arena_rating",
     "arena_best_rating",
     "auto_retreat",
+    "week",
+    "week_exp",
 )
 DIRTY_KEY = "mud:ch:dirty"
 # Characters whose last write the database refused (accounts.SetAsideWrite): written alone until one succeeds.
@@ -88,6 +92,8 @@ def _decode(raw: dict[str, str]) -> State:
     state = {name: int(raw[name]) for name in INT_FIELDS if name in raw}
     if state:
         state.setdefault("auto_retreat", AUTO_RETREAT_DEFAULT)  # a hash loaded before the field existed
+        state.setdefault("week", 0)
+        state.setdefault("week_exp", 0)
     return state
 
 
@@ -320,10 +326,17 @@ def _write_call(writes: list[tuple[Snapshot, Write]]) -> _Call:
 
     args: list = []
     extend = args.extend  # a cycle's batch is thousands of arguments: this is on the workers' hot path
+    week = None
     for snapshot, write in writes:
         cid = snapshot.character_id
-        extend((cid, at(state_key(cid)), snapshot.state["v"], len(write.changes)))
-        extend(chain.from_iterable(write.changes.items()))
+        changes, scores = write.changes, write.scores
+        if not RANKED_FIELDS.isdisjoint(changes):  # the rankings' boards ride in the same script
+            if week is None:
+                week = week_of(now_ms())
+            changes, ranked = board_entries(cid, snapshot.state, changes, week)
+            scores = [*scores, *ranked]
+        extend((cid, at(state_key(cid)), snapshot.state["v"], len(changes)))
+        extend(chain.from_iterable(changes.items()))
         args.append(len(write.beside))
         for versioned in write.beside:
             if versioned.delete:
@@ -335,8 +348,8 @@ def _write_call(writes: list[tuple[Snapshot, Write]]) -> _Call:
         for key, values in write.fields:
             extend((at(key), len(values)))
             extend(chain.from_iterable(values.items()))
-        args.append(len(write.scores))
-        for key, member, score in write.scores:
+        args.append(len(scores))
+        for key, member, score in scores:
             extend((at(key), member, "" if score is None else score))
         extend((write.renew, len(write.touch)))
         extend(map(at, write.touch))
@@ -441,13 +454,23 @@ def character_state_mutate_sync(character_id: int, mutation: Mutation[T]) -> T:
 
 # Load only the fields absent: the hash in Redis may be newer than the database (not flushed yet),
 # and a hash written before a field was added gets that field from the database. A player who left
-# keeps it a while for a quick return; whether it expires is mudserver.player_keys' to say.
-_LOAD = """
-for i = 1, #ARGV, 2 do
-  redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1])
+# keeps it a while for a quick return; whether it expires is mudserver.player_keys' to say. The
+# character takes its place on the boards (KEYS[2..]: accounts.boards), from the hash as it now is,
+# so a player is ranked from their first sign-in and again after Redis lost the boards.
+# KEYS[5] is the hash; ARGV: field/value pairs, then the id and the current week.
+_LOAD = (
+    BOARDS_LUA
+    + """
+local id, week = ARGV[#ARGV - 1], ARGV[#ARGV]
+for i = 1, #ARGV - 2, 2 do
+  redis.call('HSETNX', KEYS[5], ARGV[i], ARGV[i + 1])
 end
-return redis.call('HGETALL', KEYS[1])
+local boards = {{}, {}, {}, {}}
+place(boards, id, hot(KEYS[5]), week)
+boards_write(boards)
+return redis.call('HGETALL', KEYS[5])
 """
+)
 
 
 async def character_state_ensure(character: Character) -> State:
@@ -455,7 +478,9 @@ async def character_state_ensure(character: Character) -> State:
     args = []
     for name in INT_FIELDS:
         args += [name, getattr(character, name)]
-    flat = await get_async_redis().eval(_LOAD, 1, state_key(character.pk), *args)
+    week = week_of(now_ms())
+    keys = [*board_load_keys(week), state_key(character.pk)]
+    flat = await get_async_redis().eval(_LOAD, len(keys), *keys, *args, character.pk, week)
     return _decode(dict(zip(flat[::2], flat[1::2], strict=True)))
 
 

@@ -76,6 +76,10 @@ class Character(models.Model):
     auto_retreat = models.PositiveSmallIntegerField(
         _("auto-battle retreat (%)"), default=AUTO_RETREAT_DEFAULT, validators=[MaxValueValidator(AUTO_RETREAT_MAX)]
     )
+    # The exp gained in the KST week `week` (accounts.boards.week_of): the weekly board's, written
+    # behind with the rest so that a Redis restart loses none of it.
+    week = models.PositiveIntegerField(default=0)
+    week_exp = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -11,7 +11,6 @@ processes that take only CPU time nobody playing wants (`argon2_offloaded`).
 
 import asyncio
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,21 +20,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import close_old_connections
 
+from accounts.argon2_work import hashing_process_start
 from mudserver.failures import ServerBusy
 from mudserver.metrics import PASSWORD_HASHES
 
 log = structlog.get_logger(__name__)
-
-
-def _yield_to_play() -> None:
-    """A hashing process takes only CPU time nobody playing wants (Linux's SCHED_IDLE): a player's
-    command that wakes up preempts a hash at once, and in a sign-in storm on a busy machine the
-    sign-ins wait a little longer instead of everyone. A process, not a thread of the web process:
-    a SCHED_IDLE thread that holds the web process's GIL when the machine is busy is scheduled
-    again only when a core idles, and the event loop waits for the GIL that long (a priority
-    inversion: docs/PERFORMANCE.md, session 8). If the machine never idles, sign-ins queue up to
-    HASH_QUEUE_LIMIT and then are told the server is busy."""
-    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 HASH_THREADS = 2  # each keeps a database connection for sign-in's user lookup (settings, CONN_MAX_AGE)
@@ -43,7 +32,11 @@ _pool = ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="hash")
 _pending = 0
 _processes: ProcessPoolExecutor | None = None
 _processes_lock = threading.Lock()
-_inline = False  # set when hashing processes cannot start here
+_inline = False  # set when hashing processes never started here
+_started = False  # a hashing process has answered once
+# A hash that waits longer than this (a machine that has not idled for that long) is not made: the
+# player is told the server is busy, and the attempt is not counted.
+HASH_WAIT_SECONDS = 20
 
 
 def _hashing_processes() -> ProcessPoolExecutor:
@@ -54,29 +47,36 @@ def _hashing_processes() -> ProcessPoolExecutor:
             _processes = ProcessPoolExecutor(
                 max_workers=settings.GAME["HASH_PROCESSES"],
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_yield_to_play,
+                initializer=hashing_process_start,
             )
         return _processes
 
 
 def argon2_offloaded(fn, *args):
     """Blocking: `fn(*args)` (a module-level function, as it crosses to another process) in a
-    hashing process; inline when HASH_PROCESSES is 0. A pool whose process died is replaced once;
-    a process that cannot start hashing processes at all (its main module cannot be imported again,
-    as from a script on stdin) hashes inline from then on, so that nobody's sign-in fails."""
-    global _processes, _inline
+    hashing process; inline when HASH_PROCESSES is 0. ServerBusy after HASH_WAIT_SECONDS. A pool
+    whose process died is replaced (this hash computed here if that fails too); a process that never
+    could start hashing processes (its main module cannot be imported again, as from a script on
+    stdin) hashes inline from then on, so that nobody's sign-in fails."""
+    global _processes, _inline, _started
     if _inline or not settings.GAME["HASH_PROCESSES"]:
         return fn(*args)
     for _attempt in range(2):
         pool = _hashing_processes()
         try:
-            return pool.submit(fn, *args).result()
+            result = pool.submit(fn, *args).result(timeout=HASH_WAIT_SECONDS)
+        except TimeoutError as waited:
+            raise ServerBusy from waited
         except BrokenProcessPool:
             with _processes_lock:
                 if _processes is pool:
                     _processes = None
-    _inline = True
-    log.warning("hashing processes cannot start: argon2 runs in the hashing threads")
+        else:
+            _started = True
+            return result
+    if not _started:
+        _inline = True
+        log.warning("hashing processes cannot start: argon2 runs in the hashing threads")
     return fn(*args)
 
 

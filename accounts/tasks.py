@@ -2,12 +2,19 @@ from celery import shared_task
 from celery.signals import worker_shutdown
 
 from accounts.character_state import character_states_flush
+from accounts.rankings import rankings_ensure
 from mudserver.sessions import session_store
 
 
 @shared_task(ignore_result=True)
 def characters_flush() -> int:
     return character_states_flush()
+
+
+@shared_task(ignore_result=True)
+def rankings_check() -> None:
+    """The boards back after Redis lost them; the week's board expiring (accounts.rankings)."""
+    rankings_ensure()
 
 
 @shared_task(ignore_result=True)

@@ -1,11 +1,10 @@
 """The Trial Grounds (시련의 장): the lobby, a room waiting for six, and the match (GAME.md §6)."""
 
-from channels.db import database_sync_to_async
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import hooks as account_hooks
-from accounts.models import Character
+from accounts.rankings import board_page
 from accounts.validation import name_as_stored, name_reserved
 from arena import presenters, rooms, services
 from chat.services import mute_notice
@@ -96,26 +95,19 @@ async def lobby_refresh(ctx: Context, args: str) -> Reply:
     return Reply(await lobby_enter(ctx))
 
 
-async def _top_ten() -> list[tuple[str, int, int, int]]:
-    """The ranking, held by this process (every lobby may ask) until a match ends or a character is
-    edited (services.RANKINGS): a database query only when it may have changed."""
-    return await services.RANKINGS.aget("top ten", lambda _version: _top_ten_query())
-
-
-@database_sync_to_async
-def _top_ten_query() -> list[tuple[str, int, int, int]]:
-    rows = Character.objects.order_by("-arena_rating", "-pk").values_list(
-        "name", "arena_rating", "arena_wins", "arena_losses"
-    )
-    return list(rows[:10])
-
-
 async def lobby_rank(ctx: Context, args: str) -> Reply:
+    """The ten best of the rankings' arena board (`top arena`), with the player's own place."""
+    page = await board_page("arena", 1, ctx.character_id, fields=("name", "arena_wins", "arena_losses"))
     lines = [yellow(_("Trial Grounds ranking"))]
-    for place, (name, rating, wins, losses) in enumerate(await _top_ten(), start=1):
+    for entry in page.entries:
+        name, wins, losses = entry.row
         lines.append(
             _("%(place)2d. %(name)s  %(rating)d  (%(wins)d wins, %(losses)d losses)")
-            % {"place": place, "name": escape(name), "rating": rating, "wins": wins, "losses": losses}
+            % {"place": entry.rank, "name": escape(name), "rating": entry.score, "wins": wins, "losses": losses}
+        )
+    if page.own is not None:
+        lines.append(
+            yellow(_("You: #%(rank)s, rating %(rating)d") % {"rank": f"{page.own.rank:,}", "rating": page.own.score})
         )
     return Reply("\n".join(lines))
 

@@ -6,7 +6,6 @@ import random
 
 from asgiref.sync import sync_to_async
 from celery import current_app
-from django.db.models.signals import post_delete, post_save
 
 from accounts.character_state import character_state_get, character_state_mutate, character_states_flush_now
 from accounts.models import Character
@@ -28,15 +27,8 @@ from arena.rules import match_reward, rating_after, rating_change
 from battles.catalog import catalog_aget
 from chat.services import chat_move
 from mudserver.events import Event
-from mudserver.held import Held
 from mudserver.push import tell
 
-RANK_VERSION_KEY = "mud:arena:rank:v"
-# The rankings held by each process (arena.scenes), stale when a match ends or a game master edits or
-# deletes a character in the admin. Checked at every look (one Redis read): a match's end shows at once.
-RANKINGS = Held(RANK_VERSION_KEY, check_every=0)
-post_save.connect(lambda **kwargs: RANKINGS.invalidate(), sender=Character, weak=False, dispatch_uid="rank-save")
-post_delete.connect(lambda **kwargs: RANKINGS.invalidate(), sender=Character, weak=False, dispatch_uid="rank-delete")
 START_RATING = Character._meta.get_field("arena_rating").default
 BASIC_ATTACK = ("기본공격", "attack", 100)
 
@@ -166,7 +158,6 @@ async def match_end(rid: str) -> None:
 
         await character_state_mutate(p["cid"], settle)
     await character_states_flush_now([p["cid"] for p in players])
-    await RANKINGS.ainvalidate()
     await broadcast(rid, ArenaMatchEnded(winner, reward, fighters_of(players)))
     await _later("arena.tasks.arena_room_close", rid, seconds=5)
 

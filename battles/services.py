@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import enum
 import random
-import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from accounts.character_state import Read, Snapshot, State, Versioned, Write, ch
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
 from mudserver import metrics
+from mudserver.clock import now_ms
 from mudserver.percentiles import percentile
 from mudserver.redis_client import get_redis
 from mudserver.scene_store import player_key
@@ -80,20 +80,6 @@ class Refusal(enum.Enum):
 
 def battle_key(character_id: int) -> str:
     return f"mud:bt:{character_id}"
-
-
-def _wall_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _shifted_ms() -> int:
-    """The test settings' clock: wall time plus the offset a test keeps in Redis."""
-    return _wall_ms() + int(get_redis().get(settings.GAME["BATTLE_CLOCK_KEY"]) or 0)
-
-
-# The battles' clock (ms). Production reads the plain clock; the test settings name a Redis key that
-# lets tests move it forward in every process.
-now_ms = _shifted_ms if settings.GAME["BATTLE_CLOCK_KEY"] else _wall_ms
 
 
 BATTLE_SCENES = ("auto_battle", "manual_battle", "encounter")
@@ -401,6 +387,10 @@ def battle_offline(character_id: int, *, now: int | None = None) -> None:
         if not item.exists or not item.online:
             return None
         due = _schedule(item.fight(), item.num("origin"), now, capped=False, watched=False, online=False)
+        if due:
+            # Spread over the period: players who leave together (a web process restarted) would
+            # otherwise all be due in the same second of every minute for hours.
+            due = str(int(due) - random.randrange(cycle_ms(watched=False, online=False) // 2))
         return Change(None, battle={"offline_at": now - item.num("origin")}, due=due)
 
     _apply_one(character_id, leave)

@@ -21,7 +21,8 @@ def _refusal(result: Result, typed: str) -> Reply:
     texts = {
         Outcome.NO_SUCH_PLAYER: _("There is no character named '%(name)s'."),
         Outcome.SELF: _("You can't do that to yourself."),
-        Outcome.STAFF: _("%(name)s is a game master; their messages can't be ignored. Use 'report' if needed."),
+        # The same words whatever the reason: who is staff is not for anyone to probe.
+        Outcome.STAFF: _("You can't ignore %(name)s. Use 'report' if needed."),
         Outcome.FULL: _("You already ignore %(limit)d players: unignore one first."),
     }
     return Reply(red(texts[result.outcome] % {"name": name, "limit": settings.GAME["IGNORE_LIMIT"]}))

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_write
 from accounts.models import Character, User
+from accounts.validation import name_as_stored
 from chat.models import ChatMessage, Ignore, Report
 from chat.services import chat_log_flush
 from mudserver.ratelimit import Window, window_reserve
@@ -55,7 +56,7 @@ def ignored_names(owner_id: int) -> set[str]:
 
 @database_sync_to_async
 def ignore_add(*, owner_id: int, name: str) -> Result:
-    target = Character.objects.filter(name=name).values("pk", "name", "user__is_staff").first()
+    target = Character.objects.filter(name=name_as_stored(name)).values("pk", "name", "user__is_staff").first()
     if target is None:
         return Result(Outcome.NO_SUCH_PLAYER)
     if target["pk"] == owner_id:
@@ -75,7 +76,7 @@ def ignore_add(*, owner_id: int, name: str) -> Result:
 
 @database_sync_to_async
 def ignore_remove(*, owner_id: int, name: str) -> Result:
-    target = Character.objects.filter(name=name).values("pk", "name").first()
+    target = Character.objects.filter(name=name_as_stored(name)).values("pk", "name").first()
     if target is None:
         return Result(Outcome.NO_SUCH_PLAYER)
     deleted, _rows = Ignore.objects.filter(owner_id=owner_id, target_id=target["pk"]).delete()
@@ -88,7 +89,7 @@ def _report_window(reporter_id: int) -> Window:
 
 async def report_file(*, reporter_id: int, name: str, reason: str) -> Result:
     """Store a report with both players' recent chat; at most GAME["REPORT_LIMIT"] a window."""
-    target = await Character.objects.filter(name=name).values("pk", "name").afirst()
+    target = await Character.objects.filter(name=name_as_stored(name)).values("pk", "name").afirst()
     if target is None:
         return Result(Outcome.NO_SUCH_PLAYER)
     if target["pk"] == reporter_id:

@@ -1,4 +1,4 @@
-"""Commands that work in every scene except while a password is typed: g, who, look, status, lang."""
+"""Commands that work in every scene except while a password is typed: g, who, look, top, status, lang."""
 
 from django.conf import settings
 from django.utils import translation
@@ -10,6 +10,7 @@ from accounts.progression import exp_to_leave
 from accounts.selectors import character_card_get, online_ranked_page
 from accounts.validation import name_as_stored
 from battles.catalog import catalog_aget, localized
+from game.top import global_top
 from mudserver.markup import escape, menu_line, pad, red, rule, yellow
 from mudserver.numbers import typed_int
 from mudserver.places import Place, place_get, places_get
@@ -29,6 +30,7 @@ def _global_help() -> str:
             menu_line("g help", _("this help"), 10),
             menu_line("who [page]", _("who is online"), 10),
             menu_line("look <name>", _("another player's level, weapon, record and whereabouts"), 10),
+            menu_line("top [board] [page]", _("the rankings: level, kills, arena, week"), 10),
             menu_line("ignore <name>", _("hide a player's chat and whispers ('ignore': the list)"), 10),
             menu_line("unignore <name>", _("see their messages again"), 10),
             menu_line("report <name> <reason>", _("report a player to the game masters"), 10),
@@ -149,7 +151,7 @@ async def global_lang(ctx: Context, args: str) -> Reply:
 
 
 def global_commands_register() -> None:
-    """Register g, who, look, status and lang."""
+    """Register g, who, look, top, status and lang."""
     register_global(Command(("g", "ㅎ"), global_g, gettext_lazy("g home, g out, g help")))
     register_global(Command(("who", "접속자", "누구"), global_who, gettext_lazy("who is online")))
     register_global(
@@ -157,6 +159,13 @@ def global_commands_register() -> None:
             ("look", "보기", "살펴보기"),
             global_look,
             gettext_lazy("look <name>: another player's level, weapon, record and whereabouts"),
+        )
+    )
+    register_global(
+        Command(
+            ("top", "랭킹", "순위"),
+            global_top,
+            gettext_lazy("top <level|kills|arena|week> <page>: the rankings, with your own place"),
         )
     )
     register_global(Command(("status", "상태"), global_status, gettext_lazy("your character")))

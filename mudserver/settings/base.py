@@ -324,6 +324,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "chat-log-flush": {"task": "chat.tasks.chat_log_flush_task", "schedule": 2.0, "options": {"expires": 4.0}},
     "presence-sweep": {"task": "chat.tasks.presence_sweep_task", "schedule": 30.0, "options": {"expires": 60.0}},
+    "rankings-check": {"task": "accounts.tasks.rankings_check", "schedule": 60.0, "options": {"expires": 60.0}},
     "sessions-clear": {"task": "accounts.tasks.sessions_clear", "schedule": 24 * 3600.0},
     "characters-flush": {
         "task": "accounts.tasks.characters_flush",

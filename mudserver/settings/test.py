@@ -23,3 +23,5 @@ GAME["ADDRESS_FRAME_BURST"] = 2000
 GAME["BATTLE_CLOCK_KEY"] = "mud:test:clock"
 GAME["BATTLE_IDLE_CYCLE_SECONDS"] = 1.0
 GAME["BATTLE_OFFLINE_CYCLE_SECONDS"] = 1.0  # the tests that need the shipped cadence set it
+# The rankings' check rebuilds lost boards within a second, not a minute (the rebuild test waits on it).
+CELERY_BEAT_SCHEDULE["rankings-check"]["schedule"] = 1.0

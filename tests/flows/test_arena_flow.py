@@ -114,8 +114,10 @@ async def test_a_whole_three_versus_three(game_server, game_server_2):
     assert await rooms.room_of(winners[0].pk) is None
     await watcher.ask("g home", "where to?")
     assert room not in await _lobby_listing(watcher)  # the room is gone
-    rank = await watcher.ask("rank", "ranking")
-    assert winners[0].name in rank["plain"]
+    rank = await watcher.ask("rank", "ranking")  # the rankings' arena board, as the match left it
+    assert f"{winners[0].name}  {winners[0].arena_rating}  (1 wins, 0 losses)" in rank["plain"], rank["plain"]
+    out = await by_name[b_names[1]][0].ask("top arena", "You: #")  # past the match's frames
+    assert re.search(rf"^You: #[\d,]+ of [\d,]+, rating {losers[1].arena_rating}$", out["plain"], re.M), out["plain"]
     for client in [c for c, _n, _i in fighters if c is not dropped_client] + [watcher, back]:
         await client.close()
 

@@ -1,6 +1,10 @@
 import os
+import subprocess
+import sys
+import time
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
 from accounts import hashers, passwords
@@ -54,3 +58,36 @@ def test_sign_in_verifies_in_a_hashing_process(monkeypatch):
     hashed = make_password("secret12")
     assert check_password("secret12", hashed) and not check_password("secret13", hashed)
     assert offloaded == ["argon2_encode", "argon2_verify", "argon2_verify"]
+
+
+def test_hashing_processes_end_with_a_web_process_killed_outright(tmp_path):
+    """A SIGKILLed process leaves its hashing processes' call queue open: they end on their own."""
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "if __name__ == '__main__':\n"
+        "    sys.path.insert(0, os.getcwd())\n"
+        "    import django\n"
+        "    django.setup()\n"
+        "    from accounts import passwords\n"
+        "    from tests.services.test_passwords import _hashing_process_policy\n"
+        "    pid, _policy = passwords.argon2_offloaded(_hashing_process_policy)\n"
+        "    print(pid, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=settings.BASE_DIR
+    )
+    child = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
