@@ -90,6 +90,7 @@ def summary_text(summary: Summary, content: Content, lang: str) -> str:
     counts = summary.counts
     rows = [
         (_("Time fought"), duration_text(summary.fought_ms)),
+        (_("Fights"), str(counts["away_fights"])),
         (_("Kills"), str(counts["away_kills"])),
         (
             _("Exp"),

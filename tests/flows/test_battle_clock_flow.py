@@ -48,7 +48,7 @@ def _retreats_line(plain: str) -> int:
     return int(_summary_rows(plain)["Retreats"])
 
 
-SUMMARY_ROW = re.compile(r"^  (Time fought|Kills|Exp|Levels|Deaths|Retreats) +(.+)$", re.M)
+SUMMARY_ROW = re.compile(r"^  (Time fought|Fights|Kills|Exp|Levels|Deaths|Retreats) +(.+)$", re.M)
 KILLS_ROW = re.compile(r"^ {6,}(.+) x(\d+)$", re.M)
 TITLES = {0: "%s", 1: "[Elite] %s", 2: "[Boss] %s"}  # the feed's monster titles in English
 
@@ -68,6 +68,7 @@ def _expected_summary(events, fought_ms: int, content) -> tuple[dict[str, str], 
     seconds = fought_ms // 1000
     rows = {
         "Time fought": f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}",
+        "Fights": str(sum(e.kind == "spawn" for e in events)),
         "Kills": str(len(kills)),
         "Exp": f"+{exp} ({exp * 3_600_000 // fought_ms if fought_ms else 0} an hour)",
         "Levels": f"+{sum(e.kind == 'level' for e in events)}",
