@@ -422,6 +422,21 @@ async def characters_mutate(
     return await _arun(_mutate_steps(character_ids, step, reads))
 
 
+def _read_steps(character_ids: list[int], reads: tuple[Read, ...]) -> Generator[_Call, list, dict[int, Snapshot]]:
+    return {s.character_id: s for s in _snapshots(character_ids, reads, (yield _read_call(character_ids, reads)))}
+
+
+async def characters_read(character_ids: Iterable[int], *, reads: tuple[Read, ...] = ()) -> dict[int, Snapshot]:
+    """The characters that have a hot state, as they are now, with the hashes read beside them: one
+    round trip, nothing written (a mutate's read without its write)."""
+    return await _arun(_read_steps(list(character_ids), reads))
+
+
+def characters_read_sync(character_ids: Iterable[int], *, reads: tuple[Read, ...] = ()) -> dict[int, Snapshot]:
+    """`characters_read`, blocking."""
+    return _run(_read_steps(list(character_ids), reads))
+
+
 def _one(character_id: int, mutation: Mutation[T]) -> Generator[_Call, list, Mutated[T]]:
     def step(snapshot: Snapshot):
         changes, result = mutation({k: v for k, v in snapshot.state.items() if k != "v"})

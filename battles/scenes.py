@@ -36,7 +36,6 @@ battle_skill = sync_to_async(services.battle_skill, thread_sensitive=False)
 battle_stop = sync_to_async(services.battle_stop, thread_sensitive=False)
 battle_return = sync_to_async(services.battle_return, thread_sensitive=False)
 battle_offline = sync_to_async(services.battle_offline, thread_sensitive=False)
-battle_get = sync_to_async(services.battle_get, thread_sensitive=False)
 battle_delete = sync_to_async(services.battle_delete, thread_sensitive=False)
 
 FAR_BELOW = 5  # levels under a dungeon's band before the gate warns
@@ -163,7 +162,7 @@ def _gate_start(mode: str):
                 goto="heal",
             )
         if outcome.error is Refusal.ALREADY:
-            loaded = await battle_get(ctx.character_id)
+            loaded = await services.battle_aget(ctx.character_id)
             return Reply(yellow(_("You are already fighting.")), goto=scene_of_battle(loaded) if loaded else "dungeon")
         return Reply(goto="auto_battle" if mode == "auto" else "encounter")
 
@@ -174,7 +173,7 @@ def _gate_start(mode: str):
 
 
 async def _monster_in_sight(ctx: Context) -> str:
-    loaded = await battle_get(ctx.character_id)
+    loaded = await services.battle_aget(ctx.character_id)
     if loaded is None:
         return ""
     catalog = await catalog_aget()
@@ -281,7 +280,7 @@ async def fight_help(ctx: Context, line: str) -> Reply:
 
 
 async def auto_enter(ctx: Context) -> str:
-    loaded = await battle_get(ctx.character_id)
+    loaded = await services.battle_aget(ctx.character_id)
     if loaded is None:
         return yellow(_("The fight is over."))
     catalog = await catalog_aget()
@@ -312,7 +311,7 @@ async def battle_arrival(ctx: Context) -> Arrival | None:
     text = summary_text(summary, (await catalog_aget()).content, ctx.lang) if summary and summary.away else ""
     if outcome.fight.phase == "dead":
         return Arrival("\n".join(t for t in (text, healer_hint()) if t), "heal")
-    loaded = await battle_get(ctx.character_id)
+    loaded = await services.battle_aget(ctx.character_id)
     return Arrival(text, scene_of_battle(loaded) if loaded else None)
 
 
@@ -372,7 +371,7 @@ async def skills_equip(ctx: Context, line: str) -> Reply:
 
 
 async def _fight_scene(character_id: int) -> str | None:
-    loaded = await battle_get(character_id)
+    loaded = await services.battle_aget(character_id)
     return scene_of_battle(loaded) if loaded else None
 
 

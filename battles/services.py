@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from accounts.character_state import Outcome as Written
-from accounts.character_state import Read, Snapshot, State, Versioned, Write, characters_mutate_sync
+from accounts.character_state import (
+    Read,
+    Snapshot,
+    State,
+    Versioned,
+    Write,
+    characters_mutate_sync,
+    characters_read,
+    characters_read_sync,
+)
 from battles.catalog import catalog_get
 from battles.engine import CHARACTER_FIELDS, Event, Fight, advance, attack_start, fight_new, skill_use
 from mudserver import metrics
@@ -503,10 +512,20 @@ def battle_delete(character_id: int) -> None:
     get_redis().pipeline(transaction=True).delete(battle_key(character_id)).zrem(DUE_KEY, character_id).execute()
 
 
-def battle_get(character_id: int) -> Loaded | None:
-    done, _gone = _apply([character_id], lambda item: Change(None, error=Refusal.NONE))
-    item = done[character_id][0] if character_id in done else None
+def _battle_of(snapshots: dict[int, Snapshot], character_id: int) -> Loaded | None:
+    snapshot = snapshots.get(character_id)
+    item = Loaded.of(snapshot) if snapshot is not None else None
     return item if item is not None and item.exists else None
+
+
+def battle_get(character_id: int) -> Loaded | None:
+    """The player's battle as it is now, or None (a read: nothing is written)."""
+    return _battle_of(characters_read_sync([character_id], reads=_READS), character_id)
+
+
+async def battle_aget(character_id: int) -> Loaded | None:
+    """`battle_get` from an event loop: one round trip, no thread."""
+    return _battle_of(await characters_read([character_id], reads=_READS), character_id)
 
 
 # --- the schedule

@@ -14,8 +14,8 @@ from battles.engine import AUTO_EXCHANGE_MS, AUTO_SKILL_MS, KILL_HP_PERCENT, KIL
 from battles.estimate import SPAN_MS, AutoEstimate, auto_estimate
 from battles.feed import monster_title
 from battles.rules import dungeon_for_level
-from battles.scenes import battle_get, retreat_text
-from battles.services import offline_cap_ms
+from battles.scenes import retreat_text
+from battles.services import battle_aget, offline_cap_ms
 from mudserver.markup import red, rule, yellow
 from mudserver.numbers import typed_int
 from mudserver.router import Context, HelpTopic, Reply, register_help_topic
@@ -218,7 +218,7 @@ async def _dungeon_meant(ctx: Context, args: str, state: dict, catalog: Catalog)
     for number in (typed_int(args), ctx.data.get("dungeon")):
         if number in catalog.dungeons:
             return number
-    loaded = await battle_get(ctx.character_id)
+    loaded = await battle_aget(ctx.character_id)
     if loaded is not None and int(loaded.battle["dungeon"]) in catalog.dungeons:
         return int(loaded.battle["dungeon"])
     return dungeon_for_level(state["level"], {d.number: d.level_min for d in catalog.dungeons.values()})
