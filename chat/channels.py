@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from mudserver.events import ChatPresence
-from mudserver.push import Route, tell
+from mudserver.push import members_tell_queue
 from mudserver.redis_client import get_async_redis
-from mudserver.scene_store import PLAYER_PREFIX
 
 SHARDS_KEY = "mud:chat:shards"
 MEMBERS_PREFIX = "mud:chat:m:"
@@ -85,36 +84,15 @@ return redis.call('SCARD', ARGV[2] .. ARGV[3])
 """
 
 
-# Each member of a channel and the connection it is on (the player's `channel`, mudserver.scene_store).
-_CONNECTIONS = """
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'channel') or ''
-end
-return out
-"""
-
-
-def channel_connections_queue(pipe, channel: str) -> None:
-    """Queue on `pipe` the read of who is in a chat channel; `channel_routes_of` its reply."""
-    pipe.eval(_CONNECTIONS, 1, MEMBERS_PREFIX + channel, PLAYER_PREFIX)
-
-
-def channel_routes_of(flat: list[str]) -> dict[int, Route]:
-    """Where each member is (what a chat event needs: it is told alike in every language)."""
-    return {
-        int(character_id): Route(connection) for character_id, connection in zip(flat[::2], flat[1::2], strict=True)
-    }
+def members_key(channel: str) -> str:
+    return MEMBERS_PREFIX + channel
 
 
 async def channel_tell(channel: str, event: ChatPresence) -> None:
     """Tell everyone in a chat channel who came or went."""
     pipe = get_async_redis().pipeline(transaction=False)
-    channel_connections_queue(pipe, channel)
-    (flat,) = await pipe.execute()
-    routes = channel_routes_of(flat)
-    await tell(routes, event, routes=routes)
+    members_tell_queue(pipe, members_key(channel), event)
+    await pipe.execute()
 
 
 async def shard_join(character_id: int) -> Membership:

@@ -25,7 +25,7 @@ from mudserver.markup import escape
 from mudserver.player_keys import player_keys_idle
 from mudserver.presence import heartbeat_key, online_character_id, presence_forget
 from mudserver.protocol import chat_frame, chat_presence_frame
-from mudserver.push import tell
+from mudserver.push import members_tell_queue, tell
 from mudserver.redis_client import get_async_redis, get_redis
 from mudserver.text import text_clean
 
@@ -104,12 +104,11 @@ async def chat_say(*, character_id: int, name: str, text: str, to: str | None = 
     if channel is None:
         return Refusal(None, _("You are not in a chat channel."))
     frame = chat_frame(channel=channel, sender=name, text=text, at=now)
-    # The message is kept and the channel's members read in one round trip.
+    # The message is kept and told to the channel's members in one round trip.
     pipe = get_async_redis().pipeline(transaction=False)
     _record_queue(pipe, frame, character_id, channel, history=True)
-    channels.channel_connections_queue(pipe, channel)
-    routes = channels.channel_routes_of((await pipe.execute())[-1])
-    await tell(routes, ChatSaid(channel, name, text, now), routes=routes)
+    members_tell_queue(pipe, channels.members_key(channel), ChatSaid(channel, name, text, now))
+    await pipe.execute()
     metrics.CHAT_MESSAGES.inc()
     return None
 

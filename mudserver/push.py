@@ -23,7 +23,7 @@ from mudserver.protocol import chat_frame, chat_presence_frame, output_frame, st
 from mudserver.redis_client import get_async_redis, get_redis
 from mudserver.registry import Named
 from mudserver.router import SCENES
-from mudserver.scene_store import player_key
+from mudserver.scene_store import PLAYER_PREFIX, player_key
 
 # What a presenter renders for one event in one language: text for the terminal (an output frame
 # in the player's scene) or a frame of mudserver.protocol.
@@ -234,6 +234,45 @@ def _mail_queue(pipe, mail: Mail) -> None:
         pipe.rpush(mailbox, json.dumps(message, ensure_ascii=False))
         pipe.ltrim(mailbox, -MAILBOX_CAPACITY, -1)
         pipe.expire(mailbox, MAILBOX_EXPIRY)
+
+
+# Tell each character in a set (KEYS[1], of ids) one list of items (ARGV[3], JSON), from inside Redis:
+# where each is (their hash's `channel`, ARGV[1] the hashes' prefix) and their process's mailbox
+# (ARGV[2] the mailboxes' prefix), filled as _mail_queue fills it (ARGV[4] capacity, ARGV[5] expiry).
+_MEMBERS_TELL = """
+local boxes, order = {}, {}
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local connection = redis.call('HGET', ARGV[1] .. id, 'channel')
+  local bang = connection and string.find(connection, '!', 1, true)
+  if bang then
+    local box = ARGV[2] .. string.sub(connection, 1, bang - 1)
+    if not boxes[box] then
+      boxes[box] = {}
+      order[#order + 1] = box
+    end
+    local told = boxes[box]
+    told[#told + 1] = '[' .. cjson.encode(connection) .. ',' .. id .. ',' .. ARGV[3] .. ']'
+  end
+end
+for _, box in ipairs(order) do
+  redis.call('RPUSH', box, '[' .. table.concat(boxes[box], ',') .. ']')
+  redis.call('LTRIM', box, -tonumber(ARGV[4]), -1)
+  redis.call('EXPIRE', box, ARGV[5])
+end
+return #order
+"""
+
+
+def members_tell_queue(pipe, members_key: str, event: ChatSaid | ChatPresence) -> None:
+    """Queue on `pipe` telling everyone in the set `members_key` (character ids) an event that reads
+    alike in every language and scene (a chat channel's message or presence). Where each member is
+    connected is read in Redis, in the same round trip as whatever else `pipe` carries: a channel's
+    fan-out costs the sender no round trip of its own, nor a route per member."""
+    ((_players, event),) = _checked([([], event)])
+    if not isinstance(event, ChatSaid | ChatPresence):
+        raise TypeError(f"{event.kind} is not told alike to everyone")
+    items = json.dumps(_items(event, Route(""), ""), ensure_ascii=False)
+    pipe.eval(_MEMBERS_TELL, 1, members_key, PLAYER_PREFIX, MAILBOX_PREFIX, items, MAILBOX_CAPACITY, MAILBOX_EXPIRY)
 
 
 async def connection_close(connection: str, *, code: int, reason: str) -> None:

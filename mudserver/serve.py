@@ -25,11 +25,36 @@ def autobahn_log_arguments_plain() -> None:
         module.hltype = module.hlval = _passed_through
 
 
+def twisted_write_through() -> None:
+    """Twisted buffers every write and sends it when the reactor next finds the socket writable: for
+    each frame an add_writer, a turn of the loop, the send and a remove_writer (two epoll_ctl calls
+    and a wake-up around one send). A TCP connection with nothing waiting to be sent now sends at
+    once, as asyncio's own transports do; whatever the socket does not take (or an error, which the
+    reactor's next write then meets and closes the connection on) goes the buffered way, after
+    anything already waiting, so the order of bytes is kept."""
+    from twisted.internet import tcp
+
+    buffered_write = tcp.Connection.write
+
+    def write(self, data: bytes) -> None:
+        idle = not (self._tempDataLen or self.offset < len(self.dataBuffer) or self.disconnecting)
+        if idle and type(data) is bytes and data and self.connected and not (self.TLS or self._writeDisconnected):
+            sent = self.writeSomeData(data)
+            if type(sent) is int and sent:
+                if sent == len(data):
+                    return
+                data = data[sent:]
+        buffered_write(self, data)
+
+    tcp.Connection.write = write
+
+
 def main() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     from daphne.cli import CommandLineInterface
 
     autobahn_log_arguments_plain()
+    twisted_write_through()
     CommandLineInterface.entrypoint()
 
 

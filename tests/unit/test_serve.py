@@ -1,4 +1,5 @@
-"""The web process's daphne: autobahn's per-frame debug-line arguments are not formatted."""
+"""The web process's daphne: autobahn's per-frame debug-line arguments are not formatted, and a
+connection with nothing waiting sends a frame at once."""
 
 from unittest import mock
 
@@ -21,3 +22,51 @@ def test_sending_a_frame_formats_no_debug_line_arguments():
         protocol.sendData(b"\x81\x02hi")
     protocol.transport.write.assert_called_once_with(b"\x81\x02hi")
     assert not style.called
+
+
+def _connection(sending, reactor):
+    from twisted.internet import tcp
+
+    connection = tcp.Connection(sending, mock.Mock(), reactor=reactor)
+    connection.connected = True
+    return connection
+
+
+def test_a_connection_with_nothing_waiting_sends_at_once_without_the_reactor():
+    import socket
+
+    from mudserver.serve import twisted_write_through
+
+    twisted_write_through()
+    sending, receiving = socket.socketpair()
+    receiving.settimeout(5)  # buffered for the reactor, nothing would arrive
+    reactor = mock.Mock()
+    connection = _connection(sending, reactor)
+    connection.write(b"one frame")
+    connection.write(b", then another")
+    assert receiving.recv(100) == b"one frame, then another"
+    assert not reactor.addWriter.called
+
+
+def test_what_the_socket_does_not_take_is_buffered_in_order_for_the_reactor():
+    import socket
+
+    from mudserver.serve import twisted_write_through
+
+    twisted_write_through()
+    sending, receiving = socket.socketpair()
+    sending.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    reactor = mock.Mock()
+    connection = _connection(sending, reactor)
+    big, after = bytes(range(256)) * 4096, b"after"  # 1 MiB: more than the socket takes at once
+    connection.write(big)
+    assert reactor.addWriter.called  # the rest waits for the reactor
+    waiting = connection._tempDataLen
+    assert 0 < waiting < len(big)
+    connection.write(after)  # something waits: buffered behind it, never sent ahead of it
+    assert connection._tempDataLen == waiting + len(after)
+    received = b""
+    while len(received) < len(big) + len(after):
+        received += receiving.recv(1 << 20)
+        connection.doWrite()  # what the reactor does when the socket can take more
+    assert received == big + after
