@@ -1,6 +1,7 @@
 """What players read about their fights: events and summaries as marked-up text, in their language."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.status import status_event
 from battles.catalog import catalog_get, localized
@@ -13,8 +14,17 @@ from mudserver.push import Route, Told, presenter
 FEED_LINES = 12  # a cycle shows at most this many lines; older ones are summed up
 
 
+# Marked for translation here, translated when shown: only the one word a line needs (the feed is
+# the battle workers' busiest text).
+STRENGTH_WORDS = {
+    "weak": gettext_noop("a glancing"),
+    "normal": gettext_noop("a solid"),
+    "strong": gettext_noop("a crushing"),
+}
+
+
 def _strength_word(strength: str) -> str:
-    return {"weak": _("a glancing"), "normal": _("a solid"), "strong": _("a crushing")}[strength]
+    return _(STRENGTH_WORDS[strength])
 
 
 def monster_title(content: Content, monster_id: int, lang: str) -> str:
