@@ -25,3 +25,4 @@ GAME["BATTLE_IDLE_CYCLE_SECONDS"] = 1.0
 GAME["BATTLE_OFFLINE_CYCLE_SECONDS"] = 1.0  # the tests that need the shipped cadence set it
 # The rankings' check rebuilds lost boards within a second, not a minute (the rebuild test waits on it).
 CELERY_BEAT_SCHEDULE["rankings-check"]["schedule"] = 1.0
+GAME["WHO_FRESH_MS"] = 1000  # the tests look for a level change within seconds

@@ -187,3 +187,31 @@ def test_a_battle_cycle_over_many_characters_keeps_the_village_changes_made_mean
         assert int(state["kills"]) > 0
         assert state["weapon_level"] == ("999" if cid in enhanced else "1000")
         services.battle_stop(cid, now=T0 + 5000)
+
+
+async def test_a_mutate_over_more_characters_than_a_script_holds_writes_each_in_scripts_of_bounded_size(monkeypatch):
+    """Redis runs one script at a time: a many-characters mutate goes in scripts of at most
+    SCRIPT_CHARACTERS characters, and every character's own change lands, in the order asked."""
+    monkeypatch.setattr(character_state, "SCRIPT_CHARACTERS", 4)
+    ids = [await _loaded() for _ in range(4 * 2 + 3)]  # two full scripts and a part
+    sizes = {"read": [], "write": []}
+    read_call, write_call = character_state._read_call, character_state._write_call
+
+    def read_counted(character_ids, reads):
+        sizes["read"].append(len(character_ids))
+        return read_call(character_ids, reads)
+
+    def write_counted(writes):
+        sizes["write"].append(len(writes))
+        return write_call(writes)
+
+    monkeypatch.setattr(character_state, "_read_call", read_counted)
+    monkeypatch.setattr(character_state, "_write_call", write_counted)
+    mutated = await characters_mutate(ids, lambda snapshot: (Write({"exp": snapshot.character_id % 1000}), None))
+    assert [mutated[cid].outcome for cid in ids] == [Outcome.WRITTEN] * len(ids)
+    assert sizes == {"read": [4, 4, 3], "write": [4, 4, 3]}
+    for cid in ids:
+        assert (await character_state_get(cid))["exp"] == cid % 1000
+    read = await character_state.characters_read(ids)
+    assert [read[cid].state["exp"] for cid in ids] == [cid % 1000 for cid in ids]
+    assert sizes["read"][-3:] == [4, 4, 3]
