@@ -322,8 +322,12 @@ http {{
     uwsgi_temp_path temp/uwsgi;
     scgi_temp_path temp/scgi;
 
-    # Round robin, no sticky sessions: any daphne serves any player's next command (invariant 2).
+    # No sticky sessions: any daphne serves any player's next command (invariant 2). Least connections,
+    # not round robin: a browser loads the page and then opens its socket, two requests that round
+    # robin sends to the two processes in turn, so one held nearly every socket; the open WebSockets
+    # are what a web process's load follows.
     upstream web {{
+        least_conn;
 {servers}
         keepalive 32;
     }}

@@ -288,7 +288,8 @@ def test_nginx_proxies_websockets_to_web():
     upstream = re.search(r"upstream (\w+)\s*\{", NGINX_CONF).group(1)
     servers = re.findall(r"^\s*server ([\w.-]+):(\d+)", nginx_block(rf"upstream {upstream}"), re.M)
     assert servers == [("web", option(web_command, "-p", "--port"))]
-    assert not re.search(r"^\s*(ip_hash|hash|sticky|least_conn|random)\b", nginx_block(rf"upstream {upstream}"), re.M)
+    balancing = re.findall(r"^\s*(ip_hash|hash|sticky|least_conn|random)\b", nginx_block(rf"upstream {upstream}"), re.M)
+    assert balancing == ["least_conn"], "no sticky sessions; sockets spread by how many each replica holds"
     assert "resolver 127.0.0.11" in NGINX_CONF, "Docker's DNS finds replicas added by --scale"
     websocket = nginx_block(r"location /ws/")
     assert f"proxy_pass http://{upstream};" in websocket and "proxy_read_timeout" in websocket
