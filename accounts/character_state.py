@@ -363,20 +363,12 @@ def _write_call(writes: list[tuple[Snapshot, Write]]) -> _Call:
 _RESULTS = {1: Outcome.WRITTEN, -1: Outcome.GONE}
 
 
-def _read_calls(character_ids: list[int], reads: tuple[Read, ...]) -> Generator[_Call, list, list]:
-    """The read of many characters, SCRIPT_CHARACTERS a script; the replies in their order."""
+def _chunked(items: list, call: Callable[[list], _Call]) -> Generator[_Call, list, list]:
+    """`call` for SCRIPT_CHARACTERS of `items` at a time, the replies joined in their order (each
+    character's compare-and-set is its own: splitting changes nothing but how long Redis is held)."""
     replies: list = []
-    for start in range(0, len(character_ids), SCRIPT_CHARACTERS):
-        replies += yield _read_call(character_ids[start : start + SCRIPT_CHARACTERS], reads)
-    return replies
-
-
-def _write_calls(writes: list[tuple[Snapshot, Write]]) -> Generator[_Call, list, list]:
-    """The writes of many characters, SCRIPT_CHARACTERS a script (each character's compare-and-set is
-    its own: splitting changes nothing but how long Redis is held at once)."""
-    replies: list = []
-    for start in range(0, len(writes), SCRIPT_CHARACTERS):
-        replies += yield _write_call(writes[start : start + SCRIPT_CHARACTERS])
+    for start in range(0, len(items), SCRIPT_CHARACTERS):
+        replies += yield call(items[start : start + SCRIPT_CHARACTERS])
     return replies
 
 
@@ -390,11 +382,11 @@ def _mutate_steps(
     played = 0
     while pending and (rounds is None or played < rounds):
         played += 1
-        snapshots = _snapshots(pending, reads, (yield from _read_calls(pending, reads)))
+        snapshots = _snapshots(pending, reads, (yield from _chunked(pending, lambda ids: _read_call(ids, reads))))
         done.update((cid, Mutated(Outcome.GONE)) for cid in set(pending) - {s.character_id for s in snapshots})
         planned = [(snapshot, plan) for snapshot in snapshots if (plan := step(snapshot)) is not None]
         writes = [(snapshot, write) for snapshot, (write, _result) in planned if write]
-        replies = iter((yield from _write_calls(writes)))
+        replies = iter((yield from _chunked(writes, _write_call)))
         pending = []
         for snapshot, (write, result) in planned:
             outcome = _RESULTS.get(next(replies)) if write else Outcome.UNCHANGED
@@ -444,7 +436,7 @@ async def characters_mutate(
 
 
 def _read_steps(character_ids: list[int], reads: tuple[Read, ...]) -> Generator[_Call, list, dict[int, Snapshot]]:
-    replies = yield from _read_calls(character_ids, reads)
+    replies = yield from _chunked(character_ids, lambda ids: _read_call(ids, reads))
     return {s.character_id: s for s in _snapshots(character_ids, reads, replies)}
 
 

@@ -35,6 +35,8 @@ def twisted_write_through() -> None:
     from twisted.internet import tcp
 
     buffered_write = tcp.Connection.write
+    if getattr(buffered_write, "writes_through", False):
+        return
 
     def write(self, data: bytes) -> None:
         idle = not (self._tempDataLen or self.offset < len(self.dataBuffer) or self.disconnecting)
@@ -46,6 +48,7 @@ def twisted_write_through() -> None:
                 data = data[sent:]
         buffered_write(self, data)
 
+    write.writes_through = True
     tcp.Connection.write = write
 
 

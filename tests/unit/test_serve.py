@@ -35,9 +35,14 @@ def _connection(sending, reactor):
 def test_a_connection_with_nothing_waiting_sends_at_once_without_the_reactor():
     import socket
 
+    from twisted.internet import tcp
+
     from mudserver.serve import twisted_write_through
 
     twisted_write_through()
+    installed = tcp.Connection.write
+    twisted_write_through()  # installed once, however often asked
+    assert tcp.Connection.write is installed
     sending, receiving = socket.socketpair()
     receiving.settimeout(5)  # buffered for the reactor, nothing would arrive
     reactor = mock.Mock()
