@@ -237,7 +237,11 @@ async def signin_password_given(ctx: Context, line: str) -> Reply:
     if arrival is None:
         return Reply(red(_("This account has no character; please sign up again.")), goto="front")
     welcome = green(_("Signed in. Welcome back, %(name)s!") % {"name": escape(ctx.name)})
-    return Reply("\n".join(t for t in (welcome, arrival.text) if t), goto=arrival.scene or "front", status=True)
+    return Reply(
+        "\n".join(t for t in (welcome, arrival.text) if t),
+        goto=arrival.scene or arrival.landing or "front",
+        status=True,
+    )
 
 
 # --- delete the account, after the password again

@@ -41,6 +41,9 @@ battle_delete = sync_to_async(services.battle_delete, thread_sensitive=False)
 FAR_BELOW = 5  # levels under a dungeon's band before the gate warns
 
 
+FIGHT_SCENES = ("auto_battle", "manual_battle", "encounter")
+
+
 def scene_of_battle(loaded) -> str:
     if loaded.battle["mode"] == "auto":
         return "auto_battle"
@@ -312,7 +315,12 @@ async def battle_arrival(ctx: Context) -> Arrival | None:
     if outcome.fight.phase == "dead":
         return Arrival("\n".join(t for t in (text, healer_hint()) if t), "heal")
     loaded = await services.battle_aget(ctx.character_id)
-    return Arrival(text, scene_of_battle(loaded) if loaded else None)
+    if loaded is None:
+        return Arrival(text)
+    # Back in a fight scene: the one the battle is in now (an encounter may have become the fight).
+    if ctx.scene in FIGHT_SCENES:
+        return Arrival(text, scene_of_battle(loaded))
+    return Arrival(text, landing=scene_of_battle(loaded))
 
 
 async def battle_departure(ctx: Context) -> None:

@@ -45,11 +45,16 @@ class Output:
 @dataclass
 class Arrival:
     """What a player finds on signing in or reconnecting: text for the terminal (a battle summary),
-    a scene to be put in, and frames for the other panes (the chat's history and members)."""
+    a scene to be put in, and frames for the other panes (the chat's history and members).
+
+    `scene` is where the player must be whether they sign in or resume (back in an arena match, at
+    the healer after dying); `landing` is where one who signs in starts (watching the auto-battle
+    that went on), while a resumed session stays in the scene it was in (GAME.md §1)."""
 
     text: str = ""
     scene: str | None = None
     frames: list[dict] = field(default_factory=list)
+    landing: str | None = None
 
 
 ArrivalHook = Callable[["Context"], Awaitable[Arrival | None]]
@@ -77,6 +82,7 @@ async def arrival_run(ctx: Context) -> Arrival:
         if found is not None:
             arrival.text = "\n".join(t for t in (arrival.text, found.text) if t)
             arrival.scene = found.scene or arrival.scene
+            arrival.landing = found.landing or arrival.landing
             arrival.frames += found.frames
     return arrival
 

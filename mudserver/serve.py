@@ -8,6 +8,11 @@ import asyncio
 
 import uvloop
 
+# Twisted listens with a queue of 50 connections: when a web process drains, its players reconnect
+# to the others at once, and a queue that overflows drops their handshakes, which nginx then takes
+# for a dead web process (and, with two, finds no live one). The kernel caps it at net.core.somaxconn.
+LISTEN_BACKLOG = 4096
+
 
 def _passed_through(value, *args, **kwargs):
     return value
@@ -52,12 +57,32 @@ def twisted_write_through() -> None:
     tcp.Connection.write = write
 
 
+def listen_backlog_raised() -> None:
+    """daphne's `-b host -p port` becomes a TCP endpoint with Twisted's queue of 50; give it
+    LISTEN_BACKLOG instead (an endpoint given with -e keeps what it says)."""
+    import daphne.cli
+
+    build = daphne.cli.build_endpoint_description_strings
+    if getattr(build, "raises_backlog", False):
+        return
+
+    def endpoints(*args, **kwargs) -> list[str]:
+        return [
+            f"{endpoint}:backlog={LISTEN_BACKLOG}" if endpoint.startswith("tcp:") else endpoint
+            for endpoint in build(*args, **kwargs)
+        ]
+
+    endpoints.raises_backlog = True
+    daphne.cli.build_endpoint_description_strings = endpoints
+
+
 def main() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     from daphne.cli import CommandLineInterface
 
     autobahn_log_arguments_plain()
     twisted_write_through()
+    listen_backlog_raised()
     CommandLineInterface.entrypoint()
 
 

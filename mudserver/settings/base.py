@@ -296,6 +296,9 @@ GATE = {
     "SOCKETS_PER_ADDRESS": 100,
     "HANDSHAKES_PER_SECOND": 20,  # per address, sustained
     "HANDSHAKE_BURST": 40,  # per address, at once
+    # Per web process, whatever the address: connections greeting or resuming their player at once
+    # (mudserver.consumers.opening_turn); the rest wait their turn.
+    "OPENINGS_AT_ONCE": env.int("OPENINGS_AT_ONCE", default=8),
     # A socket counted by a web process that died is forgotten after this long (it renews its
     # count every third of it).
     "SOCKET_COUNT_EXPIRY": 90,

@@ -161,6 +161,25 @@ async def test_sign_in_while_the_chain_runs_shows_the_summary_and_the_fight(game
     await client.close()
 
 
+async def test_a_reconnect_while_the_chain_runs_resumes_the_scene_the_player_was_in(game_server):
+    """GAME.md §1: a dropped connection (a reload, a web process restarting) resumes the scene it
+    was in; the chain that goes on meanwhile does not pull a player in the village into the fight."""
+    from battles.services import battle_get
+
+    cookie = session_cookie(game_server)
+    client, cid = await _player(game_server, cookie=cookie)
+    await _make_strong(cid)
+    await _to_gate(client)
+    await client.command("a")
+    await client.ask("g home", "where to?")  # the chain goes on
+    assert (await client.command("v"))["scene"] == "village"
+    await client.close()
+    again = await Client.connect(game_server, cookie=cookie)
+    assert (await again.welcome())["scene"] == "village"
+    assert (await asyncio.to_thread(battle_get, cid)).battle["mode"] == "auto"  # still running
+    await again.close()
+
+
 async def test_two_players_auto_battle_at_once(game_server):
     (a, a_id), (b, b_id) = await asyncio.gather(_player(game_server), _player(game_server))
     await asyncio.gather(_make_strong(a_id), _make_strong(b_id))

@@ -63,12 +63,12 @@ async def test_of_two_arrivals_naming_a_scene_the_later_in_order_wins(monkeypatc
         return Arrival(text="back in the match", scene="arena_match")
 
     async def battle(ctx):
-        return Arrival(text="your fight went on", scene="auto_battle")
+        return Arrival(text="your fight went on", landing="auto_battle")
 
     arrivals.add(match, order=30)
     arrivals.add(battle, order=10)
     arrival = await router.arrival_run(Context(connection=None, lang="en"))
-    assert arrival.scene == "arena_match"
+    assert arrival.scene == "arena_match" and arrival.landing == "auto_battle"
     assert arrival.text == "your fight went on\nback in the match"
 
 

@@ -182,9 +182,22 @@ class Command(BaseCommand):
             lines.append(
                 f"rolling restart at {r['at']} s: {r['moved']} players moved, back in their scene: "
                 f"p95 {r['back_s']['p95']:.2f} s  max {r['back_s']['max']:.2f} s (target <= 10); "
-                f"not back {r['not_back']}; answered then lost {r['answered_then_lost']} (target 0); "
+                f"not back {r['not_back']}; answered then lost {r['answered_then_lost']} (target 0) "
+                f"{r['lost_scenes'] or ''}; "
                 f"interrupted unanswered {r['interrupted']}; others' p95 in the {MOVE_WINDOW:.0f} s after "
                 f"{r['others_response_ms']['p95']:.1f} ms (target < 250)"
+            )
+            lines.append(
+                "  the moves (p50 / p95 / max s): "
+                + "; ".join(
+                    f"{label} {r[key]['p50']:.2f} / {r[key]['p95']:.2f} / {r[key]['max']:.2f}"
+                    for label, key in (
+                        ("closed after the SIGTERM", "closed_s"),
+                        ("a new socket after the close", "reconnected_s"),
+                        ("the welcome after that", "welcomed_s"),
+                    )
+                )
+                + f"; failed attempts {r['reconnect_failures'] or 0}"
             )
         lines.append("slowest kinds (p95 ms): " + ", ".join(f"{k} {v}" for k, v in s["slowest_p95_ms_by_kind"].items()))
         lines.append("failed by kind: " + (", ".join(f"{k} {v}" for k, v in s["failed_by_kind"].items()) or "none"))
@@ -199,8 +212,11 @@ class LoadTest:
         self.users, self.duration, self.ramp, self.seeded = users, duration, ramp, seeded
         self.processes, self.profile, self.restart = processes, profile, restart
         self.restarted_at: float | None = None  # monotonic time of the SIGTERM
-        self.moves: list[tuple[float, bool]] = []  # per moved player: seconds until back, same scene
+        self.moves: list[tuple[float, str, str]] = []  # per moved player: seconds until back, scene was, scene got
         self.not_back = self.interrupted = 0
+        # per moved player: seconds from the SIGTERM to its close, from the close to a new socket, to the welcome
+        self.move_phases: list[tuple[float, float, float]] = []
+        self.reconnect_failures: Counter[str] = Counter()  # why a moved player's attempts failed
         self.others_during_move: list[float] = []
         self.playing = 0
         self.all_played = asyncio.Event()  # every player has had its last reply: the teardown may begin
@@ -311,7 +327,8 @@ class LoadTest:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = settings.VAR_DIR / f"loadtest-{self.users}-{stamp}"
         tail = self.deadline - self.started - 3
-        back = [seconds for seconds, _same in self.moves]
+        back = [seconds for seconds, _was, _got in self.moves]
+        lost = Counter(f"{was}->{got}" for _seconds, was, got in self.moves if was != got)
         summary = {
             "profile": self.profile,
             "users": self.users,
@@ -337,8 +354,13 @@ class LoadTest:
                 "at": self.restart[0],
                 "moved": len(self.moves) + self.not_back,
                 "back_s": _percentiles(back),
+                "closed_s": _percentiles([phase[0] for phase in self.move_phases]),
+                "reconnected_s": _percentiles([phase[1] for phase in self.move_phases]),
+                "welcomed_s": _percentiles([phase[2] for phase in self.move_phases]),
+                "reconnect_failures": dict(self.reconnect_failures.most_common(5)),
                 "not_back": self.not_back,
-                "answered_then_lost": sum(1 for _seconds, same in self.moves if not same),
+                "answered_then_lost": sum(lost.values()),
+                "lost_scenes": dict(lost.most_common()),
                 "interrupted": self.interrupted,
                 "others_response_ms": _percentiles(self.others_during_move),
             },
@@ -423,19 +445,24 @@ class Player:
         player; it must be welcomed back in the scene it was in."""
         self.moves += 1
         was, test = self.scene, self.test
-        give_up = time.monotonic() + 30
+        closed = time.monotonic()
+        give_up = closed + 30
         while time.monotonic() < give_up:
             try:
                 await self.connect()
+                connected = time.monotonic()
                 welcome = await asyncio.wait_for(self.welcome(), REPLY_TIMEOUT)
                 break
-            except (OSError, websockets.WebSocketException, TimeoutError):
+            except (OSError, websockets.WebSocketException, TimeoutError) as failed:
+                test.reconnect_failures[str(failed)[:80] or type(failed).__name__] += 1
                 await asyncio.sleep(0.2)
         else:
             test.not_back += 1
             return
-        since = time.monotonic() - (test.restarted_at or time.monotonic())
-        test.moves.append((since, welcome["scene"] == was))
+        now = time.monotonic()
+        since = now - (test.restarted_at or now)
+        test.move_phases.append((closed - (test.restarted_at or closed), connected - closed, now - connected))
+        test.moves.append((since, was, welcome["scene"]))
         self.scene = welcome["scene"]
         self.online.set()
 
