@@ -307,6 +307,8 @@ async def auto_enter(ctx: Context) -> str:
 
 
 async def battle_arrival(ctx: Context) -> Arrival | None:
+    if await services.battle_aget(ctx.character_id) is None:
+        return None  # most players have no fight going on: a read, without the thread that catching up takes
     outcome = await battle_return(ctx.character_id)
     if not outcome.ok:
         return None

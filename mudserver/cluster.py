@@ -135,7 +135,10 @@ class Topology:
         for name in ("logs", "temp"):
             (self.run_dir / name).mkdir(parents=True, exist_ok=True)
         path = self.run_dir / "nginx.conf"
-        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.web_ports)
+        # Never marked down: a web process that restarts refuses connections for a second or two (each
+        # then goes to the next at once), and must get its share back as soon as it listens again.
+        # Marked down for even 2 s, it got none of its players back after a rolling restart.
+        servers = "\n".join(f"        server 127.0.0.1:{port} max_fails=0;" for port in self.web_ports)
         user = "user root;" if os.geteuid() == 0 else ""  # as root, workers would switch to nobody
         gate = settings.GATE
         path.write_text(

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisError
+from redis.exceptions import MaxConnectionsError, RedisError
 
 from mudserver import drain, hooks, metrics, push
 from mudserver.client_address import client_address
@@ -148,6 +148,10 @@ class GameConsumer(AsyncWebsocketConsumer):
         _consumers.add(self)
         try:
             await super().__call__(scope, receive, send)
+        except MaxConnectionsError:
+            # This process's pool is at its cap (a thousand sockets closing at once): Redis is
+            # there, so this one connection ends as on any error, and the others play on.
+            raise
         except RedisConnectionError as error:
             # Redis restarted, empty, or went away. The channel layer's wait for this process's
             # messages notices first, in one consumer, whose loop this ends: reconnect every socket.

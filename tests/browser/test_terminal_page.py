@@ -211,3 +211,28 @@ def test_a_player_can_back_out_at_every_prompt(page):
     _type(page, "in", "signin_username")
     _type(page, name, "signin_password")
     cancel_with_empty_line("front", "Sign-in cancelled.")
+
+
+def test_after_a_restart_close_the_page_waits_within_the_restart_window_then_resumes(page):
+    """A web process that restarts closes with 4012 (its own notice already shown): the page comes
+    back after a random wait in RESTART_RECONNECT_MS, so that its crowd is spread over the processes
+    (mudserver.consumers.drain), and says nothing of a lost connection."""
+    import re
+    import time
+
+    sockets = []
+
+    def handler(route):
+        sockets.append((time.monotonic(), route))
+        route.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/ws/game/"), handler)
+    page.reload()
+    page.wait_for_function("() => window.mud.state().connected && window.mud.state().scene === 'front'")
+    closed_at = time.monotonic()
+    sockets[-1][1].close(code=4012, reason="restart")
+    page.wait_for_function("() => !window.mud.state().connected")
+    page.wait_for_function("() => window.mud.state().connected", timeout=10_000)
+    waited = sockets[-1][0] - closed_at
+    assert len(sockets) == 2 and 0.5 <= waited < 5.0 + 1.0, waited  # the window, and a second for the browser
+    assert "Connection lost" not in page.locator("#output").inner_text()

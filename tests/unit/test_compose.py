@@ -290,6 +290,8 @@ def test_nginx_proxies_websockets_to_web():
     assert servers == [("web", option(web_command, "-p", "--port"))]
     balancing = re.findall(r"^\s*(ip_hash|hash|sticky|least_conn|random)\b", nginx_block(rf"upstream {upstream}"), re.M)
     assert balancing == ["least_conn"], "no sticky sessions; sockets spread by how many each replica holds"
+    # A restarted replica gets its share back as soon as it listens (never marked down meanwhile).
+    assert re.findall(r"^\s*server web:8000 .*\bmax_fails=0;", nginx_block(rf"upstream {upstream}"), re.M)
     assert "resolver 127.0.0.11" in NGINX_CONF, "Docker's DNS finds replicas added by --scale"
     websocket = nginx_block(r"location /ws/")
     assert f"proxy_pass http://{upstream};" in websocket and "proxy_read_timeout" in websocket
@@ -362,7 +364,7 @@ def test_nginx_conf_syntax(tmp_path):
     if nginx_version() < (1, 27, 3):
         # No `resolve` for upstream servers before 1.27.3, and `web` would have to resolve now: a local address
         # stands in for Docker's DNS.
-        conf = conf.replace("server web:8000 resolve;", "server 127.0.0.1:8000;")
+        conf = conf.replace("server web:8000 resolve max_fails=0;", "server 127.0.0.1:8000 max_fails=0;")
     # The admin's allow/deny lines, as the entrypoint renders them, where nginx.conf includes them.
     admin_networks_rendered("203.0.113.0/24", tmp_path / "admin-networks.conf")
     conf = conf.replace("include /etc/nginx/admin-networks.conf;", f"include {tmp_path / 'admin-networks.conf'};")

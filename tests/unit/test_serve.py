@@ -24,6 +24,21 @@ def test_sending_a_frame_formats_no_debug_line_arguments():
     assert not style.called
 
 
+def test_a_new_connection_pretty_prints_its_configuration_only_for_a_debug_line_written():
+    import autobahn.websocket.protocol
+    from autobahn.twisted.websocket import WebSocketServerFactory
+
+    autobahn_log_arguments_plain()
+    protocol = WebSocketServerProtocol()
+    protocol.factory = WebSocketServerFactory()
+    protocol.transport = mock.Mock()
+    with mock.patch("mudserver.serve.pformat", side_effect=AssertionError("formatted")) as formatting:
+        protocol._connectionMade()
+    assert not formatting.called
+    shown = autobahn.websocket.protocol.pformat([("openHandshakeTimeout", 5)])
+    assert f"{shown}" == str(shown) == "[('openHandshakeTimeout', 5)]"  # as pprint would show it
+
+
 def _connection(sending, reactor):
     from twisted.internet import tcp
 

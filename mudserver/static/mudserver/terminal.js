@@ -12,6 +12,11 @@
   var BACKOFF_MIN_MS = 500;
   var BACKOFF_MAX_MS = 10000;
   var STABLE_MS = 10000;          // a socket open this long resets the backoff
+  // A web process that restarts (close 4012) closes all its sockets at once and is back in about two
+  // seconds: its players return spread over this window, so that the restarted process takes a
+  // share of them instead of the others greeting them all at once (loadtest.RESTART_RECONNECT_MS).
+  var RESTART_RECONNECT_MS = [500, 5000];
+  var CLOSE_SERVICE_RESTART = 4012;
   var NEAR_BOTTOM_PX = 40;
   // Close codes after which the page does not reconnect, and why (a function: the text follows the language).
   var NO_RECONNECT = {
@@ -381,6 +386,13 @@
       addBlock('error', NO_RECONNECT[ev.code](), true);
       return;
     }
+    if (ev.code === CLOSE_SERVICE_RESTART && wasConnected) {
+      // The server said why (its own notice is on screen): back within the restart window.
+      attempt = 0;
+      var spread = RESTART_RECONNECT_MS;
+      scheduleReconnect(spread[0] + Math.random() * (spread[1] - spread[0]));
+      return;
+    }
     if (wasConnected) {
       if (Date.now() - openedAt >= STABLE_MS) attempt = 0;  // a short-lived socket keeps backing off
       notice(gettext('Connection lost. Reconnecting…'));
@@ -388,13 +400,15 @@
     scheduleReconnect();
   }
 
-  function scheduleReconnect() {
+  function scheduleReconnect(delay) {
     if (stopped || reconnectTimer) return;
     setConn('reconnecting');
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
-    attempt = Math.min(attempt + 1, 10);
-    // ±20 % jitter so a server restart is not met by every client at the same instant.
-    var delay = Math.min(BACKOFF_MAX_MS, base * (0.8 + Math.random() * 0.4));
+    if (delay === undefined) {
+      var base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * Math.pow(2, attempt));
+      attempt = Math.min(attempt + 1, 10);
+      // ±20 % jitter so a server restart is not met by every client at the same instant.
+      delay = Math.min(BACKOFF_MAX_MS, base * (0.8 + Math.random() * 0.4));
+    }
     reconnectTimer = setTimeout(connect, delay);
   }
 
