@@ -91,8 +91,6 @@ class SlowCommandLog:
 
 _slow_commands = SlowCommandLog()
 
-# This process's consumers, for the gauges, read when /metrics is scraped (from another thread:
-# tuple() copies the set in one step under the GIL), and for a drain.
 _openings: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 
@@ -105,10 +103,12 @@ def opening_turn() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     turn = _openings.get(loop)
     if turn is None:
-        turn = _openings[loop] = asyncio.Semaphore(settings.GATE["OPENINGS_AT_ONCE"])
+        turn = _openings[loop] = asyncio.Semaphore(max(1, settings.GATE["OPENINGS_AT_ONCE"]))
     return turn
 
 
+# This process's consumers, for the gauges, read when /metrics is scraped (from another thread:
+# tuple() copies the set in one step under the GIL), and for a drain.
 _consumers: set["GameConsumer"] = set()
 metrics.WEBSOCKET_CONNECTIONS.set_function(lambda: len(_consumers))
 metrics.CONNECTED_PLAYERS.set_function(
@@ -135,7 +135,8 @@ class GameConsumer(AsyncWebsocketConsumer):
     heartbeat: asyncio.Task | None = None
     redis_gone = False  # set by redis_lost
     left = False  # set by _leave, which runs once whatever ends the connection
-    closed = False  # set when told to close (a takeover, a kick, a ban)
+    closed = False  # set when told to close (a takeover, a kick, a ban) or drained
+    admitted = False  # its opening's turn came (opening_turn): until then a drain closes it at once
     last_status = ""  # the last status frame sent on this socket, encoded
     last_commands: tuple[str, ...] | None = None  # the last `commands` sent on this socket
     # What the player was told while a command was in hand, or that waits for one (a move, a
@@ -193,8 +194,13 @@ class GameConsumer(AsyncWebsocketConsumer):
             await self._open_in_turn()
 
     async def _open_in_turn(self) -> None:
-        """Greet or resume the player when this process's turn for openings comes (opening_turn)."""
+        """Greet or resume the player when this process's turn for openings comes (opening_turn);
+        if the process began to drain meanwhile, close instead: the client reconnects elsewhere."""
         async with opening_turn():
+            self.admitted = True
+            if drain.draining:
+                await self.close(code=CLOSE_SERVICE_RESTART)
+                return
             await self._open()
 
     async def _open(self) -> None:
@@ -240,7 +246,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         still in their chat channel, arena room and watched battle, so no one sees them leave and
         join, and no away summary greets them. One who never comes back is swept as the player of a
         killed process is, once their heartbeat expires (chat.services.presence_sweep)."""
-        if self.ctx is None:  # still connecting
+        if self.ctx is None or not self.admitted:  # still connecting, or waiting for its turn to open
             await self.close(code=CLOSE_SERVICE_RESTART)
             return
         async with self.command_lock:
@@ -512,8 +518,9 @@ class GameConsumer(AsyncWebsocketConsumer):
             await asyncio.sleep(settings.GAME["HEARTBEAT_SECONDS"])
 
     def _forget_account(self) -> None:
-        """Drop the account from this socket without leaving: another connection owns it now, or
-        Redis lost what leaving would undo. Its disconnect then has nothing to do."""
+        """Drop the account from this socket without leaving: another connection owns it now, Redis
+        lost what leaving would undo, or the player moves to another process (a drain). Its
+        disconnect then has nothing to do."""
         self._heartbeat_stop()
         self.ctx.user_id = self.ctx.character_id = self.ctx.name = None
         self.ctx.staff = False

@@ -2,8 +2,9 @@
 that the balancer sends new connections to the other web processes; lets each socket finish the
 command it is handling (so every command that was answered stays done); tells its player; and
 closes it with 4012 (the application's "service restart": autobahn refuses the standard 1012), on
-which clients reconnect at once, through the balancer, to a process that resumes their scene. Then
-daphne stops as it would have."""
+which clients reconnect within a few seconds, through the balancer, to a process that resumes their
+scene. The players do not leave the game meanwhile (GameConsumer.drain: a move, not a departure).
+Then daphne stops as it would have."""
 
 import asyncio
 import logging

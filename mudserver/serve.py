@@ -43,6 +43,8 @@ def autobahn_log_arguments_plain() -> None:
     for module in (autobahn.websocket.protocol, autobahn.twisted.websocket):
         module.hltype = module.hlval = _passed_through
     autobahn.websocket.protocol.pformat = _FormattedWhenShown
+    # The module's one other use must return a str (only when timings are tracked, which they are not).
+    autobahn.websocket.protocol.Timings.__str__ = lambda self: pformat(self._timings)
 
 
 def twisted_write_through() -> None:

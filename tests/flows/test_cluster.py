@@ -36,7 +36,7 @@ async def test_sign_up_and_auto_battle_through_nginx(cluster):
 
 
 def test_a_web_process_queues_a_crowd_of_reconnects(cluster):
-    """When a web process drains, its players reconnect to the others at once: their listen queue
+    """When a web process drains, its players reconnect to the others within seconds: their listen queue
     holds them (Twisted's own is 50, which overflowed at 500 players, and nginx then took the
     dropped handshakes for a dead process). `ss` shows a listening socket's queue as its Send-Q."""
     somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
@@ -57,7 +57,7 @@ async def test_sigterm_drains_a_web_process_and_its_players_resume_elsewhere(clu
     notice = await client.until(lambda frame: "restarting" in frame["plain"])
     assert notice["scene"] == "heal"
     closed = await _closed(client)
-    assert closed.rcvd.code == 4012  # service restart: clients reconnect at once
+    assert closed.rcvd.code == 4012  # service restart: clients reconnect within the restart window
     assert cluster.wait("web1") == 0
     client, back = await connected_when_up(cluster.url, cookie=cookie)  # nginx sends it to web2
     assert back["scene"] == "heal" and "Welcome back" in back["plain"]

@@ -36,3 +36,27 @@ async def test_connections_open_a_few_at_a_time_first_come_first_served(monkeypa
     release.set()
     await asyncio.gather(*crowd)
     assert most[0] == 3 and order == list(range(10))
+
+
+async def test_a_drain_closes_a_connection_still_waiting_for_its_turn_without_opening_it(monkeypatch):
+    from mudserver import drain
+
+    closed, opened = [], []
+
+    async def close(self, code=None, reason=None):
+        closed.append(code)
+
+    async def _open(self) -> None:
+        opened.append(self)
+
+    monkeypatch.setattr(consumers.GameConsumer, "close", close)
+    monkeypatch.setattr(consumers.GameConsumer, "_open", _open)
+    waiting = consumers.GameConsumer()
+    waiting.ctx = object()  # connected: its context is made before the socket is accepted
+    waiting.command_lock = asyncio.Lock()
+    await waiting.command_lock.acquire()  # held while it waits for its turn, as connect does
+    await waiting.drain()  # does not wait for the lock
+    assert closed == [consumers.CLOSE_SERVICE_RESTART]
+    monkeypatch.setattr(drain, "draining", True)
+    await waiting._open_in_turn()  # its turn comes after the drain began
+    assert closed == [consumers.CLOSE_SERVICE_RESTART] * 2 and opened == []

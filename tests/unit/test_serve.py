@@ -25,6 +25,8 @@ def test_sending_a_frame_formats_no_debug_line_arguments():
 
 
 def test_a_new_connection_pretty_prints_its_configuration_only_for_a_debug_line_written():
+    import pprint
+
     import autobahn.websocket.protocol
     from autobahn.twisted.websocket import WebSocketServerFactory
 
@@ -32,11 +34,12 @@ def test_a_new_connection_pretty_prints_its_configuration_only_for_a_debug_line_
     protocol = WebSocketServerProtocol()
     protocol.factory = WebSocketServerFactory()
     protocol.transport = mock.Mock()
-    with mock.patch("mudserver.serve.pformat", side_effect=AssertionError("formatted")) as formatting:
+    with mock.patch.object(pprint.PrettyPrinter, "pformat", side_effect=AssertionError("formatted")) as formatting:
         protocol._connectionMade()
     assert not formatting.called
     shown = autobahn.websocket.protocol.pformat([("openHandshakeTimeout", 5)])
     assert f"{shown}" == str(shown) == "[('openHandshakeTimeout', 5)]"  # as pprint would show it
+    assert str(autobahn.websocket.protocol.Timings()) == "{}"  # its other use still gives a str
 
 
 def _connection(sending, reactor):

@@ -14,7 +14,7 @@
   var STABLE_MS = 10000;          // a socket open this long resets the backoff
   // A web process that restarts (close 4012) closes all its sockets at once and is back in about two
   // seconds: its players return spread over this window, so that the restarted process takes a
-  // share of them instead of the others greeting them all at once (loadtest.RESTART_RECONNECT_MS).
+  // share of them instead of the others greeting them all at once (loadtest.RESTART_RECONNECT_S).
   var RESTART_RECONNECT_MS = [500, 5000];
   var CLOSE_SERVICE_RESTART = 4012;
   var NEAR_BOTTOM_PX = 40;
@@ -76,6 +76,7 @@
   var openedAt = 0;
   var attempt = 0;
   var reconnectTimer = null;
+  var quickRestarts = 0;          // restart closes (4012) in a row of sockets open less than STABLE_MS
   var pingTimer = null;
   var scene = null;
   var connState = 'connecting';
@@ -387,6 +388,11 @@
       return;
     }
     if (ev.code === CLOSE_SERVICE_RESTART && wasConnected) {
+      // 4012s of short-lived sockets in a row (a process closing at once, Redis flapping) fall back
+      // to the backoff after a few.
+      quickRestarts = Date.now() - openedAt >= STABLE_MS ? 0 : quickRestarts + 1;
+    }
+    if (ev.code === CLOSE_SERVICE_RESTART && wasConnected && quickRestarts < 3) {
       // The server said why (its own notice is on screen): back within the restart window.
       attempt = 0;
       var spread = RESTART_RECONNECT_MS;
