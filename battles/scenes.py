@@ -45,9 +45,13 @@ FIGHT_SCENES = ("auto_battle", "manual_battle", "encounter")
 
 
 def scene_of_battle(loaded) -> str:
-    if loaded.battle["mode"] == "auto":
+    return scene_of_fight(loaded.battle["mode"], loaded.battle["phase"])
+
+
+def scene_of_fight(mode: str, phase: str) -> str:
+    if mode == "auto":
         return "auto_battle"
-    return "manual_battle" if loaded.battle["phase"] == "fighting" else "encounter"
+    return "manual_battle" if phase == "fighting" else "encounter"
 
 
 async def _battle_over(ctx: Context) -> Reply:
@@ -316,13 +320,12 @@ async def battle_arrival(ctx: Context) -> Arrival | None:
     text = summary_text(summary, (await catalog_aget()).content, ctx.lang) if summary and summary.away else ""
     if outcome.fight.phase == "dead":
         return Arrival("\n".join(t for t in (text, healer_hint()) if t), "heal")
-    loaded = await services.battle_aget(ctx.character_id)
-    if loaded is None:
-        return Arrival(text)
-    # Back in a fight scene: the one the battle is in now (an encounter may have become the fight).
+    # The fight as the catch-up left it. Back in a fight scene: the one the fight is in now (an
+    # encounter may have become the fight).
+    scene = scene_of_fight(outcome.fight.mode, outcome.fight.phase)
     if ctx.scene in FIGHT_SCENES:
-        return Arrival(text, scene_of_battle(loaded))
-    return Arrival(text, landing=scene_of_battle(loaded))
+        return Arrival(text, scene)
+    return Arrival(text, landing=scene)
 
 
 async def battle_departure(ctx: Context) -> None:

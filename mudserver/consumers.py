@@ -246,7 +246,7 @@ class GameConsumer(AsyncWebsocketConsumer):
         still in their chat channel, arena room and watched battle, so no one sees them leave and
         join, and no away summary greets them. One who never comes back is swept as the player of a
         killed process is, once their heartbeat expires (chat.services.presence_sweep)."""
-        if self.ctx is None or not self.admitted:  # still connecting, or waiting for its turn to open
+        if not self.admitted:  # still connecting, or waiting for its turn to open
             await self.close(code=CLOSE_SERVICE_RESTART)
             return
         async with self.command_lock:

@@ -32,6 +32,7 @@ import signal
 import subprocess
 import time
 from collections import Counter, defaultdict
+from typing import NamedTuple
 
 import uvloop
 import websockets
@@ -208,6 +209,19 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
 
 
+class Move(NamedTuple):
+    """A player moved by a drain, in seconds: back (from the SIGTERM to the welcome), closed (from the
+    SIGTERM to its close), reconnected (from the page's wait to a new socket), welcomed (from the new
+    socket to the welcome); and the scene it was in and the one it came back in."""
+
+    back: float
+    was: str
+    got: str
+    closed: float
+    reconnected: float
+    welcomed: float
+
+
 class LoadTest:
     def __init__(self, url, users, duration, ramp, seeded, processes, profile="classic", restart=None):
         self.url = url
@@ -215,10 +229,8 @@ class LoadTest:
         self.users, self.duration, self.ramp, self.seeded = users, duration, ramp, seeded
         self.processes, self.profile, self.restart = processes, profile, restart
         self.restarted_at: float | None = None  # monotonic time of the SIGTERM
-        self.moves: list[tuple[float, str, str]] = []  # per moved player: seconds until back, scene was, scene got
+        self.moves: list[Move] = []  # one per moved player that came back
         self.not_back = self.interrupted = 0
-        # per moved player: seconds from the SIGTERM to its close, from its wait to a new socket, to the welcome
-        self.move_phases: list[tuple[float, float, float]] = []
         self.reconnect_failures: Counter[str] = Counter()  # why a moved player's attempts failed
         self.others_during_move: list[float] = []
         self.playing = 0
@@ -330,8 +342,8 @@ class LoadTest:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = settings.VAR_DIR / f"loadtest-{self.users}-{stamp}"
         tail = self.deadline - self.started - 3
-        back = [seconds for seconds, _was, _got in self.moves]
-        changed = [(was, got) for _seconds, was, got in self.moves if was != got]
+        back = [move.back for move in self.moves]
+        changed = [(move.was, move.got) for move in self.moves if move.was != move.got]
         by_fight = Counter(f"{was}->{got}" for was, got in changed if _moved_by_fight(was, got))
         lost = Counter(f"{was}->{got}" for was, got in changed if not _moved_by_fight(was, got))
         summary = {
@@ -359,9 +371,9 @@ class LoadTest:
                 "at": self.restart[0],
                 "moved": len(self.moves) + self.not_back,
                 "back_s": _percentiles(back),
-                "closed_s": _percentiles([phase[0] for phase in self.move_phases]),
-                "reconnected_s": _percentiles([phase[1] for phase in self.move_phases]),
-                "welcomed_s": _percentiles([phase[2] for phase in self.move_phases]),
+                "closed_s": _percentiles([move.closed for move in self.moves]),
+                "reconnected_s": _percentiles([move.reconnected for move in self.moves]),
+                "welcomed_s": _percentiles([move.welcomed for move in self.moves]),
                 "reconnect_failures": dict(self.reconnect_failures.most_common(5)),
                 "not_back": self.not_back,
                 "answered_then_lost": sum(lost.values()),
@@ -469,9 +481,10 @@ class Player:
             test.not_back += 1
             return
         now = time.monotonic()
-        since = now - (test.restarted_at or now)
-        test.move_phases.append((closed - (test.restarted_at or closed), connected - waited, now - connected))
-        test.moves.append((since, was, welcome["scene"]))
+        signalled = test.restarted_at or closed
+        test.moves.append(
+            Move(now - signalled, was, welcome["scene"], closed - signalled, connected - waited, now - connected)
+        )
         self.scene = welcome["scene"]
         self.online.set()
 

@@ -391,13 +391,13 @@
       // 4012s of short-lived sockets in a row (a process closing at once, Redis flapping) fall back
       // to the backoff after a few.
       quickRestarts = Date.now() - openedAt >= STABLE_MS ? 0 : quickRestarts + 1;
-    }
-    if (ev.code === CLOSE_SERVICE_RESTART && wasConnected && quickRestarts < 3) {
-      // The server said why (its own notice is on screen): back within the restart window.
-      attempt = 0;
-      var spread = RESTART_RECONNECT_MS;
-      scheduleReconnect(spread[0] + Math.random() * (spread[1] - spread[0]));
-      return;
+      if (quickRestarts < 3) {
+        // The server said why (its own notice is on screen): back within the restart window.
+        attempt = 0;
+        var spread = RESTART_RECONNECT_MS;
+        scheduleReconnect(spread[0] + Math.random() * (spread[1] - spread[0]));
+        return;
+      }
     }
     if (wasConnected) {
       if (Date.now() - openedAt >= STABLE_MS) attempt = 0;  // a short-lived socket keeps backing off
